@@ -1,0 +1,36 @@
+# One target per stage. `make help` lists them.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.sendlib-installed
+
+.PHONY: help setup data reproduce test lab clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+setup: $(STAMP) ## Create .venv, install sendlib with pinned dependencies, register the `sendlib` Jupyter kernel
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(PY) -m ipykernel install --sys-prefix --name sendlib --display-name "Python (sendlib)"
+	touch $(STAMP)
+
+data: setup ## Get the raw files (mirror or download, sha256-checked) and build data/processed
+	$(PY) -m sendlib data
+
+reproduce: setup ## Everything: data, every analysis notebook, the reports index
+	$(PY) -m sendlib reproduce
+
+test: setup ## Run the test suite (data-dependent tests skip, with a reason, when no data is available)
+	$(PY) -m pytest
+
+lab: setup ## Open JupyterLab on notebooks/ with the `sendlib` kernel
+	$(PY) -m jupyter lab --notebook-dir=notebooks
+
+clean: ## Remove processed tables and reports (raw files are kept)
+	rm -rf reports data/processed/*.parquet data/processed/*.json
