@@ -37,5 +37,5 @@ def raw_data() -> Path:
         data_missing()
     from sendlib.acquire import acquire
 
-    acquire()
+    acquire(mirror=mirror)
     return config.raw_dir()

@@ -90,12 +90,11 @@ def acquire(
 ) -> dict[str, dict]:
     """Acquire ``files`` (default: the whole registry) into ``raw``; return the provenance record.
 
-    Files already present are checked and kept; a present file with the wrong hash is an
+    Files are copied from ``mirror`` when given, else downloaded. Files already present are checked and kept; a present file with the wrong hash is an
     error (it is never silently replaced).
     """
     files = list(load_registry() if files is None else files)
     raw = raw or config.raw_dir()
-    mirror = mirror if mirror is not None else config.mirror_dir()
     provenance = read_provenance(raw)
     for raw_file in files:
         dest = raw / raw_file.dataset / raw_file.file

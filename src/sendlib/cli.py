@@ -9,9 +9,10 @@ from sendlib.errors import SendlibError
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
+    from sendlib import config
     from sendlib.acquire import acquire
 
-    provenance = acquire(progressbar=sys.stderr.isatty())
+    provenance = acquire(mirror=config.mirror_dir(), progressbar=sys.stderr.isatty())
     print(f"{len(provenance)} raw files verified in data/raw")
     return 0
 
