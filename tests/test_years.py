@@ -1,0 +1,22 @@
+import pytest
+
+from sendlib import years
+
+
+def test_fy_labels_round_trip():
+    assert years.fy_label(2021) == "2021-22"
+    assert years.fy_label(1999) == "1999-00"
+    assert years.fy_start("2021-22") == 2021
+    assert years.fy_range("2018-19", "2020-21") == ["2018-19", "2019-20", "2020-21"]
+
+
+@pytest.mark.parametrize("bad", ["2021", "2021-23", "21-22", "2021/22", ""])
+def test_bad_fy_label_is_named(bad):
+    with pytest.raises(ValueError, match="YYYY-YY"):
+        years.fy_start(bad)
+
+
+def test_pairing_of_fy_with_january_and_midyear():
+    assert years.january_for_fy("2021-22") == 2022
+    assert years.fy_for_january(2022) == "2021-22"
+    assert years.midyear_for_fy("2021-22") == 2021
