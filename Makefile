@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.sendlib-installed
+JOBS ?= 2
 
-.PHONY: help setup data reproduce test lab clean
+.PHONY: help setup data reproduce report reports test lab clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,8 +24,15 @@ $(STAMP): pyproject.toml constraints.txt
 data: setup ## Get the raw files (mirror or download, sha256-checked) and build data/processed
 	$(PY) -m sendlib data
 
-reproduce: setup ## Everything: data, every analysis notebook, the reports index
-	$(PY) -m sendlib reproduce
+reproduce: setup ## Everything: data, every analysis notebook and council profile, the index (JOBS=2)
+	$(PY) -m sendlib reproduce --jobs $(JOBS)
+
+report: setup ## One council's profile: make report LA=Camden (code, ONS code or name)
+	@if [ -z "$(LA)" ]; then echo "usage: make report LA=<council code or name>, e.g. make report LA=Camden" >&2; exit 2; fi
+	$(PY) -m sendlib report --la "$(LA)"
+
+reports: setup ## Every council's profile, JOBS at a time (JOBS=2)
+	$(PY) -m sendlib report --all --jobs $(JOBS)
 
 test: setup ## Run the test suite (data-dependent tests skip, with a reason, when no data is available)
 	$(PY) -m pytest

@@ -3,7 +3,8 @@ directory), with environment overrides:
 
 - ``SENDLIB_DATA_MIRROR``: a local folder laid out ``<dataset>/<file>`` to copy raw files from;
 - ``SENDLIB_DATA_DIR``: where ``raw/`` and ``processed/`` live (default ``<project>/data``);
-- ``SENDLIB_REPORTS_DIR``: where executed reports go (default ``<project>/reports``).
+- ``SENDLIB_REPORTS_DIR``: where executed reports go (default ``<project>/reports``);
+- ``SENDLIB_NOTEBOOKS_DIR``: where the analysis notebooks are read from (default ``<project>/notebooks``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ def processed_dir() -> Path:
 def reports_dir() -> Path:
     """Executed notebooks, HTML, figures and manifests."""
     return Path(os.environ.get("SENDLIB_REPORTS_DIR", PROJECT_ROOT / "reports")).resolve()
+
+
+def notebooks_dir() -> Path:
+    """The analysis notebooks the runner executes (tests point it at toy notebooks)."""
+    return Path(os.environ.get("SENDLIB_NOTEBOOKS_DIR", NOTEBOOKS_DIR)).resolve()
 
 
 def mirror_dir() -> Path | None:

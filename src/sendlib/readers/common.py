@@ -52,7 +52,8 @@ def sheet_names(path: Path) -> list[str]:
     path = require_file(path)
     engine = "odf" if path.suffix.lower() == ".ods" else "calamine"
     try:
-        return list(pd.ExcelFile(path, engine=engine).sheet_names)
+        with pd.ExcelFile(path, engine=engine) as book:
+            return list(book.sheet_names)
     except Exception as exc:
         raise SourceFormatError(path, f"cannot be read as a workbook (truncated or corrupted?): {exc}") from exc
 

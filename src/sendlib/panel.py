@@ -1,0 +1,130 @@
+"""The panel: one row per harmonised unit x financial year, joining every table.
+
+Pairings (see sendlib.years): FY Y-(Y+1) takes EHC plans and pupil percentages of
+January Y+1 and population of mid-year Y. Values summed from LAs onto a unit are kept
+only when the LAs reporting form one whole member set of the unit (see
+sendlib.geography.sum_to_units); otherwise they are missing, so no partial sum is ever
+mistaken for a whole one. Percentages of merged units are weighted by their members'
+population (pupil percentages by ages 2-18, deprivation scores by ages 0-17).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from sendlib import geography, programmes, years
+from sendlib.analysis.measures import add_derived_columns
+
+PANEL_KEYS = ["unit", "fy"]
+DEPRIVATION_EDITION = 2019
+
+
+def unit_attributes(lookup: pd.DataFrame) -> pd.DataFrame:
+    """Per unit: name, region, LA type (of its newest members) and member LA codes."""
+    newest = lookup.sort_values(["unit", "start_date", "la_code"]).groupby("unit").tail(1)
+    attrs = newest.set_index("unit")[["unit_name", "region_name", "la_type"]]
+    attrs["la_codes"] = lookup.groupby("unit")["la_code"].agg(lambda s: "+".join(sorted(s)))
+    return attrs.reset_index().sort_values("unit").reset_index(drop=True)
+
+
+def _unit_sums(frame: pd.DataFrame, columns: list[str], lookup: pd.DataFrame) -> pd.DataFrame:
+    """Sum LA rows per fy onto units; incomplete unit sums become missing."""
+    sums = geography.sum_to_units(frame[["la_code", "fy", *columns]], columns, ["fy"], lookup)
+    for column in columns:
+        sums[column] = sums[column].where(sums[f"{column}_complete"])
+    return sums.drop(columns=["unit_name"])
+
+
+def _weighted_unit_mean(frame: pd.DataFrame, columns: list[str], weight: str, by: list[str],
+                        lookup: pd.DataFrame) -> pd.DataFrame:
+    """Weighted mean of LA percentages per unit; missing when any member lacks a value or weight."""
+    rows = geography.attach_unit(frame, lookup)
+    out = []
+    for keys, group in rows.groupby(["unit", *by], sort=True):
+        record = dict(zip(["unit", *by], keys if isinstance(keys, tuple) else (keys,)))
+        for column in columns:
+            if len(group) == 1:
+                record[column] = group[column].iloc[0]
+            elif group[[column, weight]].notna().all().all():
+                record[column] = (group[column] * group[weight]).sum() / group[weight].sum()
+            else:
+                record[column] = float("nan")
+        out.append(record)
+    return pd.DataFrame(out, columns=["unit", *by, *columns])
+
+
+def spend_on_units(hn_spend: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
+    sums = geography.sum_to_units(hn_spend[["la_code", "fy", "hn_spend_gbp"]], ["hn_spend_gbp"], ["fy"], lookup)
+    sums["hn_spend_complete"] = sums.pop("hn_spend_gbp_complete")
+    sums["hn_spend_gbp"] = sums["hn_spend_gbp"].where(sums["hn_spend_complete"])
+    return sums.drop(columns=["unit_name"])
+
+
+def allocation_on_units(allocation: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
+    columns = ["hnb_before_deductions_gbp", "hnb_after_deductions_gbp", "dsg_total_gbp"]
+    return _unit_sums(allocation, columns, lookup)[["unit", "fy", *columns]]
+
+
+def balance_on_units(balance: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
+    """Cumulative DSG balance in GBP summed onto units; % = 100 x balance / total DSG of the same LAs."""
+    sums = _unit_sums(balance.rename(columns={"dsg_total_gbp": "balance_dsg_total_gbp"}),
+                      ["dsg_balance_gbp", "balance_dsg_total_gbp"], lookup)
+    sums["dsg_balance_pct"] = 100 * sums["dsg_balance_gbp"] / sums["balance_dsg_total_gbp"]
+    return sums[["unit", "fy", "dsg_balance_pct", "dsg_balance_gbp"]]
+
+
+def ehcp_on_units(ehcp: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
+    frame = ehcp.assign(fy=ehcp["january"].map(years.fy_for_january))
+    return _unit_sums(frame, ["ehcp_count"], lookup)[["unit", "fy", "ehcp_count"]]
+
+
+def population_on_units(population: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
+    columns = ["pop_0_25_count", "pop_2_18_count", "pop_0_17_count"]
+    frame = population.assign(fy=population["mid_year"].map(years.fy_label))
+    return _unit_sums(frame, columns, lookup)[["unit", "fy", *columns]]
+
+
+def sen_support_on_units(sen: pd.DataFrame, population: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
+    """Pupil percentages per unit; merged units weighted by members' population aged 2-18."""
+    weights = population[["la_code", "mid_year", "pop_2_18_count"]].assign(january=lambda f: f["mid_year"] + 1)
+    frame = sen.merge(weights[["la_code", "january", "pop_2_18_count"]], on=["la_code", "january"], how="left")
+    frame["fy"] = frame["january"].map(years.fy_for_january)
+    columns = ["sen_support_pct", "ehcp_pupil_pct"]
+    return _weighted_unit_mean(frame[["la_code", "fy", *columns, "pop_2_18_count"]], columns, "pop_2_18_count",
+                               ["fy"], lookup)
+
+
+def deprivation_on_units(deprivation: pd.DataFrame, population: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
+    """IoD2019 average IDACI and IMD scores per unit; merged units weighted by mid-2019 population 0-17."""
+    iod = deprivation[deprivation["iod_year"] == DEPRIVATION_EDITION]
+    weights = population.loc[population["mid_year"] == DEPRIVATION_EDITION, ["la_code", "pop_0_17_count"]]
+    frame = iod.merge(weights, on="la_code", how="left").rename(
+        columns={"idaci_avg_score": "idaci_score", "imd_avg_score": "imd_score"})
+    return _weighted_unit_mean(frame[["la_code", "idaci_score", "imd_score", "pop_0_17_count"]],
+                               ["idaci_score", "imd_score"], "pop_0_17_count", [], lookup)
+
+
+def build_panel(tables: dict[str, pd.DataFrame], fys: list[str]) -> pd.DataFrame:
+    """The unit x FY panel over ``fys`` from the processed tables."""
+    lookup = tables["la_lookup"]
+    attrs = unit_attributes(lookup)
+    grid = attrs.merge(pd.DataFrame({"fy": fys}), how="cross")
+    grid["fy_start"] = grid["fy"].map(years.fy_start)
+    parts = [
+        spend_on_units(tables["hn_spend"], lookup),
+        allocation_on_units(tables["hnb_allocation"], lookup),
+        balance_on_units(tables["dsg_balance"], lookup),
+        ehcp_on_units(tables["ehcp"], lookup),
+        population_on_units(tables["population"], lookup),
+        sen_support_on_units(tables["sen_support"], tables["population"], lookup),
+    ]
+    panel = grid
+    for part in parts:
+        panel = panel.merge(part, on=PANEL_KEYS, how="left")
+    panel["hn_spend_complete"] = panel["hn_spend_complete"].fillna(False).astype(bool)
+    panel = panel.merge(tables["deflator"][["fy", "deflator_index"]], on="fy", how="left")
+    panel = panel.merge(deprivation_on_units(tables["deprivation"], tables["population"], lookup), on="unit", how="left")
+    members = programmes.membership_by_unit(tables["programmes"], lookup).drop(columns=["unit_name"])
+    panel = panel.merge(members, on="unit", how="left")
+    panel = add_derived_columns(panel)
+    return panel.sort_values(PANEL_KEYS).reset_index(drop=True)

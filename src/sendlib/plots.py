@@ -1,0 +1,163 @@
+"""One house style for every figure, and saving each figure as a byte-stable PNG with the
+data behind it as a CSV beside it (``<output_dir>/figures/<name>.png`` and ``.csv``).
+
+Style: white background, light horizontal grid, no top/right spines, readable sans-serif
+fonts, the colour-blind-safe Okabe-Ito palette; units of interest are drawn in
+``HIGHLIGHT`` over ``MUTED`` grey for everything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from itertools import cycle
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from sendlib.atomic import atomic_path
+from sendlib.outputs import save_table
+
+#: Okabe-Ito colour-blind-safe palette (black, and vermillion kept for HIGHLIGHT, left out); then the
+#: two roles every plot uses.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#F0E442"]
+HIGHLIGHT = "#D55E00"
+MUTED = "#A0A0A0"
+DPI = 150
+FIGSIZE = (8.0, 4.5)
+
+_RC = {
+    "figure.figsize": FIGSIZE,
+    "figure.dpi": 100,
+    "savefig.dpi": DPI,
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans"],
+    "font.size": 11,
+    "axes.titlesize": 13,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
+    "legend.frameon": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "grid.color": "#E5E5E5",
+    "grid.linewidth": 0.8,
+}
+
+
+def apply_style() -> None:
+    """Set the house style for every later figure (seaborn theme + matplotlib rcParams)."""
+    sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE, rc=_RC)
+
+
+def save_figure(fig: Figure, data: pd.DataFrame, output_dir: Path, name: str) -> tuple[Path, Path]:
+    """Write ``figures/<name>.png`` (fixed dpi, no metadata: same inputs, same bytes) and the
+    data as ``figures/<name>.csv`` (outputs.save_table), close the figure; return (png, csv)."""
+    try:
+        csv = save_table(data, Path(output_dir), name)
+        png = csv.with_suffix(".png")
+        with atomic_path(png) as tmp:
+            fig.savefig(tmp, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None})
+    finally:
+        plt.close(fig)
+    return png, csv
+
+
+def _titled(ax: plt.Axes, title: str, xlabel: str = "", ylabel: str = "") -> None:
+    ax.set_title(title, loc="left")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+
+
+def distribution_with_markers(
+    values: Sequence[float] | pd.Series,
+    markers: Mapping[str, float],
+    title: str,
+    xlabel: str,
+    bins: int = 30,
+) -> Figure:
+    """Histogram of ``values`` (missing dropped) with a labelled vertical line per marker."""
+    fig, ax = plt.subplots()
+    clean = pd.Series(values, dtype="float64").dropna()
+    ax.hist(clean, bins=bins, color=MUTED, edgecolor="white")
+    for (label, value), colour in zip(markers.items(), [HIGHLIGHT, *PALETTE]):
+        ax.axvline(value, color=colour, linewidth=2, linestyle="--", label=f"{label}: {value:.3g}")
+    if markers:
+        ax.legend(loc="upper right")
+    _titled(ax, title, xlabel, f"count (n = {len(clean)})")
+    return fig
+
+
+def ranked_bar(
+    frame: pd.DataFrame,
+    value_col: str,
+    label_col: str,
+    highlight: Collection[str] = (),
+    title: str = "",
+    xlabel: str = "",
+) -> Figure:
+    """Horizontal bars sorted from largest (top) to smallest; labels in ``highlight`` in HIGHLIGHT."""
+    ranked = frame[[label_col, value_col]].dropna(subset=[value_col]).sort_values(value_col, kind="stable")
+    fig, ax = plt.subplots(figsize=(FIGSIZE[0], max(3.0, 0.18 * len(ranked) + 1.0)))
+    colours = [HIGHLIGHT if label in set(highlight) else MUTED for label in ranked[label_col]]
+    ax.barh(ranked[label_col].astype(str), ranked[value_col], color=colours)
+    ax.margins(y=0.5 / max(len(ranked), 1))
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True)
+    ax.tick_params(axis="y", labelsize=7 if len(ranked) > 40 else 10)
+    _titled(ax, title, xlabel)
+    return fig
+
+
+def time_series(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    hue: str,
+    highlight: Collection[str] = (),
+    title: str = "",
+    ylabel: str = "",
+    xlabel: str = "",
+) -> Figure:
+    """One line per ``hue`` level (x axis labelled ``xlabel``, default the column name). With ``highlight``: those levels in colour (labelled), the
+    rest thin grey; without: every level in the palette."""
+    fig, ax = plt.subplots()
+    levels = sorted(frame[hue].dropna().unique(), key=str)
+    emphasised = [level for level in levels if level in set(highlight)] if highlight else levels
+    colours = dict(zip(emphasised, cycle([HIGHLIGHT, *PALETTE] if highlight else PALETTE)))
+    for level in levels:
+        line = frame.loc[frame[hue] == level].sort_values(x)
+        if level in colours:
+            ax.plot(line[x], line[y], color=colours[level], linewidth=2, marker="o", markersize=3, label=str(level),
+                    zorder=3)
+        else:
+            ax.plot(line[x], line[y], color=MUTED, linewidth=0.8, alpha=0.6, zorder=2)
+    if 0 < len(colours) <= 12:
+        ax.legend(loc="upper left")
+    _titled(ax, title, xlabel or x, ylabel)
+    return fig
+
+
+def assumption_vs_actual(
+    frame: pd.DataFrame,
+    x: str,
+    assumed: str,
+    actual: str,
+    title: str = "",
+    ylabel: str = "",
+    xlabel: str = "",
+) -> Figure:
+    """The assumed path (dashed, grey) against the actual one (solid, HIGHLIGHT), over ``x``."""
+    fig, ax = plt.subplots()
+    ordered = frame.sort_values(x)
+    ax.plot(ordered[x], ordered[assumed], color=MUTED, linestyle="--", linewidth=2, marker="o", label="assumed")
+    ax.plot(ordered[x], ordered[actual], color=HIGHLIGHT, linewidth=2, marker="o", label="actual")
+    ax.legend(loc="upper left")
+    _titled(ax, title, xlabel or x, ylabel)
+    return fig

@@ -1,0 +1,94 @@
+"""A pandera schema for every processed table (validated lazily: every failure listed)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from sendlib.validate import (
+    count_column,
+    fy_column,
+    la_code_column,
+    money_column,
+    pct_column,
+    validate_schema,
+)
+
+
+def _flag() -> pa.Column:
+    return pa.Column(bool)
+
+
+def _year(low: int, high: int) -> pa.Column:
+    return pa.Column(int, pa.Check.in_range(low, high))
+
+
+SCHEMAS: dict[str, pa.DataFrameSchema] = {
+    "la_lookup": pa.DataFrameSchema({
+        "la_code": la_code_column(), "la_name": pa.Column(str), "ons_code": pa.Column(str, pa.Check.str_matches(r"^E\d{8}$")),
+        "region_name": pa.Column(str), "la_type": pa.Column(str, pa.Check.isin(["UA", "MD", "SC", "OLB", "ILB"])),
+        "unit": pa.Column(str), "unit_name": pa.Column(str),
+    }, unique=["la_code"]),
+    "hn_spend": pa.DataFrameSchema({
+        "la_code": la_code_column(), "fy": fy_column(), "hn_spend_gbp": money_column(), "total_gbp": money_column(),
+    }, unique=["la_code", "fy"]),
+    "hn_benchmarking": pa.DataFrameSchema({
+        "la_code": la_code_column(), "fy": fy_column(), "stage": pa.Column(str, pa.Check.isin(["budget", "outturn"])),
+        "line": pa.Column(str), "value_gbp": money_column(), "value_gbp_suppressed": _flag(),
+    }, unique=["la_code", "fy", "stage", "line"]),
+    "hnb_allocation": pa.DataFrameSchema({
+        "la_code": la_code_column(), "fy": fy_column(), "hnb_before_deductions_gbp": count_column(),
+        "hnb_after_deductions_gbp": count_column(), "dsg_total_gbp": count_column(),
+    }, unique=["la_code", "fy"]),
+    "dsg_balance": pa.DataFrameSchema({
+        "la_code": la_code_column(), "fy": fy_column(), "dsg_balance_pct": pct_column(),
+        "dsg_balance_pct_suppressed": _flag(), "dsg_balance_gbp": money_column(),
+    }, unique=["la_code", "fy"]),
+    "ehcp": pa.DataFrameSchema({
+        "la_code": la_code_column(), "january": _year(2010, 2030), "ehcp_count": count_column(),
+        "ehcp_count_suppressed": _flag(),
+    }, unique=["la_code", "january"]),
+    "ehcp_national": pa.DataFrameSchema({"january": _year(2010, 2030), "ehcp_count": count_column(False)},
+                                        unique=["january"]),
+    "ehcp_by_setting": pa.DataFrameSchema({
+        "la_code": la_code_column(), "january": _year(2019, 2030), "setting": pa.Column(str),
+        "ehcp_count": count_column(), "ehcp_count_suppressed": _flag(),
+    }, unique=["la_code", "january", "setting"]),
+    "population": pa.DataFrameSchema({
+        "la_code": la_code_column(), "mid_year": _year(2010, 2030), "pop_0_25_count": count_column(),
+        "pop_2_18_count": count_column(), "pop_0_17_count": count_column(), "pop_0_17_dfe_count": count_column(),
+        "pop_0_17_dfe_count_suppressed": _flag(),
+    }, unique=["la_code", "mid_year"]),
+    "population_england": pa.DataFrameSchema({"mid_year": _year(2010, 2030), "pop_0_17_count": count_column(False)},
+                                             unique=["mid_year"]),
+    "deflator": pa.DataFrameSchema({"fy": fy_column(), "deflator": count_column(False),
+                                    "deflator_index": count_column(False)}, unique=["fy"]),
+    "sen_support": pa.DataFrameSchema({
+        "la_code": la_code_column(), "january": _year(2010, 2030), "sen_support_pct": pct_column(low=0, high=100),
+        "ehcp_pupil_pct": pct_column(low=0, high=100),
+    }, unique=["la_code", "january"]),
+    "deprivation": pa.DataFrameSchema({
+        "la_code": la_code_column(), "iod_year": pa.Column(int, pa.Check.isin([2015, 2019])),
+        "imd_avg_score": count_column(False), "idaci_avg_score": count_column(False),
+    }, unique=["la_code", "iod_year"]),
+    "programmes": pa.DataFrameSchema({
+        "la_code": la_code_column(), "programme": pa.Column(str), "confidence": pa.Column(str),
+        "source": pa.Column(str, nullable=True),
+    }),
+    "panel": pa.DataFrameSchema({
+        "unit": pa.Column(str), "fy": fy_column(), "fy_start": _year(2010, 2035), "hn_spend_gbp": money_column(),
+        "hn_spend_complete": _flag(), "hnb_after_deductions_gbp": count_column(), "dsg_total_gbp": count_column(),
+        "dsg_balance_pct": pct_column(), "ehcp_count": count_column(), "pop_2_18_count": count_column(),
+        "pop_0_25_count": count_column(), "deflator_index": count_column(), "dbv": _flag(), "safety_valve": _flag(),
+        "case_study_2022": _flag(),
+    }, unique=["unit", "fy"]),
+}
+
+
+def validate_tables(tables: dict[str, pd.DataFrame]) -> None:
+    """Validate every table that has a schema; a table without one is an error (so none is forgotten)."""
+    unknown = sorted(set(tables) - set(SCHEMAS))
+    if unknown:
+        raise KeyError(f"no schema for table(s) {unknown}: add one in sendlib.schemas")
+    for name in sorted(tables):
+        validate_schema(tables[name], SCHEMAS[name], name)

@@ -1,0 +1,274 @@
+"""Build the processed tables from the raw files: read (readers), put on DfE codes and
+harmonised units (geography), check (QA), and write atomically as Parquet.
+
+Nothing is written unless every table passes its schema and no QA check FAILs; each table
+is then written to a temporary file and renamed, so a failed run never leaves
+half-written tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from sendlib import config, geography, programmes, years
+from sendlib import validate as qa
+from sendlib.atomic import atomic_path
+from sendlib.readers import (
+    deflator,
+    deprivation,
+    dsg_allocations,
+    dsg_balance,
+    ehcp,
+    hn_benchmarking,
+    population,
+    s251,
+    sen_support,
+)
+
+
+@dataclass(frozen=True)
+class CleanSettings:
+    """The clean step's parameters."""
+
+    raw_dir: Path
+    first_fy: str = "2017-18"
+    last_fy: str = "2024-25"
+    deflator_base_fy: str = "2023-24"
+
+    def __post_init__(self) -> None:
+        if years.fy_start(self.first_fy) > years.fy_start(self.last_fy):
+            raise ValueError(f"first_fy {self.first_fy} is after last_fy {self.last_fy}")
+
+    @property
+    def fys(self) -> list[str]:
+        return years.fy_range(self.first_fy, self.last_fy)
+
+
+def expected_las(lookup: pd.DataFrame, dates: dict[object, str]) -> dict[object, set[str]]:
+    """Per period, the LA codes in operation on that period's reference date."""
+    return {period: set(geography.operating_on(lookup, day)["la_code"]) for period, day in dates.items()}
+
+
+def fy_dates(fys: list[str]) -> dict[str, str]:
+    """1 April of each FY: the day an LA must exist to report for that year."""
+    return {fy: f"{years.fy_start(fy)}-04-01" for fy in fys}
+
+
+def _in_fy_range(frame: pd.DataFrame, settings: CleanSettings) -> pd.DataFrame:
+    return frame[frame["fy"].isin(settings.fys)].reset_index(drop=True)
+
+
+def _la_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["geographic_level"] == "Local authority"].drop(columns="geographic_level")
+
+
+def _national_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["geographic_level"] == "National"]
+
+
+# --- one builder per table -----------------------------------------------------------------
+
+
+def build_hn_spend(settings: CleanSettings, lookup: pd.DataFrame) -> pd.DataFrame:
+    """S251 high-needs outturn (lines 1.2.x) and the other S251 buckets, per LA and FY."""
+    raw = s251.read_s251_outturn(s251.s251_paths(settings.raw_dir))
+    table = geography.attach_la_code(raw, lookup, by="ons_code", source=settings.raw_dir / s251.DATASET)
+    return _in_fy_range(table, settings).sort_values(["fy", "la_code"]).reset_index(drop=True)
+
+
+def build_hn_benchmarking(settings: CleanSettings, lookup: pd.DataFrame) -> pd.DataFrame:
+    """FY2021-22 High Needs Benchmarking Tool breakdown (budget and outturn lines, with place funding)."""
+    table = hn_benchmarking.read_hn_benchmarking(settings.raw_dir / hn_benchmarking.DATASET / hn_benchmarking.FILE)
+    geography.check_la_codes(table, lookup, settings.raw_dir / hn_benchmarking.DATASET)
+    return table
+
+
+def build_hnb_allocation(settings: CleanSettings, lookup: pd.DataFrame) -> pd.DataFrame:
+    """High-needs block before/after deductions and total DSG, per LA and FY."""
+    table = dsg_allocations.read_dsg_allocations(settings.raw_dir)
+    geography.check_la_codes(table, lookup, settings.raw_dir / dsg_allocations.DATASET)
+    return table
+
+
+def build_dsg_balance(settings: CleanSettings, lookup: pd.DataFrame, allocation: pd.DataFrame) -> pd.DataFrame:
+    """Cumulative DSG balance as % of total DSG and in GBP (positive = deficit)."""
+    path = settings.raw_dir / dsg_balance.DATASET / dsg_balance.FILE
+    table = geography.attach_la_code(dsg_balance.read_dsg_balance(path), lookup, by="la_name", source=path)
+    table = table.merge(allocation[["la_code", "fy", "dsg_total_gbp"]], on=["la_code", "fy"], how="left")
+    table["dsg_balance_gbp"] = table["dsg_balance_pct"] * table["dsg_total_gbp"] / 100
+    return table.sort_values(["fy", "la_code"]).reset_index(drop=True)
+
+
+def build_ehcp(settings: CleanSettings, lookup: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """EHC plans in force each January per LA (and the national series)."""
+    raw = ehcp.read_ehcp(settings.raw_dir)
+    las = _la_rows(raw)
+    geography.check_la_codes(las, lookup, settings.raw_dir / ehcp.DATASET)
+    national = _national_rows(raw)[["january", "ehcp_count", "source"]].reset_index(drop=True)
+    return las.reset_index(drop=True), national
+
+
+def build_ehcp_by_setting(settings: CleanSettings, lookup: pd.DataFrame) -> pd.DataFrame:
+    """EHC plans by type of setting, January 2019 onwards, per LA."""
+    las = _la_rows(ehcp.read_ehcp_by_setting(settings.raw_dir))
+    geography.check_la_codes(las, lookup, settings.raw_dir / ehcp.DATASET)
+    return las.reset_index(drop=True)
+
+
+def build_population(settings: CleanSettings, lookup: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """ONS populations 0-25, 2-18, 0-17 per LA by mid-year, with DfE's revised 0-17 series beside them."""
+    ons = population.read_ons_population(settings.raw_dir)
+    is_england = ons["ons_code"] == population.ENGLAND
+    folder = settings.raw_dir / population.DATASET
+    las = geography.attach_la_code(ons[~is_england], lookup, by="ons_code", source=folder)
+    dfe = _la_rows(population.read_dfe_population_0_17(folder / population.DFE_POPULATION_CSV))
+    geography.check_la_codes(dfe, lookup, folder / population.DFE_POPULATION_CSV)
+    dfe = dfe.rename(columns={"pop_0_17_count": "pop_0_17_dfe_count",
+                              "pop_0_17_count_suppressed": "pop_0_17_dfe_count_suppressed"})
+    merged = las.merge(dfe[["la_code", "mid_year", "pop_0_17_dfe_count", "pop_0_17_dfe_count_suppressed"]],
+                       on=["la_code", "mid_year"], how="outer")
+    merged["la_name"] = merged["la_code"].map(lookup.set_index("la_code")["la_name"])
+    merged["pop_0_17_dfe_count_suppressed"] = merged["pop_0_17_dfe_count_suppressed"].fillna(False).astype(bool)
+    england = ons[is_england].drop(columns=["ons_code"]).reset_index(drop=True)
+    return merged.sort_values(["mid_year", "la_code"]).reset_index(drop=True), england
+
+
+def build_deflator(settings: CleanSettings) -> pd.DataFrame:
+    """Financial-year GDP deflator, rebased to 100 in the base FY."""
+    table = deflator.read_gdp_deflator(settings.raw_dir / deflator.GDP_DEFLATOR_CSV)
+    return deflator.rebase_deflator(table, settings.deflator_base_fy)
+
+
+def build_sen_support(settings: CleanSettings, lookup: pd.DataFrame) -> pd.DataFrame:
+    """% of pupils with SEN support and with an EHC plan, per LA and January."""
+    las = _la_rows(sen_support.read_sen_support(settings.raw_dir / sen_support.LAIT_PARQUET))
+    geography.check_la_codes(las, lookup, settings.raw_dir / sen_support.LAIT_PARQUET)
+    return las.reset_index(drop=True)
+
+
+def build_deprivation(settings: CleanSettings, lookup: pd.DataFrame) -> pd.DataFrame:
+    """IMD and IDACI upper-tier summaries (IoD2015 and IoD2019) per LA."""
+    raw = deprivation.read_deprivation(settings.raw_dir)
+    table = geography.attach_la_code(raw, lookup, by="ons_code", source=settings.raw_dir / deprivation.DATASET)
+    return table.sort_values(["iod_year", "la_code"]).reset_index(drop=True)
+
+
+def build_programmes(lookup: pd.DataFrame) -> pd.DataFrame:
+    """Programme membership as transcribed in data/reference/programmes.csv, names checked."""
+    return programmes.read_programmes(config.PROGRAMMES_CSV, lookup)
+
+
+# --- QA ------------------------------------------------------------------------------------
+
+
+def quality_checks(tables: dict[str, pd.DataFrame], lookup: pd.DataFrame, settings: CleanSettings) -> list[qa.CheckResult]:
+    """Every QA check on every table."""
+    fys = fy_dates(settings.fys)
+    results: list[qa.CheckResult] = []
+
+    spend = tables["hn_spend"]
+    spend_fys = {fy: day for fy, day in fys.items() if fy in set(spend["fy"])}
+    results += [qa.check_unique_keys(spend, ["la_code", "fy"], "hn_spend"),
+                qa.check_magnitude(spend, "hn_spend_gbp", 1e6, 1e9, "hn_spend", "an LA's annual high-needs spend")]
+    results += qa.check_coverage(spend, "la_code", "fy", expected_las(lookup, spend_fys), "hn_spend", "hn_spend_gbp")
+
+    alloc = tables["hnb_allocation"]
+    alloc_fys = {fy: fys.get(fy, f"{years.fy_start(fy)}-04-01") for fy in sorted(set(alloc["fy"]))}
+    results += [qa.check_unique_keys(alloc, ["la_code", "fy"], "hnb_allocation"),
+                qa.check_magnitude(alloc, "hnb_after_deductions_gbp", 1e6, 1e9, "hnb_allocation", "an LA's HNB"),
+                qa.check_magnitude(alloc, "dsg_total_gbp", 1e7, 1e10, "hnb_allocation", "an LA's total DSG")]
+    results += qa.check_coverage(alloc, "la_code", "fy", expected_las(lookup, alloc_fys), "hnb_allocation",
+                                 "dsg_total_gbp")
+
+    balance = tables["dsg_balance"]
+    results += [qa.check_unique_keys(balance, ["la_code", "fy"], "dsg_balance"),
+                qa.check_suppressed_are_missing(balance, "dsg_balance_pct", "dsg_balance_pct_suppressed", "dsg_balance")]
+
+    plans = tables["ehcp"]
+    januaries = {j: f"{j}-01-15" for j in sorted(set(plans["january"]))}
+    results += [qa.check_unique_keys(plans, ["la_code", "january"], "ehcp"),
+                qa.check_non_negative(plans, ["ehcp_count"], "ehcp"),
+                qa.check_suppressed_are_missing(plans, "ehcp_count", "ehcp_count_suppressed", "ehcp")]
+    results += qa.check_coverage(plans, "la_code", "january", expected_las(lookup, januaries), "ehcp", "ehcp_count")
+    results += qa.check_sums_to_national(plans, tables["ehcp_national"], "ehcp_count", "january", "ehcp")
+
+    pop = tables["population"]
+    counts = ["pop_0_25_count", "pop_2_18_count", "pop_0_17_count", "pop_0_17_dfe_count"]
+    results += [qa.check_unique_keys(pop, ["la_code", "mid_year"], "population"),
+                qa.check_non_negative(pop, counts, "population"),
+                qa.check_suppressed_are_missing(pop, "pop_0_17_dfe_count", "pop_0_17_dfe_count_suppressed", "population")]
+    for column in ["pop_0_25_count", "pop_2_18_count", "pop_0_17_count"]:
+        results += qa.check_sums_to_national(pop.dropna(subset=[column]), tables["population_england"], column,
+                                             "mid_year", "population", rel_tolerance=0.001)
+
+    results += [qa.check_unique_keys(tables["deflator"], ["fy"], "deflator"),
+                qa.check_unique_keys(tables["sen_support"], ["la_code", "january"], "sen_support"),
+                qa.check_unique_keys(tables["deprivation"], ["la_code", "iod_year"], "deprivation"),
+                qa.check_unique_keys(tables["la_lookup"], ["la_code"], "la_lookup")]
+    return results
+
+
+# --- the whole step ------------------------------------------------------------------------
+
+TableBuilder = Callable[..., pd.DataFrame]
+
+
+def build_tables(settings: CleanSettings) -> dict[str, pd.DataFrame]:
+    """Every processed table, in memory (the panel is built from them by sendlib.panel)."""
+    lookup = geography.read_la_lookup(settings.raw_dir)
+    tables: dict[str, pd.DataFrame] = {"la_lookup": lookup}
+    tables["hn_spend"] = build_hn_spend(settings, lookup)
+    tables["hn_benchmarking"] = build_hn_benchmarking(settings, lookup)
+    tables["hnb_allocation"] = build_hnb_allocation(settings, lookup)
+    tables["dsg_balance"] = build_dsg_balance(settings, lookup, tables["hnb_allocation"])
+    tables["ehcp"], tables["ehcp_national"] = build_ehcp(settings, lookup)
+    tables["ehcp_by_setting"] = build_ehcp_by_setting(settings, lookup)
+    tables["population"], tables["population_england"] = build_population(settings, lookup)
+    tables["deflator"] = build_deflator(settings)
+    tables["sen_support"] = build_sen_support(settings, lookup)
+    tables["deprivation"] = build_deprivation(settings, lookup)
+    tables["programmes"] = build_programmes(lookup)
+    return tables
+
+
+def write_tables(tables: dict[str, pd.DataFrame], processed_dir: Path) -> list[Path]:
+    """Write each table as ``<name>.parquet`` atomically, in a stable byte layout."""
+    written = []
+    for name in sorted(tables):
+        target = Path(processed_dir) / f"{name}.parquet"
+        with atomic_path(target) as tmp:
+            tables[name].reset_index(drop=True).to_parquet(tmp, index=False, engine="pyarrow", compression="zstd")
+        written.append(target)
+    return written
+
+
+def read_table(name: str, processed_dir: Path | None = None) -> pd.DataFrame:
+    """A processed table by name, with a clear message when the clean step has not run."""
+    path = Path(processed_dir or config.processed_dir()) / f"{name}.parquet"
+    if not path.is_file():
+        from sendlib.errors import DataUnavailableError
+
+        raise DataUnavailableError(f"{path} not found: run `make data` (or `sendlib data`) first")
+    return pd.read_parquet(path)
+
+
+def clean(settings: CleanSettings, processed_dir: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """The clean step: build every table and the panel, validate, QA, and write them all.
+
+    Returns the tables and the QA results table. Any schema failure or FAIL check raises
+    ValidationError before anything is written.
+    """
+    from sendlib.panel import build_panel
+    from sendlib.schemas import validate_tables
+
+    tables = build_tables(settings)
+    tables["panel"] = build_panel(tables, settings.fys)
+    validate_tables(tables)
+    results = quality_checks(tables, tables["la_lookup"], settings)
+    qa.raise_on_fail(results)
+    write_tables(tables, processed_dir)
+    return tables, qa.results_frame(results)

@@ -1,0 +1,182 @@
+"""Schemas and QA checks for the processed tables.
+
+Every check returns a :class:`CheckResult` with status PASS, FAIL or ADVISORY and a
+message a person can act on. FAIL stops the clean step; ADVISORY is reported (e.g. a
+council missing from one year of a source) and carried into the tables' notes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+
+from sendlib.errors import ValidationError
+
+PASS, FAIL, ADVISORY = "PASS", "FAIL", "ADVISORY"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one QA check on one table."""
+
+    table: str
+    check: str
+    status: str
+    message: str
+
+
+def results_frame(results: Iterable[CheckResult]) -> pd.DataFrame:
+    """The QA results as a table (FAIL first, then ADVISORY, then PASS)."""
+    frame = pd.DataFrame([asdict(r) for r in results], columns=["table", "check", "status", "message"])
+    order = {FAIL: 0, ADVISORY: 1, PASS: 2}
+    return frame.sort_values(["status", "table", "check"], key=lambda s: s.map(order) if s.name == "status" else s,
+                             kind="stable").reset_index(drop=True)
+
+
+def raise_on_fail(results: Iterable[CheckResult]) -> None:
+    """Raise ValidationError listing every FAIL."""
+    failures = [r for r in results if r.status == FAIL]
+    if failures:
+        lines = "\n".join(f"- {r.table}: {r.check}: {r.message}" for r in failures)
+        raise ValidationError(f"{len(failures)} QA check(s) failed:\n{lines}")
+
+
+def _examples(values: Iterable, limit: int = 8) -> str:
+    values = sorted({str(v) for v in values})
+    more = f" (+{len(values) - limit} more)" if len(values) > limit else ""
+    return ", ".join(values[:limit]) + more
+
+
+# --- schemas -------------------------------------------------------------------------------
+
+def validate_schema(frame: pd.DataFrame, schema: pa.DataFrameSchema, table: str) -> pd.DataFrame:
+    """Validate lazily (every failure listed); raise ValidationError naming the table."""
+    try:
+        return schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases[["column", "check", "failure_case"]].astype(str).drop_duplicates().head(20)
+        listing = "\n".join(f"- column {c}: {k}: {v}" for c, k, v in cases.itertuples(index=False))
+        raise ValidationError(f"table {table!r} does not match its schema:\n{listing}") from exc
+
+
+def la_code_column(nullable: bool = False) -> pa.Column:
+    """A 3-digit DfE LA code stored as a string."""
+    return pa.Column(str, pa.Check.str_matches(r"^\d{3}$"), nullable=nullable)
+
+
+def fy_column() -> pa.Column:
+    """A financial-year label like 2021-22."""
+    return pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{2}$"))
+
+
+def money_column(nullable: bool = True) -> pa.Column:
+    """A GBP amount (may be negative, e.g. net income or a surplus)."""
+    return pa.Column(float, nullable=nullable)
+
+
+def count_column(nullable: bool = True) -> pa.Column:
+    """A non-negative count."""
+    return pa.Column(float, pa.Check.ge(0), nullable=nullable)
+
+
+def pct_column(nullable: bool = True, low: float = -1000.0, high: float = 1000.0) -> pa.Column:
+    """A percentage (0-100 scale unless the table says otherwise)."""
+    return pa.Column(float, pa.Check.in_range(low, high), nullable=nullable)
+
+
+# --- QA checks -----------------------------------------------------------------------------
+
+def check_unique_keys(frame: pd.DataFrame, keys: list[str], table: str) -> CheckResult:
+    """FAIL when any key combination appears more than once."""
+    dup = frame.duplicated(keys, keep=False)
+    if dup.any():
+        rows = frame.loc[dup, keys].drop_duplicates().astype(str).agg("/".join, axis=1)
+        return CheckResult(table, f"unique keys {keys}", FAIL, f"{dup.sum()} duplicated rows: {_examples(rows)}")
+    return CheckResult(table, f"unique keys {keys}", PASS, f"{len(frame)} rows, keys unique")
+
+
+def check_coverage(
+    frame: pd.DataFrame,
+    key: str,
+    period: str,
+    expected: Mapping[object, set[str]],
+    table: str,
+    value: str | None = None,
+) -> list[CheckResult]:
+    """ADVISORY per period listing expected keys with no row (or no ``value``); FAIL for unexpected keys."""
+    results = []
+    for when, keys in sorted(expected.items()):
+        rows = frame[frame[period] == when]
+        if value is not None:
+            rows = rows[rows[value].notna()]
+        present = set(rows[key].astype(str))
+        missing, extra = keys - present, present - keys
+        name = f"coverage {period}={when}"
+        if extra:
+            results.append(CheckResult(table, name, FAIL, f"unexpected {key}: {_examples(extra)}"))
+        elif missing:
+            results.append(CheckResult(table, name, ADVISORY,
+                                       f"{len(missing)} of {len(keys)} expected missing: {_examples(missing)}"))
+        else:
+            results.append(CheckResult(table, name, PASS, f"all {len(keys)} present"))
+    return results
+
+
+def check_sums_to_national(
+    la_rows: pd.DataFrame,
+    national: pd.DataFrame,
+    value: str,
+    period: str,
+    table: str,
+    rel_tolerance: float = 0.005,
+) -> list[CheckResult]:
+    """Compare the sum of LA rows with the national row per period.
+
+    A gap beyond ``rel_tolerance`` is ADVISORY when LA values are missing (suppressed or
+    absent councils) and FAIL when every LA value is present.
+    """
+    results = []
+    sums = la_rows.groupby(period)[value].sum(min_count=1)
+    missing = la_rows.groupby(period)[value].apply(lambda s: int(s.isna().sum()))
+    for when, total in national.set_index(period)[value].sort_index().items():
+        ours = sums.get(when)
+        name = f"LA sum = national ({value}, {period}={when})"
+        if ours is None or pd.isna(ours) or pd.isna(total):
+            results.append(CheckResult(table, name, ADVISORY, "no LA rows or no national value to compare"))
+            continue
+        gap = ours / total - 1 if total else float("inf")
+        detail = f"LA sum {ours:,.0f} vs national {total:,.0f} ({gap:+.2%}); {missing.get(when, 0)} LA values missing"
+        if abs(gap) <= rel_tolerance:
+            results.append(CheckResult(table, name, PASS, detail))
+        else:
+            results.append(CheckResult(table, name, ADVISORY if missing.get(when, 0) else FAIL, detail))
+    return results
+
+
+def check_non_negative(frame: pd.DataFrame, columns: list[str], table: str) -> CheckResult:
+    """FAIL when a count or population column has a negative value."""
+    bad = {c: int((frame[c] < 0).sum()) for c in columns if (frame[c] < 0).any()}
+    if bad:
+        return CheckResult(table, "no negative counts", FAIL, f"negative values: {bad}")
+    return CheckResult(table, "no negative counts", PASS, f"{len(columns)} columns non-negative")
+
+
+def check_suppressed_are_missing(frame: pd.DataFrame, value: str, flag: str, table: str) -> CheckResult:
+    """FAIL when a value flagged as suppressed is not missing (e.g. turned into 0)."""
+    bad = frame[flag].astype(bool) & frame[value].notna()
+    name = f"suppressed {value} stay missing"
+    if bad.any():
+        return CheckResult(table, name, FAIL, f"{int(bad.sum())} suppressed values are not missing")
+    return CheckResult(table, name, PASS, f"{int(frame[flag].sum())} suppressed values, all missing")
+
+
+def check_magnitude(frame: pd.DataFrame, value: str, low: float, high: float, table: str, what: str) -> CheckResult:
+    """FAIL when the median of ``value`` is outside [low, high]: catches GBP-million vs GBP mix-ups."""
+    median = frame[value].median()
+    name = f"units normalised ({value})"
+    if pd.isna(median) or not low <= median <= high:
+        return CheckResult(table, name, FAIL, f"median {median:,.2f} outside [{low:,.0f}, {high:,.0f}] expected for {what}")
+    return CheckResult(table, name, PASS, f"median {median:,.0f} is plausible for {what}")

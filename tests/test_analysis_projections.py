@@ -1,0 +1,136 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from sendlib.analysis import projections
+
+
+def panel() -> pd.DataFrame:
+    """A grows 10% a year, B is flat (then +5% in 2021-22), C is incomplete in 2021-22."""
+    spend = {"A": [100.0, 110.0, 121.0, 133.1], "B": [200.0, 200.0, 200.0, 210.0], "C": [50.0, 50.0, 50.0, 20.0]}
+    rows = []
+    for unit, values in spend.items():
+        for k, value in enumerate(values):
+            rows.append({"unit": unit, "fy_start": 2018 + k, "hn_spend_gbp": value,
+                         "hn_spend_complete": not (unit == "C" and k == 3)})
+    frame = pd.DataFrame(rows)
+    frame["fy"] = [f"{y}-{(y + 1) % 100:02d}" for y in frame["fy_start"]]
+    start = frame["fy"] == "2021-22"
+    frame["hnb_after_deductions_gbp"] = np.where(start, frame["unit"].map({"A": 120.0, "B": 250.0, "C": 60.0}), np.nan)
+    frame["dsg_balance_gbp"] = np.where(start, frame["unit"].map({"A": 5.0, "B": -10.0, "C": np.nan}), np.nan)
+    frame["dsg_total_gbp"] = np.where(start, frame["unit"].map({"A": 1000.0, "B": 2000.0, "C": 500.0}), np.nan)
+    return frame
+
+
+def test_project_funding_compounds():
+    assert projections.project_funding(100.0, [0.1, 0.2]) == pytest.approx([110.0, 132.0])
+    assert projections.project_funding(100.0, []) == []
+
+
+def test_spend_trend_rate():
+    series = pd.Series([100.0, 110.0, 121.0], index=[2019, 2020, 2021])
+    assert projections.spend_trend_rate(series, 2) == pytest.approx(0.1)
+    assert projections.spend_trend_rate(series, 1) == pytest.approx(0.1)
+    assert np.isnan(projections.spend_trend_rate(series, 3))  # 2018 absent
+    assert np.isnan(projections.spend_trend_rate(pd.Series([100.0, np.nan], index=[2019, 2020]), 1))
+    with pytest.raises(ValueError, match="n_years"):
+        projections.spend_trend_rate(series, 0)
+
+
+def test_project_unit_arithmetic_by_hand():
+    table = projections.project_unit("2021-22", 2, funding0=100, spend0=120, balance0=10,
+                                     funding_growth=[0.1, 0.0], spend_growth=0.5)
+    assert list(table.columns) == projections.PROJECTION_COLUMNS
+    assert table["fy"].tolist() == ["2022-23", "2023-24"] and table["fy_start"].tolist() == [2022, 2023]
+    assert table["funding_gbp"].tolist() == pytest.approx([110.0, 110.0])
+    assert table["spend_gbp"].tolist() == pytest.approx([180.0, 270.0])
+    assert table["gap_gbp"].tolist() == pytest.approx([70.0, 160.0])
+    assert table["balance_gbp"].tolist() == pytest.approx([80.0, 240.0])
+
+
+def test_funding_growth_forms():
+    by_year = projections.growth_path({"2022-23": 0.1, "2023-24": 0.2, "2030-31": 9.0}, "2021-22", 2)
+    assert by_year == [0.1, 0.2]
+    assert projections.growth_path(0.03, "2021-22", 3) == [0.03] * 3
+    with pytest.raises(ValueError, match=r"no rate for \['2023-24'\]"):
+        projections.growth_path({"2022-23": 0.1}, "2021-22", 2)
+    with pytest.raises(ValueError, match="3 rates for a horizon of 2"):
+        projections.growth_path([0.1, 0.1, 0.1], "2021-22", 2)
+
+
+def test_project_all_own_trend():
+    table = projections.project_all(panel(), "2021-22", 2, 0.05, spend_rule="own_trend", trend_years=3)
+    assert table["unit"].tolist() == ["A", "A", "B", "B", "C", "C"]
+    a = table.loc[table["unit"] == "A"]
+    assert a["spend_growth_rate"].tolist() == pytest.approx([0.1, 0.1])
+    assert a["funding_gbp"].tolist() == pytest.approx([126.0, 132.3])
+    assert a["spend_gbp"].tolist() == pytest.approx([146.41, 161.051])
+    assert a["balance_gbp"].tolist() == pytest.approx([5 + 20.41, 5 + 20.41 + 28.751])
+    assert a["dsg_total_gbp"].tolist() == pytest.approx([1050.0, 1102.5])
+    assert a["balance_pct_of_dsg"].iloc[0] == pytest.approx(100 * 25.41 / 1050)
+    b = table.loc[table["unit"] == "B"]
+    assert b["spend_growth_rate"].iloc[0] == pytest.approx((210 / 200) ** (1 / 3) - 1)
+    c = table.loc[table["unit"] == "C"]
+    assert c[["spend_gbp", "balance_gbp"]].isna().all().all()  # incomplete start year: no projection, never 0
+
+
+def test_project_all_national_rule_and_bad_rule():
+    table = projections.project_all(panel(), "2021-22", 1, [0.0], spend_rule="national", trend_years=3)
+    rate = ((133.1 + 210) / (100 + 200)) ** (1 / 3) - 1  # C is incomplete in 2021-22, so left out
+    assert table["spend_growth_rate"].tolist() == pytest.approx([rate] * 3)
+    assert table.loc[table["unit"] == "B", "spend_gbp"].iloc[0] == pytest.approx(210 * (1 + rate))
+    with pytest.raises(ValueError, match="unknown spend_rule 'flat'"):
+        projections.project_all(panel(), "2021-22", 1, 0.0, spend_rule="flat")
+    with pytest.raises(ValueError, match="funding_measure 'ehcp'"):
+        projections.project_all(panel(), "2021-22", 1, 0.0, funding_measure="ehcp")
+
+
+def test_councils_over_threshold():
+    table = projections.project_all(panel(), "2021-22", 2, 0.05, trend_years=3)
+    summary = projections.councils_over_threshold(table, threshold_pct_of_dsg=2.0)
+    assert summary["fy"].tolist() == ["2022-23", "2023-24"]
+    assert summary["n_units"].tolist() == [3, 3] and summary["n_known"].tolist() == [2, 2]
+    assert summary["n_over"].tolist() == [1, 1] and summary["share_over"].tolist() == [0.5, 0.5]
+
+
+def allocations() -> pd.DataFrame:
+    rows = [("A", "2021-22", 90.0), ("A", "2022-23", 100.0), ("A", "2023-24", 106.0),
+            ("B", "2021-22", 190.0), ("B", "2022-23", 200.0), ("B", "2023-24", 208.0),
+            ("C", "2022-23", np.nan), ("C", "2023-24", 50.0)]
+    return pd.DataFrame(rows, columns=["unit", "fy", "hnb_before_deductions_gbp"])
+
+
+def test_backtest_funding_assumption_per_unit_and_national():
+    table = projections.backtest_funding_assumption(allocations(), "2022-23", {"2023-24": 0.05, "2024-25": 0.03})
+    first = table.loc[table["fy"] == "2023-24"].set_index("unit")
+    assert first.loc["A", "assumed_gbp"] == pytest.approx(105.0) and first.loc["A", "actual_gbp"] == 106.0
+    assert first.loc["A", "difference_gbp"] == pytest.approx(1.0)
+    assert first.loc["A", "difference_pct"] == pytest.approx(106 / 105 - 1)
+    assert first.loc["A", "actual_growth"] == pytest.approx(0.06) and first.loc["A", "n_units"] == 1
+    assert first.loc["C", "n_units"] == 0 and np.isnan(first.loc["C", "assumed_gbp"])
+    assert first.loc["national", "n_units"] == 2 and first.loc["national", "level"] == "national"
+    assert first.loc["national", "assumed_gbp"] == pytest.approx(315.0)
+    assert first.loc["national", "actual_gbp"] == pytest.approx(314.0)
+    assert first.loc["national", "actual_growth"] == pytest.approx(314 / 300 - 1)
+    later = table.loc[table["fy"] == "2024-25"].set_index("unit")
+    assert later.loc["A", "assumed_gbp"] == pytest.approx(100 * 1.05 * 1.03)
+    assert later["actual_gbp"].isna().all()  # no allocations yet: missing, never 0
+    with pytest.raises(ValueError, match="without gaps"):
+        projections.backtest_funding_assumption(allocations(), "2022-23", {"2024-25": 0.03})
+
+
+def test_backtest_spend_projection():
+    table = projections.backtest_spend_projection(panel(), "2020-21", spend_rule="own_trend", trend_years=2)
+    assert table["fy"].unique().tolist() == ["2021-22"]  # default end: the latest year with spend
+    rows = table.set_index("unit")
+    assert rows.loc["A", "spend_growth_rate"] == pytest.approx(0.1)
+    assert rows.loc["A", "projected_gbp"] == pytest.approx(133.1)
+    assert rows.loc["A", "difference_gbp"] == pytest.approx(0)
+    assert rows.loc["B", "projected_gbp"] == pytest.approx(200.0)
+    assert rows.loc["B", "difference_pct"] == pytest.approx(0.05)
+    assert rows.loc["C", "n_units"] == 0 and np.isnan(rows.loc["C", "actual_gbp"])
+    assert rows.loc["national", "n_units"] == 2
+    assert rows.loc["national", "projected_gbp"] == pytest.approx(333.1)
+    assert rows.loc["national", "actual_gbp"] == pytest.approx(343.1)
+    with pytest.raises(ValueError, match="no year to compare"):
+        projections.backtest_spend_projection(panel(), "2021-22")

@@ -1,0 +1,221 @@
+"""The `sendlib` command, run like a user would (a subprocess), on the toy notebooks; the
+commands that need a council resolver or the data step run in-process with fakes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from sendlib import cli, runner
+from sendlib.errors import ParameterError
+
+TOYS = Path(__file__).parent / "fixtures" / "notebooks"
+COUNCILS = {"202": "202", "camden": "202", "886": "886", "kent": "886"}
+
+
+@pytest.fixture
+def folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """Reports and data in tmp_path, notebooks = the toy notebooks (also for in-process runs)."""
+    folders = {"reports": tmp_path / "reports", "data": tmp_path / "data", "notebooks": TOYS}
+    for name, path in folders.items():
+        monkeypatch.setenv(f"SENDLIB_{name.upper()}_DIR", str(path))
+    monkeypatch.delenv("SENDLIB_RUN_ID", raising=False)
+    return folders
+
+
+@pytest.fixture
+def project_notebooks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folders: dict[str, Path]) -> Path:
+    """A notebooks folder laid out like the project's, made of toy notebooks."""
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    for stem in ("01_clean_data", *cli.ANALYSIS_NOTEBOOKS):
+        shutil.copy(TOYS / "toy_square.ipynb", notebooks / f"{stem}.ipynb")
+    shutil.copy(TOYS / "toy_council.ipynb", notebooks / f"{cli.COUNCIL_NOTEBOOK}.ipynb")
+    monkeypatch.setenv("SENDLIB_NOTEBOOKS_DIR", str(notebooks))
+    return notebooks
+
+
+@pytest.fixture
+def fake_geography(monkeypatch: pytest.MonkeyPatch) -> None:
+    def resolve_la(query: str, lookup: object = None) -> str:
+        if query.lower() not in COUNCILS:
+            raise ParameterError(f"no council {query!r}")
+        return COUNCILS[query.lower()]
+
+    module = types.ModuleType("sendlib.geography")
+    module.resolve_la = resolve_la
+    monkeypatch.setitem(sys.modules, "sendlib.geography", module)
+
+
+@pytest.fixture
+def no_acquisition(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cli, "_acquire", lambda: print("acquired"))
+
+
+def sendlib(*args: str) -> subprocess.CompletedProcess:
+    """Run `python -m sendlib ARGS` with this process's environment (set by `folders`)."""
+    return subprocess.run(
+        [sys.executable, "-m", "sendlib", *args], capture_output=True, text=True, env=dict(os.environ), timeout=300
+    )
+
+
+def only_run(reports: Path) -> Path:
+    runs = [p for p in reports.iterdir() if p.is_dir() and not p.is_symlink()]
+    assert len(runs) == 1, runs
+    return runs[0]
+
+
+def manifest(run_dir: Path) -> dict:
+    return json.loads((run_dir / "manifest.json").read_text())
+
+
+# --- help, params, usage errors (no kernel) ---------------------------------------------------
+
+
+def test_console_help(folders: dict[str, Path]) -> None:
+    completed = sendlib("--help")
+    assert completed.returncode == 0
+    for command in ("data", "run", "params", "report", "reproduce"):
+        assert command in completed.stdout
+
+
+@pytest.mark.parametrize("command", ["data", "run", "params", "report", "reproduce"])
+def test_help_on_every_command(command: str, capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main([command, "--help"])
+    assert info.value.code == 0
+    assert f"usage: sendlib {command}" in capsys.readouterr().out
+
+
+def test_params_lists_name_type_default_comment(folders: dict[str, Path]) -> None:
+    completed = sendlib("params", "toy_ok")
+    assert completed.returncode == 0
+    lines = completed.stdout.splitlines()
+    assert lines[0].split() == ["name", "type", "default", "comment"]
+    assert lines[2].split() == ["n", "int", "3", "number", "of", "rows"]
+    assert "flags       list of str  ['a', 'b']  a list of text" in completed.stdout
+
+
+def test_misspelt_parameter_suggests_and_runs_nothing(folders: dict[str, Path]) -> None:
+    completed = sendlib("run", "toy_ok", "-p", "scal", "2")
+    assert completed.returncode == 2
+    assert "unknown parameter 'scal' (did you mean 'scale'?)" in completed.stderr
+    assert not folders["reports"].exists()
+
+
+def test_wrong_type_on_the_command_line(folders: dict[str, Path]) -> None:
+    completed = sendlib("run", "toy_ok", "-p", "n", "three")
+    assert completed.returncode == 2
+    assert "-p n 'three': expected an integer" in completed.stderr
+    assert not folders["reports"].exists()
+
+
+def test_wrong_type_in_a_parameter_file(folders: dict[str, Path], tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text("n: three\n", encoding="utf-8")
+    completed = sendlib("run", "toy_ok", "-f", str(tmp_path / "p.yaml"))
+    assert completed.returncode == 2
+    assert "parameter 'n' expects int (default 3), got str 'three'" in completed.stderr
+    assert not folders["reports"].exists()
+
+
+def test_unknown_notebook(folders: dict[str, Path]) -> None:
+    completed = sendlib("run", "toy_okay")
+    assert completed.returncode == 2
+    assert "notebook 'toy_okay' not found (did you mean 'toy_ok'" in completed.stderr
+
+
+def test_limit_goes_with_all_only(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main(["report", "--la", "202", "--limit", "2"])
+    assert info.value.code == 2
+    assert "--limit and --la-list go with --all" in capsys.readouterr().err
+
+
+# --- runs -------------------------------------------------------------------------------------
+
+
+def test_run_with_parameter_file_and_command_line(folders: dict[str, Path], tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text("n: 2\nscale: 2\nlabel: from-file\n", encoding="utf-8")
+    completed = sendlib("run", "toy_ok", "-f", str(tmp_path / "p.yaml"), "-p", "label", "cli", "-p", "flags", "x,y")
+    assert completed.returncode == 0, completed.stderr
+    run_dir = only_run(folders["reports"])
+    results = json.loads((run_dir / "toy_ok" / "results.json").read_text())
+    assert (results["n"], results["total"], results["label"], results["flags"]) == (2, 2.0, "cli", ["x", "y"])
+    parameters = manifest(run_dir)["reports"]["toy_ok"]["parameters"]
+    assert parameters["scale"] == 2.0 and parameters["label"] == "cli"
+    assert f'href="{run_dir.name}/toy_ok/toy_ok.nocode.html"' in (folders["reports"] / "index.html").read_text()
+    assert "ok      toy_ok" in completed.stdout
+
+
+def test_failing_notebook_is_kept_marked_and_exits_1(folders: dict[str, Path]) -> None:
+    completed = sendlib("run", "toy_fail")
+    assert completed.returncode == 1
+    assert "toy_fail failed: cell [3]: ValueError: toy failure" in completed.stderr
+    run_dir = only_run(folders["reports"])
+    assert (run_dir / "toy_fail" / "toy_fail.ipynb").is_file()
+    assert manifest(run_dir)["status"] == "failed"
+    assert '<td class="failed">failed</td>' in (folders["reports"] / "index.html").read_text()
+
+
+def test_report_for_one_council_by_name(
+    project_notebooks: Path, fake_geography: None, folders: dict[str, Path], capsys: pytest.CaptureFixture
+) -> None:
+    assert cli.main(["report", "--la", "Camden"]) == 0
+    run_dir = only_run(folders["reports"])
+    assert json.loads((run_dir / "council_202" / "results.json").read_text()) == {"la": "202"}
+    assert "council_202" in capsys.readouterr().out
+
+
+def test_unknown_council_exits_2_before_running(
+    project_notebooks: Path, fake_geography: None, folders: dict[str, Path], capsys: pytest.CaptureFixture
+) -> None:
+    assert cli.main(["report", "--la", "Atlantis"]) == 2
+    assert "parameter 'la': no council 'Atlantis'" in capsys.readouterr().err
+    assert not folders["reports"].exists()
+
+
+def test_report_all_with_limit_in_parallel(
+    project_notebooks: Path, fake_geography: None, folders: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "councils_with_data", lambda: ["202", "886", "kent"])
+    assert cli.main(["report", "--all", "--limit", "2", "--jobs", "2"]) == 0
+    run_dir = only_run(folders["reports"])
+    assert sorted(manifest(run_dir)["reports"]) == ["council_202", "council_886"]
+
+
+def test_data_without_the_cleaning_notebook_only_acquires(
+    no_acquisition: None, folders: dict[str, Path], capsys: pytest.CaptureFixture
+) -> None:
+    assert cli.main(["data"]) == 0
+    out = capsys.readouterr().out
+    assert "acquired" in out and "01_clean_data.ipynb does not exist yet" in out
+    assert not folders["reports"].exists()
+
+
+def test_reproduce_runs_everything_into_one_run(
+    project_notebooks: Path, fake_geography: None, no_acquisition: None, folders: dict[str, Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(runner, "councils_with_data", lambda: ["202", "886"])
+    assert cli.main(["reproduce", "--jobs", "2"]) == 0
+    run_dir = only_run(folders["reports"])
+    expected = ["01_clean_data", *cli.ANALYSIS_NOTEBOOKS, "council_202", "council_886"]
+    assert sorted(manifest(run_dir)["reports"]) == sorted(expected)
+    index = (folders["reports"] / "index.html").read_text()
+    assert all(f'href="{run_dir.name}/{name}/' in index for name in expected)
+
+
+def test_reproduce_stops_when_cleaning_fails(
+    project_notebooks: Path, no_acquisition: None, folders: dict[str, Path], capsys: pytest.CaptureFixture
+) -> None:
+    shutil.copy(TOYS / "toy_fail.ipynb", project_notebooks / "01_clean_data.ipynb")
+    assert cli.main(["reproduce"]) == 1
+    assert "analyses and council profiles were not run" in capsys.readouterr().err
+    assert list(manifest(only_run(folders["reports"]))["reports"]) == ["01_clean_data"]

@@ -1,0 +1,329 @@
+"""Notebook parameters: the tagged cell, command-line and YAML values, validation rules."""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from sendlib.errors import ParameterError, SourceFormatError
+from sendlib.params import (
+    Parameter,
+    load_parameter_file,
+    notebook_parameters,
+    panel_fys,
+    parse_cli_value,
+    suggestion,
+    validate_parameters,
+)
+
+PARAMETERS = '''output_dir = ""  # set by the runner
+# a full-line comment is allowed
+la = "202"  # council code or name
+n_draws = 1000  # bootstrap draws
+level = 0.95
+verbose = False  # print more
+groups = [  # programme groups
+    "dbv",
+    "safety valve",
+]
+years = [2019, 2020]
+weights = {"a": 1.0}
+case_study = None  # councils, default all
+start_fy = "2018-19"  # first year
+measure = "hn_spend"
+'''
+
+
+def write_notebook(folder: Path, parameters: str, *, tagged: bool = True, code_first: str | None = None,
+                   name: str = "nb.ipynb") -> Path:
+    """A notebook whose first code cell holds ``parameters`` (optionally preceded by ``code_first``)."""
+    notebook = new_notebook()
+    cells = [new_markdown_cell("# Title")]
+    if code_first is not None:
+        cells.append(new_code_cell(code_first))
+    cells.append(new_code_cell(parameters, metadata={"tags": ["parameters"]} if tagged else {}))
+    cells.append(new_code_cell("print(la)"))
+    notebook.cells = cells
+    path = folder / name
+    nbformat.write(notebook, path)
+    return path
+
+
+@pytest.fixture
+def notebook(tmp_path: Path) -> Path:
+    return write_notebook(tmp_path, PARAMETERS)
+
+
+@pytest.fixture
+def fake_geography(monkeypatch: pytest.MonkeyPatch) -> None:
+    """sendlib.geography replaced by a tiny resolver (Camden 202, Kent 886)."""
+    known = {"202": "202", "camden": "202", "e09000007": "202", "886": "886", "kent": "886"}
+
+    def resolve_la(query: str, lookup: object = None) -> str:
+        try:
+            return known[query.strip().lower()]
+        except KeyError:
+            raise ParameterError(f"no council {query!r}{suggestion(query.lower(), list(known))}") from None
+
+    module = types.ModuleType("sendlib.geography")
+    module.resolve_la = resolve_la
+    monkeypatch.setitem(sys.modules, "sendlib.geography", module)
+
+
+@pytest.fixture
+def fake_measures(monkeypatch: pytest.MonkeyPatch) -> None:
+    module = types.ModuleType("sendlib.analysis.measures")
+    module.MEASURES = {"hn_spend": "hn_spend_gbp", "ehcp": "ehcp_count"}
+    module.BASES = ("cash", "real")
+    module.DENOMINATORS = ("total", "per_head_2_18")
+    monkeypatch.setitem(sys.modules, "sendlib.analysis.measures", module)
+
+
+@pytest.fixture(autouse=True)
+def no_panel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty data folder: no panel unless a test writes one."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("SENDLIB_DATA_DIR", str(data))
+    return data
+
+
+def write_panel(data: Path, fys: list[str]) -> None:
+    (data / "processed").mkdir(parents=True)
+    pd.DataFrame({"unit": ["202"] * len(fys), "fy": fys}).to_parquet(data / "processed" / "panel.parquet")
+
+
+# --- notebook_parameters ----------------------------------------------------------------------
+
+
+def test_parameters_are_read_with_defaults_types_comments_and_lines(notebook: Path) -> None:
+    params = notebook_parameters(notebook)
+    assert list(params) == [
+        "output_dir", "la", "n_draws", "level", "verbose", "groups", "years", "weights", "case_study",
+        "start_fy", "measure",
+    ]
+    assert params["la"] == Parameter("la", "202", "str", "council code or name", 3)
+    assert params["n_draws"].default == 1000 and params["n_draws"].type_name == "int"
+    assert params["level"] == Parameter("level", 0.95, "float", "", 5)
+    assert params["verbose"].type_name == "bool"
+    assert params["groups"] == Parameter("groups", ["dbv", "safety valve"], "list of str", "programme groups", 7)
+    assert params["years"].type_name == "list of int"
+    assert params["weights"].type_name == "dict"
+    assert params["case_study"].type_name == "None"
+    assert params["case_study"].comment == "councils, default all"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ('output_dir = ""\nimport pandas as pd', r"line 2: expected `name = <literal>`, found `import pandas as pd`"),
+        ('output_dir = ""\nn = len("abc")', r"line 2: the value of 'n' is not a literal"),
+        ('output_dir = ""\npair = (1, 2)', r"line 2: 'pair' is a tuple"),
+        ('output_dir = ""\na = b = 1', r"line 2: expected `name = <literal>`"),
+        ('output_dir = ""\nn: int = 3', r"line 2: expected `name = <literal>`"),
+        ('output_dir = ""\nn = 1\nn = 2', r"line 3: 'n' is assigned twice"),
+        ('output_dir = ""\n%matplotlib inline', r"line 2: not valid Python"),
+        ('output_dir = ""\nprint(1)', r"line 2: expected `name = <literal>`, found `print\(1\)`"),
+    ],
+)
+def test_parameters_cell_errors_name_notebook_and_line(tmp_path: Path, source: str, expected: str) -> None:
+    path = write_notebook(tmp_path, source)
+    with pytest.raises(ParameterError, match=expected) as info:
+        notebook_parameters(path)
+    assert str(path) in str(info.value)
+
+
+def test_untagged_parameters_cell_is_an_error(tmp_path: Path) -> None:
+    path = write_notebook(tmp_path, 'output_dir = ""', tagged=False)
+    with pytest.raises(ParameterError, match="first code cell must be tagged 'parameters'"):
+        notebook_parameters(path)
+
+
+def test_code_before_the_parameters_cell_is_an_error(tmp_path: Path) -> None:
+    path = write_notebook(tmp_path, 'output_dir = ""', code_first="import pandas")
+    with pytest.raises(ParameterError, match="first code cell must be tagged"):
+        notebook_parameters(path)
+
+
+def test_missing_notebook(tmp_path: Path) -> None:
+    with pytest.raises(ParameterError, match="notebook not found"):
+        notebook_parameters(tmp_path / "absent.ipynb")
+
+
+def test_corrupted_notebook(tmp_path: Path, notebook: Path) -> None:
+    notebook.write_text(notebook.read_text()[:50], encoding="utf-8")
+    with pytest.raises(ParameterError, match="not a readable notebook"):
+        notebook_parameters(notebook)
+
+
+# --- parameter files and command-line values --------------------------------------------------
+
+
+def test_parameter_file(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("la: Camden\nn_draws: 50\nstart_fy: 2019-20\ngroups: [dbv]\n", encoding="utf-8")
+    assert load_parameter_file(path) == {"la": "Camden", "n_draws": 50, "start_fy": "2019-20", "groups": ["dbv"]}
+
+
+def test_empty_parameter_file(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("# nothing\n", encoding="utf-8")
+    assert load_parameter_file(path) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("- a\n- b\n", "expected a mapping"), ("la: [unclosed\n", "not a valid YAML file")],
+)
+def test_bad_parameter_file(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ParameterError, match=expected):
+        load_parameter_file(path)
+
+
+def test_missing_parameter_file(tmp_path: Path) -> None:
+    with pytest.raises(ParameterError, match="parameter file not found"):
+        load_parameter_file(tmp_path / "absent.yaml")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("la", "Camden", "Camden"),
+        ("la", "202", "202"),
+        ("n_draws", " 250 ", 250),
+        ("level", "0.9", 0.9),
+        ("level", "1", 1.0),
+        ("verbose", "Yes", True),
+        ("verbose", "false", False),
+        ("groups", "dbv, neither", ["dbv", "neither"]),
+        ("groups", "[dbv, 202]", ["dbv", "202"]),
+        ("groups", "[]", []),
+        ("years", "2019,2021", [2019, 2021]),
+        ("years", "[2019, 2021]", [2019, 2021]),
+        ("weights", '{"a": 2, "b": 0.5}', {"a": 2, "b": 0.5}),
+        ("case_study", "[Camden, Kent]", ["Camden", "Kent"]),
+        ("case_study", "null", None),
+    ],
+)
+def test_cli_values_take_the_type_of_the_default(notebook: Path, name: str, text: str, expected: object) -> None:
+    value = parse_cli_value(text, notebook_parameters(notebook)[name])
+    assert value == expected
+    assert type(value) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("n_draws", "many", "expected an integer"),
+        ("level", "high", "expected a number"),
+        ("verbose", "maybe", "expected true or false"),
+        ("years", "2019,later", "expected an integer"),
+        ("weights", "[1, 2]", "expected a dict"),
+        ("groups", "[unclosed", "not a valid YAML/JSON value"),
+    ],
+)
+def test_bad_cli_values(notebook: Path, name: str, text: str, expected: str) -> None:
+    with pytest.raises(ParameterError, match=rf"-p {name} .*{expected}"):
+        parse_cli_value(text, notebook_parameters(notebook)[name])
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def test_unknown_parameter_suggests_the_closest(notebook: Path) -> None:
+    with pytest.raises(ParameterError, match=r"nb: unknown parameter 'n_draw' \(did you mean 'n_draws'\?\)"):
+        validate_parameters(notebook, {"n_draw": 10})
+
+
+def test_wrong_type(notebook: Path) -> None:
+    with pytest.raises(ParameterError, match=r"'n_draws' expects int \(default 1000\), got str 'many'"):
+        validate_parameters(notebook, {"n_draws": "many"})
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("verbose", 1), ("n_draws", True), ("n_draws", 2.5), ("years", ["2019"]), ("groups", "dbv"), ("weights", [1])],
+)
+def test_more_wrong_types(notebook: Path, name: str, value: object) -> None:
+    with pytest.raises(ParameterError, match=f"'{name}' expects"):
+        validate_parameters(notebook, {name: value})
+
+
+def test_int_is_accepted_for_float_and_none_default_accepts_anything(notebook: Path) -> None:
+    validated = validate_parameters(notebook, {"level": 1, "n_draws": 10, "weights": {"b": 2}})
+    assert validated == {"level": 1.0, "n_draws": 10, "weights": {"b": 2}}
+    assert type(validated["level"]) is float
+
+
+def test_every_problem_is_reported_at_once(notebook: Path) -> None:
+    with pytest.raises(ParameterError) as info:
+        validate_parameters(notebook, {"n_draw": 1, "level": "high"})
+    assert "unknown parameter 'n_draw'" in str(info.value)
+    assert "'level' expects float" in str(info.value)
+
+
+def test_output_dir_is_set_by_the_runner(notebook: Path) -> None:
+    with pytest.raises(ParameterError, match="'output_dir' is set by the runner"):
+        validate_parameters(notebook, {"output_dir": "/tmp/x"})
+
+
+def test_notebook_without_output_dir_is_refused(tmp_path: Path) -> None:
+    path = write_notebook(tmp_path, "n = 1")
+    with pytest.raises(ParameterError, match='must declare `output_dir = ""`'):
+        validate_parameters(path, {})
+
+
+def test_councils_are_resolved_to_codes(notebook: Path, fake_geography: None) -> None:
+    validated = validate_parameters(notebook, {"la": "Camden", "case_study": ["kent", 202, "E09000007"]})
+    assert validated == {"la": "202", "case_study": ["886", "202", "202"]}
+
+
+def test_council_given_as_a_number(notebook: Path, fake_geography: None) -> None:
+    assert validate_parameters(notebook, {"la": 886}) == {"la": "886"}
+
+
+def test_unknown_council_suggests(notebook: Path, fake_geography: None) -> None:
+    with pytest.raises(ParameterError, match=r"parameter 'la': no council 'Camdn' \(did you mean 'camden'"):
+        validate_parameters(notebook, {"la": "Camdn"})
+
+
+def test_financial_year_format(notebook: Path) -> None:
+    assert validate_parameters(notebook, {"start_fy": "2020-21"}) == {"start_fy": "2020-21"}
+    with pytest.raises(ParameterError, match=r"'start_fy'.*'2020-22' is not of the form 'YYYY-YY'"):
+        validate_parameters(notebook, {"start_fy": "2020-22"})
+
+
+def test_financial_year_must_be_in_the_panel(notebook: Path, no_panel: Path) -> None:
+    write_panel(no_panel, ["2019-20", "2020-21", "2021-22", "2020-21"])
+    assert panel_fys() == ["2019-20", "2020-21", "2021-22"]
+    assert validate_parameters(notebook, {"start_fy": "2021-22"}) == {"start_fy": "2021-22"}
+    with pytest.raises(ParameterError, match=r"'2017-18' is not a year of the panel .*2019-20 to 2021-22"):
+        validate_parameters(notebook, {"start_fy": "2017-18"})
+
+
+def test_panel_without_fy_column(no_panel: Path) -> None:
+    (no_panel / "processed").mkdir(parents=True)
+    pd.DataFrame({"unit": ["202"]}).to_parquet(no_panel / "processed" / "panel.parquet")
+    with pytest.raises(SourceFormatError, match="panel.parquet: cannot read its 'fy' column"):
+        panel_fys()
+
+
+def test_measure_basis_denominator_choices(tmp_path: Path, fake_measures: None) -> None:
+    path = write_notebook(tmp_path, 'output_dir = ""\nmeasure = "hn_spend"\nbasis = "cash"\ndenominator = "total"')
+    assert validate_parameters(path, {"measure": "ehcp", "basis": "real"}) == {"measure": "ehcp", "basis": "real"}
+    with pytest.raises(ParameterError, match=r"'hn_spnd' is not a known measure \(did you mean 'hn_spend'\?\)"):
+        validate_parameters(path, {"measure": "hn_spnd"})
+    with pytest.raises(ParameterError, match="'per_head' is not a known denominator.*choose from total, per_head_2_18"):
+        validate_parameters(path, {"denominator": "per_head"})
+
+
+def test_suggestion() -> None:
+    assert suggestion("camdn", ["camden", "kent"]) == " (did you mean 'camden'?)"
+    assert suggestion("zzz", ["camden"]) == ""

@@ -1,0 +1,94 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.colors import to_hex  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from sendlib import plots  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def house_style():
+    with matplotlib.rc_context():
+        plots.apply_style()
+        yield
+    plt.close("all")
+
+
+def test_apply_style_sets_the_house_rules():
+    params = matplotlib.rcParams
+    assert not params["axes.spines.top"] and not params["axes.spines.right"]
+    assert params["savefig.dpi"] == plots.DPI
+    assert [to_hex(c).upper() for c in params["axes.prop_cycle"].by_key()["color"]] == plots.PALETTE
+
+
+def draw() -> plt.Figure:
+    fig, ax = plt.subplots()
+    ax.plot([1, 2, 3], [2, 1, 3])
+    ax.set_title("test")
+    return fig
+
+
+def test_save_figure_writes_png_and_csv_byte_stable_and_closes(tmp_path):
+    data = pd.DataFrame({"x": [1, 2, 3], "y": [2.0, 1.0, 3.0]})
+    fig = draw()
+    png, csv = plots.save_figure(fig, data, tmp_path, "line")
+    assert png == tmp_path / "figures" / "line.png" and csv == tmp_path / "figures" / "line.csv"
+    assert not plt.fignum_exists(fig.number)
+    assert pd.read_csv(csv).equals(data)
+    with Image.open(png) as image:
+        assert image.format == "PNG" and "Software" not in image.info
+    first = png.read_bytes()
+    plots.save_figure(draw(), data, tmp_path, "line")
+    assert png.read_bytes() == first
+    assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == ["line.csv", "line.png"]
+
+
+def test_save_figure_rejects_a_bad_name_and_still_closes(tmp_path):
+    fig = draw()
+    with pytest.raises(ValueError, match="plain file stem"):
+        plots.save_figure(fig, pd.DataFrame({"a": [1]}), tmp_path, "../escape")
+    assert not plt.fignum_exists(fig.number)
+
+
+def test_distribution_with_markers():
+    fig = plots.distribution_with_markers([0.1, 0.2, 0.2, None, 0.4], {"claimed": 0.3, "England": 0.25}, "t", "growth")
+    ax = fig.axes[0]
+    vertical = [line for line in ax.get_lines() if line.get_xdata()[0] == line.get_xdata()[1]]
+    assert [line.get_xdata()[0] for line in vertical] == [0.3, 0.25]
+    assert to_hex(vertical[0].get_color()).upper() == plots.HIGHLIGHT
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["claimed: 0.3", "England: 0.25"]
+    assert ax.get_ylabel() == "count (n = 4)"
+
+
+def test_ranked_bar_orders_and_highlights():
+    frame = pd.DataFrame({"name": ["a", "b", "c", "d"], "v": [2.0, 5.0, None, 1.0]})
+    fig = plots.ranked_bar(frame, "v", "name", highlight={"b"})
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["d", "a", "b"]  # largest at the top
+    colours = [to_hex(bar.get_facecolor()).upper() for bar in ax.patches]
+    assert colours == [plots.MUTED, plots.MUTED, plots.HIGHLIGHT]
+
+
+def test_time_series_highlights_and_mutes():
+    frame = pd.DataFrame(
+        {"fy_start": [2020, 2021] * 3, "v": [1, 2, 3, 4, 5, 6], "unit": ["a", "a", "b", "b", "c", "c"]}
+    )
+    ax = plots.time_series(frame, "fy_start", "v", "unit", highlight={"b"}).axes[0]
+    colours = [to_hex(line.get_color()).upper() for line in ax.get_lines()]
+    assert colours == [plots.MUTED, plots.HIGHLIGHT, plots.MUTED]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["b"]
+    plain = plots.time_series(frame, "fy_start", "v", "unit").axes[0]
+    assert [to_hex(line.get_color()).upper() for line in plain.get_lines()] == plots.PALETTE[:3]
+
+
+def test_assumption_vs_actual():
+    frame = pd.DataFrame({"fy": ["2023-24", "2022-23"], "assumed": [105.0, 100.0], "actual": [107.0, 100.0]})
+    ax = plots.assumption_vs_actual(frame, "fy", "assumed", "actual", title="t", ylabel="GBP").axes[0]
+    assumed, actual = ax.get_lines()
+    assert list(assumed.get_xdata()) == ["2022-23", "2023-24"] and list(actual.get_ydata()) == [100.0, 107.0]
+    assert assumed.get_linestyle() == "--" and to_hex(actual.get_color()).upper() == plots.HIGHLIGHT

@@ -1,0 +1,66 @@
+"""Each QA check with a small passing and a small failing example."""
+
+import pandas as pd
+import pandera.pandas as pa
+import pytest
+
+from sendlib import validate as v
+from sendlib.errors import ValidationError
+
+
+def test_unique_keys_fail_names_the_duplicate():
+    frame = pd.DataFrame({"la_code": ["202", "202", "886"], "fy": ["2021-22"] * 3})
+    result = v.check_unique_keys(frame, ["la_code", "fy"], "t")
+    assert result.status == v.FAIL and "202/2021-22" in result.message
+    assert v.check_unique_keys(frame.iloc[1:], ["la_code", "fy"], "t").status == v.PASS
+
+
+def test_coverage_missing_is_advisory_and_unexpected_is_fail():
+    frame = pd.DataFrame({"la_code": ["202", "886", "999"], "fy": ["a", "a", "b"], "x": [1.0, None, 2.0]})
+    res = v.check_coverage(frame, "la_code", "fy", {"a": {"202", "886"}, "b": {"202"}}, "t", value="x")
+    assert [r.status for r in res] == [v.ADVISORY, v.FAIL]
+    assert "886" in res[0].message and "999" in res[1].message
+
+
+def test_sums_to_national():
+    las = pd.DataFrame({"fy": ["a", "a", "b", "b"], "n": [1.0, 2.0, 5.0, None]})
+    nat = pd.DataFrame({"fy": ["a", "b"], "n": [4.0, 6.0]})
+    res = v.check_sums_to_national(las, nat, "n", "fy", "t")
+    assert [r.status for r in res] == [v.FAIL, v.ADVISORY]
+    ok = v.check_sums_to_national(las.iloc[:2], nat.iloc[:1].assign(n=3.0), "n", "fy", "t")
+    assert ok[0].status == v.PASS
+
+
+def test_negative_counts_fail():
+    assert v.check_non_negative(pd.DataFrame({"n": [1.0, -1.0]}), ["n"], "t").status == v.FAIL
+    assert v.check_non_negative(pd.DataFrame({"n": [1.0, None]}), ["n"], "t").status == v.PASS
+
+
+def test_suppressed_value_turned_into_zero_fails():
+    frame = pd.DataFrame({"n": [0.0, None], "n_suppressed": [True, True]})
+    assert v.check_suppressed_are_missing(frame, "n", "n_suppressed", "t").status == v.FAIL
+    assert v.check_suppressed_are_missing(frame.iloc[1:], "n", "n_suppressed", "t").status == v.PASS
+
+
+def test_magnitude_catches_gbp_millions():
+    frame = pd.DataFrame({"gbp": [7.2, 10.5, 3.1]})  # GBP million by mistake
+    assert v.check_magnitude(frame, "gbp", 1e6, 1e10, "t", "an LA's annual GBP").status == v.FAIL
+    assert v.check_magnitude(frame * 1e6, "gbp", 1e6, 1e10, "t", "an LA's annual GBP").status == v.PASS
+
+
+def test_raise_on_fail_lists_every_failure_and_frame_orders_fail_first():
+    results = [v.CheckResult("t", "c1", v.PASS, "ok"), v.CheckResult("t", "c2", v.FAIL, "bad"),
+               v.CheckResult("u", "c3", v.FAIL, "worse"), v.CheckResult("t", "c4", v.ADVISORY, "hmm")]
+    with pytest.raises(ValidationError, match=r"2 QA check\(s\) failed(.|\n)*c2(.|\n)*c3"):
+        v.raise_on_fail(results)
+    assert v.results_frame(results)["status"].tolist() == [v.FAIL, v.FAIL, v.ADVISORY, v.PASS]
+    v.raise_on_fail(results[:1])
+
+
+def test_schema_lists_all_failures():
+    schema = pa.DataFrameSchema({"la_code": v.la_code_column(), "fy": v.fy_column(), "n": v.count_column()})
+    frame = pd.DataFrame({"la_code": ["20"], "fy": ["2021"], "n": [-1.0]})
+    with pytest.raises(ValidationError) as err:
+        v.validate_schema(frame, schema, "demo")
+    message = str(err.value)
+    assert "demo" in message and "la_code" in message and "fy" in message and "column n" in message
