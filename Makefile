@@ -34,8 +34,8 @@ report: setup ## One council's profile: make report LA=Camden (code, ONS code or
 reports: setup ## Every council's profile, JOBS at a time (JOBS=2)
 	$(PY) -m sendlib report --all --jobs $(JOBS)
 
-test: setup ## Run the test suite (data-dependent tests skip, with a reason, when no data is available)
-	$(PY) -m pytest
+test: setup ## Run the tests, then every notebook with nbval (data-dependent ones skip, with a reason, without data)
+	$(PY) -m pytest tests notebooks --nbval-lax
 
 lab: setup ## Open JupyterLab on notebooks/ with the `sendlib` kernel
 	$(PY) -m jupyter lab --notebook-dir=notebooks

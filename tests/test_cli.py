@@ -190,12 +190,11 @@ def test_report_all_with_limit_in_parallel(
     assert sorted(manifest(run_dir)["reports"]) == ["council_202", "council_886"]
 
 
-def test_data_without_the_cleaning_notebook_only_acquires(
+def test_data_without_the_cleaning_notebook_is_a_clear_error(
     no_acquisition: None, folders: dict[str, Path], capsys: pytest.CaptureFixture
 ) -> None:
-    assert cli.main(["data"]) == 0
-    out = capsys.readouterr().out
-    assert "acquired" in out and "01_clean_data.ipynb does not exist yet" in out
+    assert cli.main(["data"]) == 2
+    assert "notebook '01_clean_data' not found" in capsys.readouterr().err
     assert not folders["reports"].exists()
 
 
@@ -203,6 +202,7 @@ def test_reproduce_runs_everything_into_one_run(
     project_notebooks: Path, fake_geography: None, no_acquisition: None, folders: dict[str, Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(cli, "_clean_is_current", lambda job: False)
     monkeypatch.setattr(runner, "councils_with_data", lambda: ["202", "886"])
     assert cli.main(["reproduce", "--jobs", "2"]) == 0
     run_dir = only_run(folders["reports"])

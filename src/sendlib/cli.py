@@ -75,13 +75,25 @@ def _finish(run_dir: Path, records: Sequence[runner.RunRecord]) -> int:
     return 1 if failed else 0
 
 
+def _clean_is_current(job: PreparedJob) -> bool:
+    """True (and says so) when the processed tables were built from the same inputs, code and settings."""
+    from sendlib.tables import is_up_to_date, settings_from_parameters
+
+    parameters = {name: p.default for name, p in notebook_parameters(job[0]).items()} | job[1]
+    processed = Path(parameters.get("processed_dir") or config.processed_dir())
+    if is_up_to_date(settings_from_parameters(parameters), processed):
+        print(f"processed tables in {processed} are up to date (same raw files, code and settings); "
+              "use --force to rebuild")
+        return True
+    return False
+
+
 def _cmd_data(args: argparse.Namespace) -> int:
+    clean = _prepare_job(CLEAN_NOTEBOOK, {}, CLEAN_NOTEBOOK)
     _acquire()
-    if not (config.notebooks_dir() / f"{CLEAN_NOTEBOOK}.ipynb").is_file():
-        print(f"note: {config.notebooks_dir() / CLEAN_NOTEBOOK}.ipynb does not exist yet: "
-              "raw files acquired, processed tables not built")
+    if not args.force and _clean_is_current(clean):
         return 0
-    return _finish(*_run([_prepare_job(CLEAN_NOTEBOOK, {}, CLEAN_NOTEBOOK)], n_jobs=1))
+    return _finish(*_run([clean], n_jobs=1))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -117,8 +129,9 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     analyses = [_prepare_job(name, {}, name) for name in ANALYSIS_NOTEBOOKS]
     council_notebook = runner.find_notebook(COUNCIL_NOTEBOOK)
     _acquire()
-    run_dir, records = _run([clean], n_jobs=1)
-    if records[0].status != "ok":
+    current = not args.force and _clean_is_current(clean)
+    run_dir, records = (runner.create_run_dir(), []) if current else _run([clean], n_jobs=1)
+    if records and records[0].status != "ok":
         print(f"sendlib: {CLEAN_NOTEBOOK} failed: the analyses and council profiles were not run", file=sys.stderr)
         return _finish(run_dir, records)
     councils = [_council_job(council_notebook, {}, code) for code in runner.councils_with_data()]
@@ -161,7 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    _command(sub, "data", f"get the raw files, then build the processed tables ({CLEAN_NOTEBOOK})", _cmd_data)
+    data = _command(sub, "data", f"get the raw files, then build the processed tables ({CLEAN_NOTEBOOK})", _cmd_data)
+    data.add_argument("--force", action="store_true", help="rebuild the processed tables even if up to date")
 
     run = _command(sub, "run", "run one notebook with parameters", _cmd_run)
     run.add_argument("notebook", metavar="NOTEBOOK", help="a notebook path or stem, e.g. 02_case_study_growth")
@@ -190,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub, "reproduce", "everything: data, every analysis notebook, every council profile, index", _cmd_reproduce
     )
     _add_jobs_option(reproduce)
+    reproduce.add_argument("--force", action="store_true", help="rebuild the processed tables even if up to date")
     return parser
 
 

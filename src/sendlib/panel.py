@@ -79,9 +79,22 @@ def ehcp_on_units(ehcp: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
 
 
 def population_on_units(population: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
-    columns = ["pop_0_25_count", "pop_2_18_count", "pop_0_17_count"]
+    """Populations per unit on one consistent (post-2021-Census) vintage.
+
+    ONS files for mid-2015..mid-2020 predate the 2021 Census and overstate some areas
+    (inner London most); DfE's 0-17 series is revised throughout. Where both exist for a
+    unit, ``pop_vintage_ratio`` = DfE 0-17 / ONS 0-17 rescales the ONS 0-25 and 2-18
+    counts, and ``pop_0_17_count`` is DfE's; elsewhere the ONS counts are kept (ratio missing).
+    """
+    ons_columns = ["pop_0_25_count", "pop_2_18_count", "pop_0_17_count"]
     frame = population.assign(fy=population["mid_year"].map(years.fy_label))
-    return _unit_sums(frame, columns, lookup)[["unit", "fy", *columns]]
+    sums = _unit_sums(frame, [*ons_columns, "pop_0_17_dfe_count"], lookup)
+    ratio = sums["pop_0_17_dfe_count"] / sums["pop_0_17_count"]
+    sums["pop_vintage_ratio"] = ratio
+    for column in ["pop_0_25_count", "pop_2_18_count"]:
+        sums[column] = (sums[column] * ratio).where(ratio.notna(), sums[column])
+    sums["pop_0_17_count"] = sums["pop_0_17_dfe_count"].where(sums["pop_0_17_dfe_count"].notna(), sums["pop_0_17_count"])
+    return sums[["unit", "fy", *ons_columns, "pop_vintage_ratio"]]
 
 
 def sen_support_on_units(sen: pd.DataFrame, population: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:

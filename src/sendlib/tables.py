@@ -8,7 +8,6 @@ half-written tables.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -214,9 +213,6 @@ def quality_checks(tables: dict[str, pd.DataFrame], lookup: pd.DataFrame, settin
 
 # --- the whole step ------------------------------------------------------------------------
 
-TableBuilder = Callable[..., pd.DataFrame]
-
-
 def build_tables(settings: CleanSettings) -> dict[str, pd.DataFrame]:
     """Every processed table, in memory (the panel is built from them by sendlib.panel)."""
     lookup = geography.read_la_lookup(settings.raw_dir)
@@ -256,19 +252,94 @@ def read_table(name: str, processed_dir: Path | None = None) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
-def clean(settings: CleanSettings, processed_dir: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """The clean step: build every table and the panel, validate, QA, and write them all.
-
-    Returns the tables and the QA results table. Any schema failure or FAIL check raises
-    ValidationError before anything is written.
-    """
+def build_all(settings: CleanSettings) -> dict[str, pd.DataFrame]:
+    """Every table and the panel, schema-validated (raises ValidationError listing every failure)."""
     from sendlib.panel import build_panel
     from sendlib.schemas import validate_tables
 
     tables = build_tables(settings)
     tables["panel"] = build_panel(tables, settings.fys)
     validate_tables(tables)
+    return tables
+
+
+def coverage_summary(tables: dict[str, pd.DataFrame], fys: list[str]) -> pd.DataFrame:
+    """LAs with a value per table and FY (EHC plans and pupils of January Y+1 and population of
+    mid-year Y shown under FY Y-(Y+1), as the panel pairs them)."""
+    to_fy = {"fy": lambda v: v, "january": years.fy_for_january, "mid_year": years.fy_label}
+    specs = {"hn_spend": ("fy", "hn_spend_gbp"), "hnb_allocation": ("fy", "hnb_after_deductions_gbp"),
+             "dsg_balance": ("fy", "dsg_balance_pct"), "ehcp": ("january", "ehcp_count"),
+             "population": ("mid_year", "pop_2_18_count"), "sen_support": ("january", "sen_support_pct")}
+    rows = {}
+    for name, (period, value) in specs.items():
+        frame = tables[name].dropna(subset=[value])
+        counts = frame.groupby(frame[period].map(to_fy[period]))["la_code"].nunique()
+        rows[name] = counts.reindex(fys).astype("Int64")
+    return pd.DataFrame(rows).T.rename_axis(index="table", columns="fy")
+
+
+def clean(settings: CleanSettings, processed_dir: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """The clean step: build every table and the panel, validate, QA, and write them all.
+
+    Returns the tables and the QA results table. Any schema failure or FAIL check raises
+    ValidationError before anything is written.
+    """
+    tables = build_all(settings)
     results = quality_checks(tables, tables["la_lookup"], settings)
     qa.raise_on_fail(results)
     write_tables(tables, processed_dir)
+    write_build_record(tables, settings, processed_dir)
     return tables, qa.results_frame(results)
+
+
+# --- freshness: skip the clean step when nothing it depends on has changed ----------------
+
+BUILD_RECORD = "_build.json"
+
+
+def settings_from_parameters(parameters: dict) -> CleanSettings:
+    """CleanSettings from the clean notebook's parameters (empty folders mean the configured ones)."""
+    years_given = {k: parameters[k] for k in ("first_fy", "last_fy", "deflator_base_fy") if k in parameters}
+    return CleanSettings(raw_dir=Path(parameters.get("raw_dir") or config.raw_dir()), **years_given)
+
+
+def fingerprint(settings: CleanSettings) -> str:
+    """sha256 over everything the processed tables depend on: each raw file's registered sha256,
+    the package's code, the reference files, the clean notebook and the settings."""
+    import hashlib
+
+    from sendlib.sources import load_registry
+
+    digest = hashlib.sha256()
+    for raw_file in load_registry():
+        digest.update(f"{raw_file.relpath}={raw_file.sha256}\n".encode())
+    code = sorted(config.PACKAGE_DIR.rglob("*.py")) + sorted(config.REFERENCE_DIR.glob("*.csv"))
+    code.append(config.NOTEBOOKS_DIR / "01_clean_data.ipynb")
+    for path in code:
+        if path.is_file():
+            digest.update(path.relative_to(config.PROJECT_ROOT).as_posix().encode() + b"\n" + path.read_bytes())
+    digest.update(f"{settings.first_fy}|{settings.last_fy}|{settings.deflator_base_fy}".encode())
+    return digest.hexdigest()
+
+
+def write_build_record(tables: dict[str, pd.DataFrame], settings: CleanSettings, processed_dir: Path) -> None:
+    """Record what the processed tables were built from (read by :func:`is_up_to_date`)."""
+    from sendlib.atomic import write_json_atomic
+
+    write_json_atomic(Path(processed_dir) / BUILD_RECORD, {
+        "fingerprint": fingerprint(settings), "tables": sorted(tables),
+        "settings": {"first_fy": settings.first_fy, "last_fy": settings.last_fy,
+                     "deflator_base_fy": settings.deflator_base_fy},
+    })
+
+
+def is_up_to_date(settings: CleanSettings, processed_dir: Path) -> bool:
+    """True when every table recorded by the last build exists and nothing it depends on changed."""
+    import json
+
+    record_path = Path(processed_dir) / BUILD_RECORD
+    if not record_path.is_file():
+        return False
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    tables_exist = all((Path(processed_dir) / f"{name}.parquet").is_file() for name in record.get("tables", []))
+    return tables_exist and record.get("fingerprint") == fingerprint(settings)
