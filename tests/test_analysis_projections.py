@@ -3,6 +3,7 @@ import pandas as pd
 import pytest
 
 from sendlib.analysis import projections
+from sendlib.errors import ParameterError
 
 
 def panel() -> pd.DataFrame:
@@ -134,3 +135,154 @@ def test_backtest_spend_projection():
     assert rows.loc["national", "actual_gbp"] == pytest.approx(343.1)
     with pytest.raises(ValueError, match="no year to compare"):
         projections.backtest_spend_projection(panel(), "2021-22")
+
+
+def panel_with_2022() -> pd.DataFrame:
+    """panel() plus 2020-21 balances, allocations before deductions, and a 2022-23 row per unit
+    holding that year's actual allocations (no spend)."""
+    frame = panel()
+    previous = frame["fy"] == "2020-21"
+    frame.loc[previous, "dsg_balance_gbp"] = frame.loc[previous, "unit"].map({"A": 2.0, "B": -12.0, "C": np.nan})
+    extra = pd.DataFrame({
+        "unit": ["A", "B", "C"], "fy_start": 2022, "fy": "2022-23", "hn_spend_gbp": np.nan, "hn_spend_complete": False,
+        "hnb_after_deductions_gbp": [132.0, 250.0, 66.0], "dsg_balance_gbp": np.nan,
+        "dsg_total_gbp": [1100.0, 2000.0, 550.0],
+    })
+    frame = pd.concat([frame, extra], ignore_index=True)
+    frame["hnb_before_deductions_gbp"] = frame["hnb_after_deductions_gbp"] * 1.1
+    return frame
+
+
+def test_project_unit_gap_offset_shifts_every_gap():
+    table = projections.project_unit("2021-22", 2, funding0=100, spend0=120, balance0=10,
+                                     funding_growth=[0.1, 0.0], spend_growth=0.5, gap_offset=-50)
+    assert table["gap_gbp"].tolist() == pytest.approx([20.0, 110.0])
+    assert table["balance_gbp"].tolist() == pytest.approx([30.0, 140.0])
+
+
+def test_project_all_observed_gap_actual_funding_and_start_row():
+    table = projections.project_all(panel_with_2022(), "2021-22", 2, {"2023-24": 0.05}, gap_basis="observed",
+                                    actual_funding_until="2022-23", include_start=True)
+    a = table.loc[table["unit"] == "A"].set_index("fy")
+    assert a.index.tolist() == ["2021-22", "2022-23", "2023-24"]
+    # start row: observed gap = 5 - 2; offset = 3 - (133.1 - 120) = -10.1
+    assert a.loc["2021-22", ["funding_gbp", "spend_gbp", "gap_gbp", "balance_gbp", "dsg_total_gbp"]].tolist() == \
+        pytest.approx([120.0, 133.1, 3.0, 5.0, 1000.0])
+    # 2022-23: actual allocation 132 and total DSG 1100; gap = 3 + (146.41 - 133.1) - (132 - 120)
+    assert a.loc["2022-23", "funding_gbp"] == pytest.approx(132.0)
+    assert a.loc["2022-23", "dsg_total_gbp"] == pytest.approx(1100.0)
+    assert a.loc["2022-23", "gap_gbp"] == pytest.approx(4.31)
+    assert a.loc["2022-23", "balance_gbp"] == pytest.approx(9.31)
+    # 2023-24: assumed +5% on the actual 2022-23 values
+    assert a.loc["2023-24", "funding_gbp"] == pytest.approx(138.6)
+    assert a.loc["2023-24", "dsg_total_gbp"] == pytest.approx(1155.0)
+    assert a.loc["2023-24", "gap_gbp"] == pytest.approx(3 + (161.051 - 133.1) - (138.6 - 120))
+    assert a.loc["2023-24", "balance_pct_of_dsg"] == pytest.approx(100 * (9.31 + 12.351) / 1155)
+    c = table.loc[table["unit"] == "C"]
+    assert c[["gap_gbp", "balance_gbp"]].isna().all().all()  # no 2020-21 balance and no spend: missing, never 0
+
+
+def test_project_all_raw_gap_and_bad_arguments():
+    raw = projections.project_all(panel_with_2022(), "2021-22", 1, {"2022-23": 0.0}, actual_funding_until="2022-23")
+    a = raw.loc[raw["unit"] == "A"].iloc[0]
+    assert a["gap_gbp"] == pytest.approx(146.41 - 132.0) and a["balance_gbp"] == pytest.approx(5 + 14.41)
+    with pytest.raises(ValueError, match="unknown gap_basis 'net'"):
+        projections.project_all(panel(), "2021-22", 1, 0.0, gap_basis="net")
+    with pytest.raises(ValueError, match="horizon must be at least 1"):
+        projections.project_all(panel(), "2021-22", 0, 0.0)
+
+
+def test_guidance_rates_and_years_with_values():
+    assert projections.guidance_rates("2022-23", "2025-26", 0.05, 0.03) == {
+        "2023-24": 0.05, "2024-25": 0.03, "2025-26": 0.03}
+    assert projections.guidance_rates("2022-23", "2022-23", 0.05, 0.03) == {}
+    assert projections.years_with_values(panel_with_2022(), "dsg_balance_gbp") == ["2020-21", "2021-22"]
+
+
+def test_national_spend_trend_rate():
+    rate = projections.national_spend_trend_rate(panel(), "2021-22", 3)
+    assert rate == pytest.approx(((133.1 + 210) / (100 + 200)) ** (1 / 3) - 1)  # C incomplete in 2021-22
+    with pytest.raises(ValueError, match="trend_years"):
+        projections.national_spend_trend_rate(panel(), "2021-22", 0)
+
+
+def test_national_projection_sums_complete_units_only():
+    table = projections.project_all(panel_with_2022(), "2021-22", 2, {"2023-24": 0.05}, gap_basis="observed",
+                                    actual_funding_until="2022-23", include_start=True)
+    national = projections.national_projection(table).set_index("fy")
+    assert national["n_units"].tolist() == [2, 2, 2]  # C has missing values
+    assert national.loc["2021-22", ["funding_gbp", "spend_gbp", "gap_gbp", "balance_gbp", "dsg_total_gbp"]].tolist() \
+        == pytest.approx([370.0, 343.1, 3.0 + 2.0, -5.0, 3000.0])
+    assert national.loc["2021-22", "balance_pct_of_dsg"] == pytest.approx(100 * -5 / 3000)
+    b_rate = (210 / 200) ** (1 / 3) - 1
+    assert national.loc["2022-23", "spend_gbp"] == pytest.approx(146.41 + 210 * (1 + b_rate))
+
+
+def test_units_over_threshold_lists_first_year_and_values():
+    table = projections.project_all(panel_with_2022(), "2021-22", 2, {"2023-24": 0.05}, gap_basis="observed",
+                                    actual_funding_until="2022-23", include_start=True)
+    over = projections.units_over_threshold(table, 0.8)
+    assert over["unit"].tolist() == ["A"]  # A: 0.5%, 0.846%, 1.875%; B stays in surplus
+    assert over["first_fy_over"].tolist() == ["2022-23"] and over["n_years_over"].tolist() == [2]
+    assert list(over.columns) == ["unit", "first_fy_over", "n_years_over", "2021-22", "2022-23", "2023-24"]
+    assert over.loc[0, "2022-23"] == pytest.approx(100 * 9.31 / 1100)
+    assert projections.units_over_threshold(table, 50.0).empty
+
+
+def test_comparison_path_starts_at_base_and_keeps_units_known_every_year():
+    table = projections.backtest_spend_projection(panel(), "2020-21", spend_rule="own_trend", trend_years=2)
+    path = projections.comparison_path(table, "2020-21", "projected_gbp")
+    assert path["fy"].tolist() == ["2020-21", "2021-22"]
+    assert path["n_units"].tolist() == [2, 2]  # C has no complete 2021-22 outturn
+    assert path["projected_gbp"].tolist() == pytest.approx([321.0, 333.1])
+    assert path["actual_gbp"].tolist() == pytest.approx([321.0, 343.1])
+
+
+def test_backtest_summary_by_hand():
+    table = pd.DataFrame({
+        "level": ["national", "unit", "unit", "unit", "unit"],
+        "unit": ["national", "A", "B", "C", "D"],
+        "fy": "2023-24",
+        "n_units": [3, 1, 1, 1, 0],
+        "assumed_gbp": [300.0, 100.0, 100.0, 100.0, np.nan],
+        "actual_gbp": [330.0, 120.0, 90.0, 120.0, 50.0],
+        "difference_pct": [0.1, 0.2, -0.1, 0.2, np.nan],
+    })
+    summary = projections.backtest_summary(table, "2023-24", "assumed_gbp")
+    assert summary == pytest.approx({"n_units": 3, "assumed_gbp": 300.0, "actual_gbp": 330.0, "difference_pct": 0.1,
+                                     "share_units_above": 2 / 3, "median_unit_difference_pct": 0.2})
+    with pytest.raises(ValueError, match="0 national rows for '2024-25'"):
+        projections.backtest_summary(table, "2024-25", "assumed_gbp")
+
+
+GOOD_SETUP = {"start_fy": "2021-22", "horizon": 3, "spend_rule": "own_trend", "trend_years": 3,
+              "gap_basis": "observed", "backtest_base_fy": "2021-22", "funding_growth_first": 0.05,
+              "funding_growth_after": 0.03}
+
+
+def test_check_projection_parameters_accepts_a_good_setup():
+    projections.check_projection_parameters(panel_with_2022(), **GOOD_SETUP)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"start_fy": "2019-20", "trend_years": 1},
+     "start_fy '2019-20' has no DSG balance; years with balances: 2020-21, 2021-22"),
+    ({"start_fy": "2020-21", "trend_years": 2}, r"needs the DSG balance of the year before start_fy \(2019-20\)"),
+    ({"trend_years": 4}, "needs outturn in 2017-18 and 2021-22"),
+    ({"backtest_base_fy": "2022-23"}, "backtest_base_fy '2022-23' needs allocations in it and the year after"),
+    ({"horizon": 0}, "horizon must be at least 1"),
+    ({"spend_rule": "flat"}, "spend_rule 'flat' is not one of"),
+    ({"gap_basis": "net"}, "gap_basis 'net' is not one of"),
+    ({"funding_growth_after": -1.5}, "funding_growth_after must be above -1"),
+])
+def test_check_projection_parameters_rejects(changes, message):
+    with pytest.raises(ParameterError, match=message):
+        projections.check_projection_parameters(panel_with_2022(), **{**GOOD_SETUP, **changes})
+
+
+def test_check_projection_parameters_start_after_base():
+    frame = panel_with_2022()
+    frame.loc[frame["fy"] == "2020-21", "hnb_after_deductions_gbp"] = 100.0
+    frame["hnb_before_deductions_gbp"] = frame["hnb_after_deductions_gbp"] * 1.1
+    with pytest.raises(ParameterError, match="start_fy '2021-22' must not come after backtest_base_fy '2020-21'"):
+        projections.check_projection_parameters(frame, **{**GOOD_SETUP, "backtest_base_fy": "2020-21"})

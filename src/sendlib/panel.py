@@ -79,21 +79,25 @@ def ehcp_on_units(ehcp: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
 
 
 def population_on_units(population: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
-    """Populations per unit on one consistent (post-2021-Census) vintage.
+    """Populations per unit on one consistent (post-2021-Census) vintage for children.
 
-    ONS files for mid-2015..mid-2020 predate the 2021 Census and overstate some areas
-    (inner London most); DfE's 0-17 series is revised throughout. Where both exist for a
-    unit, ``pop_vintage_ratio`` = DfE 0-17 / ONS 0-17 rescales the ONS 0-25 and 2-18
-    counts, and ``pop_0_17_count`` is DfE's; elsewhere the ONS counts are kept (ratio missing).
+    ONS files for mid-2015..mid-2020 predate the 2021 Census and overstate children in some
+    areas (inner London most); DfE's 0-17 series is revised throughout. Where both exist for
+    a unit, ``pop_0_17_count`` is DfE's, ``pop_2_18_count`` is the ONS count scaled by
+    ``pop_vintage_ratio`` = DfE 0-17 / ONS 0-17, and ``pop_0_25_count`` swaps its 0-17 part
+    for DfE's (the ONS 18-25 part is kept: the children's ratio does not describe young
+    adults). Elsewhere the ONS counts are kept and the ratio is missing.
     """
     ons_columns = ["pop_0_25_count", "pop_2_18_count", "pop_0_17_count"]
     frame = population.assign(fy=population["mid_year"].map(years.fy_label))
     sums = _unit_sums(frame, [*ons_columns, "pop_0_17_dfe_count"], lookup)
     ratio = sums["pop_0_17_dfe_count"] / sums["pop_0_17_count"]
+    revised = ratio.notna()
     sums["pop_vintage_ratio"] = ratio
-    for column in ["pop_0_25_count", "pop_2_18_count"]:
-        sums[column] = (sums[column] * ratio).where(ratio.notna(), sums[column])
-    sums["pop_0_17_count"] = sums["pop_0_17_dfe_count"].where(sums["pop_0_17_dfe_count"].notna(), sums["pop_0_17_count"])
+    sums["pop_2_18_count"] = (sums["pop_2_18_count"] * ratio).where(revised, sums["pop_2_18_count"])
+    sums["pop_0_25_count"] = (sums["pop_0_25_count"] - sums["pop_0_17_count"] + sums["pop_0_17_dfe_count"]).where(
+        revised, sums["pop_0_25_count"])
+    sums["pop_0_17_count"] = sums["pop_0_17_dfe_count"].where(revised, sums["pop_0_17_count"])
     return sums[["unit", "fy", *ons_columns, "pop_vintage_ratio"]]
 
 

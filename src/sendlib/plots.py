@@ -161,3 +161,82 @@ def assumption_vs_actual(
     ax.legend(loc="upper left")
     _titled(ax, title, xlabel or x, ylabel)
     return fig
+
+
+def annotated_heatmap(
+    matrix: pd.DataFrame,
+    title: str = "",
+    value_label: str = "",
+    value_format: str = "{:.0%}",
+    vmin: float = 0.0,
+    vmax: float = 1.0,
+) -> Figure:
+    """A grid of coloured cells (colour-blind-safe "cividis"), one per matrix cell, each labelled
+    with its value in ``value_format`` (missing cells left blank); rows and columns in matrix order."""
+    values = matrix.astype("float64")
+    fig, ax = plt.subplots(figsize=(max(FIGSIZE[0], 1.3 * values.shape[1] + 3.5), 0.45 * values.shape[0] + 1.8))
+    labels = values.map(lambda v: "" if pd.isna(v) else value_format.format(v))
+    sns.heatmap(values, annot=labels.to_numpy(), fmt="", cmap="cividis", vmin=vmin, vmax=vmax, linewidths=0.5,
+                linecolor="white", cbar_kws={"label": value_label}, ax=ax)
+    ax.grid(False)
+    ax.tick_params(axis="y", rotation=0)
+    plt.setp(ax.get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor")
+    _titled(ax, title)
+    return fig
+
+
+def count_bars(frame: pd.DataFrame, x: str, y: str, title: str = "", ylabel: str = "", xlabel: str = "") -> Figure:
+    """Vertical bars of ``y`` for each ``x`` in the frame's row order, each labelled with its value."""
+    fig, ax = plt.subplots()
+    bars = ax.bar(frame[x].astype(str), frame[y], color=PALETTE[0])
+    ax.bar_label(bars, fmt="%g", padding=2)
+    ax.margins(y=0.12)
+    _titled(ax, title, xlabel or x, ylabel)
+    return fig
+
+
+def box_strip_by_group(
+    frame: pd.DataFrame,
+    value_col: str,
+    group_col: str,
+    order: Sequence[str],
+    title: str = "",
+    ylabel: str = "",
+    reference: float | None = None,
+) -> Figure:
+    """A box per group (in ``order``; median in HIGHLIGHT, whiskers 1.5 IQR) with every value
+    drawn over it as a point, spread sideways by a fixed-seed jitter (same data, same bytes);
+    tick labels give each group's n. ``reference`` draws a dashed horizontal line (e.g. 0)."""
+    import numpy as np  # jitter only
+
+    fig, ax = plt.subplots()
+    data = frame[[group_col, value_col]].dropna()
+    values = [data.loc[data[group_col] == group, value_col].astype("float64").to_numpy() for group in order]
+    positions = list(range(len(order)))
+    ax.boxplot(values, positions=positions, widths=0.5, showfliers=False, medianprops={"color": HIGHLIGHT,
+               "linewidth": 2}, boxprops={"color": "#444444"}, whiskerprops={"color": "#444444"},
+               capprops={"color": "#444444"})
+    rng = np.random.default_rng(0)
+    for position, group_values, colour in zip(positions, values, cycle(PALETTE)):
+        ax.scatter(position + rng.uniform(-0.18, 0.18, group_values.size), group_values, s=16, color=colour,
+                   alpha=0.75, edgecolor="white", linewidth=0.4, zorder=3)
+    if reference is not None:
+        ax.axhline(reference, color=MUTED, linestyle="--", linewidth=1, zorder=1)
+    ax.set_xticks(positions, [f"{group}\n(n = {len(v)})" for group, v in zip(order, values)])
+    _titled(ax, title, "", ylabel)
+    return fig
+
+
+#: Pixels per figure inch on screen: a saved PNG (DPI per inch) is shown scaled to this.
+SCREEN_DPI = 100
+
+
+def save_and_display(fig: Figure, data: pd.DataFrame, output_dir: Path, name: str) -> None:
+    """save_figure, then show the saved PNG in the notebook at SCREEN_DPI (so its text matches
+    the page's): the figure is drawn once and the report shows exactly the file written."""
+    from IPython.display import Image, display  # notebooks only
+
+    png, _ = save_figure(fig, data, output_dir, name)
+    content = png.read_bytes()
+    width_px = int.from_bytes(content[16:20], "big")  # PNG IHDR: width, big-endian, at byte 16
+    display(Image(data=content, format="png", width=round(width_px * SCREEN_DPI / DPI)))
