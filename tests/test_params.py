@@ -327,3 +327,12 @@ def test_measure_basis_denominator_choices(tmp_path: Path, fake_measures: None) 
 def test_suggestion() -> None:
     assert suggestion("camdn", ["camden", "kent"]) == " (did you mean 'camden'?)"
     assert suggestion("zzz", ["camden"]) == ""
+
+
+def test_projection_rule_choices_are_checked_before_a_kernel_starts(tmp_path: Path) -> None:
+    path = write_notebook(tmp_path, 'output_dir = ""\nspend_rule = "own_trend"\ngap_basis = "observed"')
+    assert validate_parameters(path, {"spend_rule": "national"}) == {"spend_rule": "national"}
+    with pytest.raises(ParameterError, match=r"'trend' is not a known spend_rule \(did you mean 'own_trend'\?\)"):
+        validate_parameters(path, {"spend_rule": "trend"})
+    with pytest.raises(ParameterError, match="not a known gap_basis"):
+        validate_parameters(path, {"gap_basis": "anchored"})

@@ -7,8 +7,8 @@ Value rules, keyed by parameter name (values are normalised as they are checked)
   with sendlib.geography.resolve_la to 3-digit ``la_code`` strings (a number such as 202 is a code);
 - names ending ``_fy``: a financial year "2021-22" (or a list), which must be one of the panel's
   ``fy`` values when data/processed/panel.parquet exists;
-- ``measure``, ``basis``, ``denominator``: a name in sendlib.analysis.measures MEASURES, BASES,
-  DENOMINATORS;
+- ``measure``, ``basis``, ``denominator``, ``spend_rule``, ``gap_basis``: one of the choices
+  their analysis module declares (see CHOICE_PARAMETERS);
 - ``output_dir`` is set by the runner and cannot be overridden.
 """
 
@@ -36,7 +36,14 @@ PARAMETERS_TAG = "parameters"
 OUTPUT_DIR = "output_dir"
 COUNCIL_PARAMETERS = frozenset({"la", "case_study"})
 FY_SUFFIX = "_fy"
-CHOICE_PARAMETERS = {"measure": "MEASURES", "basis": "BASES", "denominator": "DENOMINATORS"}
+#: Parameters whose value must be one of a module's choices: name -> (module, attribute).
+CHOICE_PARAMETERS = {
+    "measure": ("sendlib.analysis.measures", "MEASURES"),
+    "basis": ("sendlib.analysis.measures", "BASES"),
+    "denominator": ("sendlib.analysis.measures", "DENOMINATORS"),
+    "spend_rule": ("sendlib.analysis.projections", "SPEND_RULES"),
+    "gap_basis": ("sendlib.analysis.projections", "GAP_BASES"),
+}
 PANEL_FILE = "panel.parquet"
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
@@ -338,10 +345,9 @@ def _check_fy(value: Any) -> str:
 
 
 def _check_choice(name: str, value: Any) -> str:
-    """``value`` must be one of sendlib.analysis.measures' choices for ``name``."""
-    measures = importlib.import_module("sendlib.analysis.measures")  # only when such a parameter is set
-
-    choices = getattr(measures, CHOICE_PARAMETERS[name])
+    """``value`` must be one of the choices CHOICE_PARAMETERS names for ``name``."""
+    module, attribute = CHOICE_PARAMETERS[name]
+    choices = getattr(importlib.import_module(module), attribute)  # imported only when such a parameter is set
     if isinstance(value, str) and value in choices:
         return value
     raise ParameterError(
