@@ -206,7 +206,8 @@ def box_strip_by_group(
 ) -> Figure:
     """A box per group (in ``order``; median in HIGHLIGHT, whiskers 1.5 IQR) with every value
     drawn over it as a point, spread sideways by a fixed-seed jitter (same data, same bytes);
-    tick labels give each group's n. ``reference`` draws a dashed horizontal line (e.g. 0)."""
+    groups take the palette in sorted order, as in ``time_series``; tick labels give each
+    group's n. ``reference`` draws a dashed horizontal line (e.g. 0)."""
     import numpy as np  # jitter only
 
     fig, ax = plt.subplots()
@@ -217,7 +218,8 @@ def box_strip_by_group(
                "linewidth": 2}, boxprops={"color": "#444444"}, whiskerprops={"color": "#444444"},
                capprops={"color": "#444444"})
     rng = np.random.default_rng(0)
-    for position, group_values, colour in zip(positions, values, cycle(PALETTE)):
+    colours = dict(zip(sorted(order, key=str), cycle(PALETTE)))  # as time_series colours its levels
+    for position, group_values, colour in zip(positions, values, (colours[group] for group in order)):
         ax.scatter(position + rng.uniform(-0.18, 0.18, group_values.size), group_values, s=16, color=colour,
                    alpha=0.75, edgecolor="white", linewidth=0.4, zorder=3)
     if reference is not None:

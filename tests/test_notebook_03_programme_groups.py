@@ -1,0 +1,198 @@
+"""Run notebooks/03_programme_groups.ipynb like a user (``sendlib run``) on the real processed
+tables, and check its results.json against plain-pandas calculations from the panel."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from scipy import stats
+
+from sendlib import config
+
+STEM = "03_programme_groups"
+GROUPS = ("safety valve", "DBV", "neither")
+CUSTOM = {"base_fy": "2019-20", "end_fy": "2024-25", "both_rule": "DBV", "n_draws": 500, "seed": 7, "level": 0.9}
+
+pytestmark = pytest.mark.needs_data
+
+
+def run_notebook(reports: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SENDLIB_REPORTS_DIR": str(reports)}
+    return subprocess.run([sys.executable, "-m", "sendlib", "run", STEM, *args], env=env, cwd=config.PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=600)
+
+
+def report_dirs(reports: Path) -> list[Path]:
+    """The report folders of every run under ``reports`` (not the ``latest`` link)."""
+    return [folder for folder in reports.glob(f"*/{STEM}") if not folder.parent.is_symlink()]
+
+
+def report_dir(reports: Path) -> Path:
+    (folder,) = report_dirs(reports)
+    return folder
+
+
+def run_ok(reports: Path, *args: str) -> dict:
+    result = run_notebook(reports, *args)
+    assert result.returncode == 0, result.stderr
+    return json.loads((report_dir(reports) / "results.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def panel(processed_data: Path) -> pd.DataFrame:
+    return pd.read_parquet(processed_data / "panel.parquet")
+
+
+@pytest.fixture(scope="module")
+def default_run(processed_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    reports = tmp_path_factory.mktemp("reports_default")
+    return reports, run_ok(reports)
+
+
+@pytest.fixture(scope="module")
+def custom_run(processed_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    reports = tmp_path_factory.mktemp("reports_custom")
+    parameters = reports.parent / "custom_03.yaml"
+    parameters.write_text(yaml.safe_dump(CUSTOM), encoding="utf-8")
+    return run_ok(reports, "-f", str(parameters))
+
+
+# --- independent calculations, plain pandas ---------------------------------------------------
+
+
+def unit_group(panel: pd.DataFrame, both_rule: str) -> pd.Series:
+    units = panel.drop_duplicates("unit").set_index("unit")
+    group = pd.Series("neither", index=units.index)
+    group[units["dbv"]] = "DBV"
+    group[units["safety_valve"]] = "safety valve"
+    group[units["dbv"] & units["safety_valve"]] = both_rule
+    return group
+
+
+def values_in(panel: pd.DataFrame, column: str, fy: str) -> pd.Series:
+    rows = panel[panel["fy"] == fy]
+    return rows.set_index("unit")[column]
+
+
+def spend_growth_pct(panel: pd.DataFrame, base: str, end: str) -> pd.Series:
+    spend = panel["hn_spend_gbp"].where(panel["hn_spend_complete"])
+    wide = panel.assign(spend=spend).pivot(index="unit", columns="fy", values="spend")
+    return (100 * (wide[end] / wide[base] - 1)).dropna()
+
+
+def group_means(values: pd.Series, group: pd.Series) -> dict[str, float]:
+    return values.dropna().groupby(group.reindex(values.dropna().index)).mean().to_dict()
+
+
+def check_means(results: dict, measure: str, expected: dict[str, float]) -> None:
+    for name in GROUPS:
+        assert results["groups"][measure][name]["mean"] == pytest.approx(expected[name], rel=1e-9), (measure, name)
+
+
+# --- the default run --------------------------------------------------------------------------
+
+
+def test_membership_counts_against_the_published_ones(default_run):
+    _, results = default_run
+    ours, claimed = results["membership"]["ours"], results["membership"]["claimed"]
+    assert (ours["dbv"], ours["safety_valve"], ours["either"], ours["both"], ours["total_las"]) == (46, 34, 77, 3, 152)
+    assert ours["share_either_pct"] == pytest.approx(100 * 77 / 152)
+    assert claimed == {"dbv": 55, "safety_valve": 34, "either": 89, "total_las": 152, "share_either_pct": 58.6}
+    membership = results["membership"]
+    assert membership["dbv_unidentified"] == 9 and membership["distinct_councils_at_most"] == 86
+    assert sorted(membership["dbv_inferred"]) == ["North Yorkshire", "Warwickshire", "West Berkshire", "Wiltshire"]
+    assert membership["safety_valve_by_year"] == {"2020-21": 5, "2021-22": 9, "2022-23": 16, "2023-24": 4}
+    assert membership["dbv_by_tranche"] == {"tranche 1": 20, "tranche 2": 22, "tranche 3": 4}
+
+
+def test_default_groups_and_means_match_plain_pandas(default_run, panel):
+    _, results = default_run
+    group = unit_group(panel, "safety valve")
+    assert results["group_units"] == group.value_counts().to_dict() == {"safety valve": 34, "DBV": 42, "neither": 74}
+    check_means(results, "spend_growth_cash_pct", group_means(spend_growth_pct(panel, "2018-19", "2022-23"), group))
+    check_means(results, "dsg_balance_2021_22_pct", group_means(values_in(panel, "dsg_balance_pct", "2021-22"), group))
+    per_10k = 1e4 * values_in(panel, "ehcp_count", "2022-23") / values_in(panel, "pop_0_25_count", "2022-23")
+    check_means(results, "ehcp_per_10k_0_25", group_means(per_10k, group))
+    assert results["years"] == {"allocation_fys": ["2019-20", "2020-21", "2021-22", "2022-23", "2023-24"],
+                                "dsg_fys": ["2019-20", "2021-22"], "per_head_fy": "2022-23"}
+
+
+def test_default_differences_match_welch_and_contain_the_difference(default_run, panel):
+    _, results = default_run
+    group = unit_group(panel, "safety valve")
+    balance = values_in(panel, "dsg_balance_pct", "2019-20").dropna()
+    a, b = balance[group[balance.index] == "safety valve"], balance[group[balance.index] == "neither"]
+    found = results["differences"]["dsg_balance_2019_20_pct"]["safety valve minus neither"]
+    assert found["difference"] == pytest.approx(a.mean() - b.mean())
+    assert found["p_value"] == pytest.approx(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    assert found["low"] < found["difference"] < found["high"] and (found["n_a"], found["n_b"]) == (len(a), len(b))
+    selection = results["selection"]["mean_dsg_balance_pct"]
+    assert selection["safety valve"] > selection["neither"]
+
+
+def test_default_run_writes_every_figure_with_its_data(default_run):
+    reports, _ = default_run
+    figures = report_dir(reports) / "figures"
+    pngs = {p.stem for p in figures.glob("*.png")}
+    assert {"by_group_spend_growth_real_pct", "by_group_dsg_balance_2021_22_pct", "medians_spend_to_hnb_pct",
+            "hnb_minus_spend_by_group"} <= pngs
+    assert all((figures / f"{stem}.csv").is_file() for stem in pngs)
+    units = pd.read_csv(figures / "unit_measures.csv", dtype={"unit": str})
+    assert len(units) == 150 and units["unit"].is_unique
+
+
+# --- a custom parameter file -------------------------------------------------------------------
+
+
+def test_custom_parameters_change_the_results(custom_run, default_run, panel):
+    results = custom_run
+    assert results["parameters"] == CUSTOM
+    group = unit_group(panel, "DBV")
+    assert results["group_units"] == group.value_counts().to_dict() == {"safety valve": 30, "DBV": 46, "neither": 74}
+    growth = spend_growth_pct(panel, "2019-20", "2024-25")
+    check_means(results, "spend_growth_cash_pct", group_means(growth, group))
+    # Population ends at mid-2023: plans per 10,000 fall back to FY2023-24.
+    assert results["years"]["per_head_fy"] == "2023-24"
+    per_10k = 1e4 * values_in(panel, "ehcp_count", "2023-24") / values_in(panel, "pop_0_25_count", "2023-24")
+    check_means(results, "ehcp_per_10k_0_25", group_means(per_10k, group))
+    _, defaults = default_run
+    assert results["groups"]["spend_growth_cash_pct"] != defaults["groups"]["spend_growth_cash_pct"]
+
+
+# --- bad parameters ------------------------------------------------------------------------------
+
+
+def test_a_year_outside_the_panel_is_refused_before_any_report(processed_data, tmp_path):
+    result = run_notebook(tmp_path, "-p", "end_fy", "2030-31")
+    assert result.returncode == 2
+    assert "end_fy" in result.stderr and "not a year of the panel" in result.stderr
+    assert not report_dirs(tmp_path)
+
+
+def test_an_unknown_parameter_is_refused(processed_data, tmp_path):
+    result = run_notebook(tmp_path, "-p", "measure", "hn_spend")
+    assert result.returncode == 2 and "unknown parameter 'measure'" in result.stderr
+    assert not report_dirs(tmp_path)
+
+
+def test_years_out_of_order_fail_with_a_clear_message(processed_data, tmp_path):
+    result = run_notebook(tmp_path, "-p", "base_fy", "2022-23", "-p", "end_fy", "2019-20")
+    assert result.returncode == 1
+    assert "ParameterError" in result.stderr and "end_fy '2019-20' must come after base_fy '2022-23'" in result.stderr
+    assert not (report_dir(tmp_path) / "results.json").exists()
+
+
+def test_an_unknown_both_rule_is_refused(processed_data, tmp_path):
+    result = run_notebook(tmp_path, "-p", "both_rule", "neither")
+    assert result.returncode != 0
+    assert "both_rule" in result.stderr and "'neither'" in result.stderr
+    if result.returncode == 2:  # refused by the runner (both_rule among params.CHOICE_PARAMETERS)
+        assert not report_dirs(tmp_path)
+    else:  # refused by the notebook's own check
+        assert "both_rule must be 'safety valve' or 'DBV'" in result.stderr
