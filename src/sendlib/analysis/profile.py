@@ -1,0 +1,536 @@
+"""One council's profile: its harmonised unit, comparator units, its rank among them, and its
+high-needs projection under the funding assumptions of DfE's June 2022 guidance.
+
+Definitions:
+
+- a council is shown as its harmonised unit (Cumberland -> ``cumbria``), since the panel is per unit;
+- spend per head 2-18 = S251 high-needs outturn / population aged 2-18 (complete spend only);
+  EHC plan rate = EHC plans (January ``fy_start + 1``) per 10,000 population aged 0-25;
+- "nearest" comparators: every unit with both baseline features is standardised
+  (z = (x - mean) / sd, sd with ddof=0); the distance to the subject is Euclidean over the
+  z-scores; the ``n`` smallest distances win, ties broken by unit id;
+- rank 1 = the highest value of the group (subject + comparators); rank = 1 + number of
+  units with a strictly higher value; only units with a value are ranked;
+- projection (see :func:`guidance_projection`): analysis.projections.project_all from the
+  last year with a DSG balance, the in-year gap anchored on that year's observed change in
+  the balance; funding grows as the unit's allocation did in years already allocated in
+  June 2022, then at the assumed rates; spend at the unit's own S251 trend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sendlib.analysis.growth import unit_growth
+from sendlib.analysis.measures import COMPLETENESS_FLAGS, measure_values, require_panel_columns
+from sendlib.analysis.projections import project_all
+from sendlib.errors import ParameterError
+from sendlib.geography import operating_on, resolve_la
+from sendlib.programmes import COUNT_DATE, membership_by_la
+from sendlib.years import fy_label, fy_range, fy_start
+
+COMPARATOR_METHODS = ("region", "la_type", "nearest")
+#: Comparator method -> the panel column its units must share with the subject.
+SHARED_COLUMNS = {"region": "region_name", "la_type": "la_type"}
+#: Feature column -> label, for comparator selection and ranking.
+FEATURE_LABELS: dict[str, str] = {
+    "spend_per_head_2_18_gbp": "high-needs spend per head aged 2-18 (GBP)",
+    "ehcp_per_10k_0_25": "EHC plans per 10,000 aged 0-25",
+}
+RANK_LABELS: dict[str, str] = {"spend_growth": "high-needs spend growth (cash)", **FEATURE_LABELS}
+#: The first year the June 2022 guidance assumed a funding rise for (later years take the "after" rate).
+GUIDANCE_FIRST_FY = "2023-24"
+FUNDING_COLUMN = "hnb_after_deductions_gbp"
+BALANCE_COLUMN = "dsg_balance_gbp"
+SPEND_TREND_YEARS = 3
+PER_10K = 10_000
+LA_TYPE_NAMES = {
+    "ILB": "inner London borough", "OLB": "outer London borough", "MD": "metropolitan district",
+    "UA": "unitary authority", "SC": "shire county",
+}
+
+
+@dataclass(frozen=True)
+class CouncilUnit:
+    """A council and the harmonised unit it is profiled through."""
+
+    la_code: str
+    la_name: str
+    unit: str
+    unit_name: str
+    member_la_codes: tuple[str, ...]
+    member_la_names: tuple[str, ...]
+
+    @property
+    def merged(self) -> bool:
+        """True when the unit joins several LAs (so the profile is not of the council alone)."""
+        return len(self.member_la_codes) > 1
+
+
+def council_unit(lookup: pd.DataFrame, la: str) -> CouncilUnit:
+    """The council ``la`` (3-digit code, ONS code or name) and its unit, from the la_lookup table.
+    Unknown council: ParameterError with suggestions."""
+    require_panel_columns(lookup, ["la_code", "la_name", "unit", "unit_name"])
+    la_code = resolve_la(str(la), lookup)
+    row = lookup.loc[lookup["la_code"] == la_code].iloc[0]
+    members = lookup.loc[lookup["unit"] == row["unit"]].sort_values("la_code")
+    return CouncilUnit(
+        la_code=la_code,
+        la_name=str(row["la_name"]),
+        unit=str(row["unit"]),
+        unit_name=str(row["unit_name"]),
+        member_la_codes=tuple(members["la_code"].astype(str)),
+        member_la_names=tuple(members["la_name"].astype(str)),
+    )
+
+
+def describe_unit(council: CouncilUnit) -> str:
+    """One sentence saying which unit the council is profiled through (and who is in it)."""
+    who = f"{council.la_name} ({council.la_code})"
+    if not council.merged:
+        return f"{who} is its own harmonised unit (`{council.unit}`): every figure is for the council alone."
+    members = ", ".join(f"{name} ({code})" for code, name in zip(council.member_la_codes, council.member_la_names))
+    return (
+        f"{who} is shown as its harmonised unit `{council.unit}`, {council.unit_name}, which joins {members} "
+        "so that years before and after the reorganisation compare like with like: every figure is for the "
+        "whole unit, not the council alone."
+    )
+
+
+def complete_spend(panel: pd.DataFrame, basis: str = "cash", denominator: str = "total") -> pd.Series:
+    """High-needs spend per panel row, missing where the unit's reporting is incomplete."""
+    flag = COMPLETENESS_FLAGS["hn_spend"]
+    require_panel_columns(panel, [flag])
+    values = measure_values(panel, "hn_spend", basis, denominator)
+    return values.where(panel[flag].astype("boolean").eq(True).to_numpy())
+
+
+def ehcp_rate_per_10k(panel: pd.DataFrame) -> pd.Series:
+    """EHC plans per 10,000 population aged 0-25, per panel row (missing without a population)."""
+    return (measure_values(panel, "ehcp", "cash", "per_head_0_25") * PER_10K).rename("ehcp_per_10k_0_25")
+
+
+def unit_features(panel: pd.DataFrame, fy: str) -> pd.DataFrame:
+    """Per unit (index, sorted) in ``fy``: spend_per_head_2_18_gbp and ehcp_per_10k_0_25."""
+    features = group_series(panel, panel["unit"].astype(str).unique(), [fy]).set_index("unit")
+    return features[list(FEATURE_LABELS)].rename_axis("unit")
+
+
+def standardised_distances(features: pd.DataFrame, subject: str) -> pd.Series:
+    """Euclidean distance of every unit to ``subject`` over z-scored features (ddof=0), z-scores
+    taken over the units with every feature known; NaN for the others (and all NaN when the
+    subject lacks a feature)."""
+    known = features.dropna()
+    spread = known.std(ddof=0).replace(0.0, np.nan)
+    z = (known - known.mean()) / spread
+    z = z.fillna(0.0)  # a constant feature separates nobody
+    if subject not in z.index:
+        return pd.Series(np.nan, index=features.index, name="distance", dtype="float64")
+    distance = np.sqrt(((z - z.loc[subject]) ** 2).sum(axis=1))
+    return distance.reindex(features.index).rename("distance").astype("float64")
+
+
+def select_comparators(
+    panel: pd.DataFrame, subject: str, method: str, n_nearest: int, baseline_fy: str
+) -> pd.DataFrame:
+    """The subject's comparator units (the subject itself excluded).
+
+    ``region``/``la_type``: every unit sharing the subject's region_name / la_type, sorted by
+    unit; ``nearest``: the ``n_nearest`` units closest in ``baseline_fy`` features (see module
+    doc), sorted by distance then unit. Columns: unit, unit_name, distance (NaN unless nearest).
+    """
+    require_panel_columns(panel, ["unit", "unit_name", "fy", "region_name", "la_type"])
+    if method not in COMPARATOR_METHODS:
+        raise ValueError(f"unknown comparator method {method!r}; choose one of {list(COMPARATOR_METHODS)}")
+    units = panel.drop_duplicates("unit").set_index("unit")[["unit_name", "region_name", "la_type"]].sort_index()
+    if subject not in units.index:
+        raise ValueError(f"unit {subject!r} is not in the panel")
+    if method == "nearest":
+        distance = standardised_distances(unit_features(panel, baseline_fy), subject)
+        chosen = distance.drop(subject).dropna().reset_index().sort_values(["distance", "unit"], kind="stable")
+        chosen = chosen.head(n_nearest)
+    else:
+        column = SHARED_COLUMNS[method]
+        same = units.index[(units[column] == units.loc[subject, column]) & (units.index != subject)]
+        chosen = pd.DataFrame({"unit": same, "distance": np.nan})
+    chosen["unit_name"] = chosen["unit"].map(units["unit_name"])
+    return chosen[["unit", "unit_name", "distance"]].astype(
+        {"unit": "string", "unit_name": "string", "distance": "float64"}
+    ).reset_index(drop=True)
+
+
+def latest_fy_with(panel: pd.DataFrame, columns: str | Sequence[str], up_to_fy: str) -> str | None:
+    """The latest ``fy`` up to ``up_to_fy`` in which some row has every one of ``columns``
+    (a name or a list) known; None if there is none."""
+    columns = [columns] if isinstance(columns, str) else list(columns)
+    require_panel_columns(panel, ["fy", *columns])
+    years = panel.loc[panel[columns].notna().all(axis=1), "fy"].astype(str)
+    years = [fy for fy in years.unique() if fy_start(fy) <= fy_start(up_to_fy)]
+    return max(years, key=fy_start) if years else None
+
+
+def group_values(
+    panel: pd.DataFrame, units: Collection[str], first_fy: str, last_fy: str, level_fy: str
+) -> pd.DataFrame:
+    """Per unit of ``units`` (sorted): unit, unit_name, spend_growth (cash, ``first_fy`` ->
+    ``last_fy``, from analysis.growth.unit_growth), spend_per_head_2_18_gbp and
+    ehcp_per_10k_0_25 in ``level_fy``."""
+    wanted = sorted(set(units))
+    rows = panel.loc[panel["unit"].isin(wanted)]
+    growth = unit_growth(rows, "hn_spend", "cash", "total", first_fy, last_fy).set_index("unit")["growth"]
+    features = unit_features(rows, level_fy)
+    names = panel.drop_duplicates("unit").set_index("unit")["unit_name"]
+    frame = pd.DataFrame(
+        {
+            "unit": wanted,
+            "unit_name": names.reindex(wanted).to_numpy(),
+            "spend_growth": growth.reindex(wanted).to_numpy(),
+            "spend_per_head_2_18_gbp": features["spend_per_head_2_18_gbp"].reindex(wanted).to_numpy(),
+            "ehcp_per_10k_0_25": features["ehcp_per_10k_0_25"].reindex(wanted).to_numpy(),
+        }
+    )
+    return frame.astype({"unit": "string", "unit_name": "string", **{c: "float64" for c in RANK_LABELS}})
+
+
+def rank_of(values: pd.Series, subject: str) -> tuple[int | None, int]:
+    """(rank, n): rank 1 = highest of the non-missing ``values`` (indexed by unit); the
+    subject's rank is 1 + the number strictly higher, None when its value is missing."""
+    known = values.dropna()
+    if subject not in known.index:
+        return None, len(known)
+    return int((known > known.loc[subject]).sum()) + 1, len(known)
+
+
+def rank_table(values: pd.DataFrame, subject: str) -> pd.DataFrame:
+    """One row per ranked measure of ``group_values`` output: measure, label, subject_value,
+    rank, n_ranked, group_median (over every ranked unit, subject included)."""
+    indexed = values.set_index("unit")
+    rows = []
+    for measure, label in RANK_LABELS.items():
+        rank, n_ranked = rank_of(indexed[measure], subject)
+        rows.append(
+            {
+                "measure": measure,
+                "label": label,
+                "subject_value": indexed[measure].get(subject, np.nan),
+                "rank": rank,
+                "n_ranked": n_ranked,
+                "group_median": indexed[measure].median(),
+            }
+        )
+    table = pd.DataFrame(rows)
+    return table.astype({"measure": "string", "label": "string", "subject_value": "float64", "rank": "Int64",
+                         "n_ranked": "int64", "group_median": "float64"})
+
+
+def unit_series(
+    panel: pd.DataFrame, unit: str, columns: Mapping[str, str], fys: Collection[str] | None = None, scale: float = 1.0
+) -> pd.DataFrame:
+    """The unit's values over the years (all, or ``fys``) in long form: fy, series (the label
+    of each column in ``columns``, label -> panel column), value (divided by ``scale``, e.g.
+    1e6 for GBP million); missing values kept as NaN."""
+    require_panel_columns(panel, ["unit", "fy", *columns.values()])
+    rows = panel.loc[panel["unit"] == unit]
+    if fys is not None:
+        rows = rows.loc[rows["fy"].isin(set(fys))]
+    rows = rows.sort_values("fy")
+    frames = [
+        pd.DataFrame({"fy": rows["fy"].astype(str).to_numpy(), "series": label,
+                      "value": rows[column].astype("float64").to_numpy() / scale})
+        for label, column in columns.items()
+    ]
+    return pd.concat(frames, ignore_index=True).astype({"fy": "string", "series": "string"})
+
+
+def group_series(panel: pd.DataFrame, units: Collection[str], fys: Collection[str]) -> pd.DataFrame:
+    """The ranked features of ``units`` in every year of ``fys``: fy, unit, unit_name,
+    spend_per_head_2_18_gbp (complete spend only), ehcp_per_10k_0_25; sorted by unit, fy."""
+    rows = panel.loc[panel["unit"].isin(set(units)) & panel["fy"].isin(set(fys))]
+    frame = pd.DataFrame(
+        {
+            "fy": rows["fy"].astype(str).to_numpy(),
+            "unit": rows["unit"].astype(str).to_numpy(),
+            "unit_name": rows["unit_name"].astype(str).to_numpy(),
+            "spend_per_head_2_18_gbp": complete_spend(rows, denominator="per_head_2_18").to_numpy(),
+            "ehcp_per_10k_0_25": ehcp_rate_per_10k(rows).to_numpy(),
+        }
+    )
+    frame = frame.astype({"fy": "string", "unit": "string", "unit_name": "string"})
+    return frame.sort_values(["unit", "fy"], ignore_index=True)
+
+
+def subject_summary(panel: pd.DataFrame, unit: str, first_fy: str, last_fy: str, level_fy: str) -> dict[str, float]:
+    """The unit's headline numbers: spend (complete only) in cash and real terms in ``first_fy``
+    and ``last_fy`` and its growth (``spend_growth_cash``, ``spend_growth_real``); EHC plans in
+    both years and their growth; spend per head 2-18 and EHC plans per 10,000 aged 0-25 in
+    ``level_fy``."""
+    rows = panel.loc[panel["unit"] == unit].set_index("fy")
+    cash, real = complete_spend(rows), complete_spend(rows, basis="real")
+    plans = rows["ehcp_count"].astype("float64")
+    features = unit_features(panel, level_fy).reindex([unit]).iloc[0]
+    summary = {
+        "spend_first_gbp": cash.get(first_fy, np.nan), "spend_last_gbp": cash.get(last_fy, np.nan),
+        "spend_real_first_gbp": real.get(first_fy, np.nan), "spend_real_last_gbp": real.get(last_fy, np.nan),
+        "ehcp_first_count": plans.get(first_fy, np.nan), "ehcp_last_count": plans.get(last_fy, np.nan),
+        "spend_per_head_2_18_gbp": features["spend_per_head_2_18_gbp"],
+        "ehcp_per_10k_0_25": features["ehcp_per_10k_0_25"],
+    }
+    summary["spend_growth_cash"] = summary["spend_last_gbp"] / summary["spend_first_gbp"] - 1
+    summary["spend_growth_real"] = summary["spend_real_last_gbp"] / summary["spend_real_first_gbp"] - 1
+    summary["ehcp_growth"] = summary["ehcp_last_count"] / summary["ehcp_first_count"] - 1
+    return {key: float(value) for key, value in summary.items()}
+
+
+def format_measure(measure: str, value: float) -> str:
+    """A ranked measure's value for a sentence: growth as "+74.4%", money as "£1,205", rates as "201.8"."""
+    if pd.isna(value):
+        return "not available"
+    if measure == "spend_growth":
+        return format_pct(value)
+    if measure.endswith("_gbp"):
+        return format_gbp(value)
+    return f"{value:,.1f}"
+
+
+def guidance_projection(
+    panel: pd.DataFrame, unit: str, start_fy: str, end_fy: str, first: float, after: float,
+    first_assumed_fy: str = GUIDANCE_FIRST_FY, trend_years: int = SPEND_TREND_YEARS,
+) -> pd.DataFrame:
+    """The unit's high-needs projection from ``start_fy`` to ``end_fy`` beside what happened,
+    computed by analysis.projections.project_all as notebook 04 does (so the two agree).
+
+    Funding (high needs block after deductions) grows as the unit's allocation actually did
+    in years before ``first_assumed_fy`` (already allocated when the guidance was written),
+    then by ``first`` in ``first_assumed_fy`` and ``after`` later; total DSG likewise. Spend
+    (S251 outturn) grows at the unit's own compound growth over ``trend_years`` to the start
+    year. The in-year gap is anchored on the start year's observed change in the DSG balance
+    (gap basis "observed": gap_k = gap_0 + (spend_k - spend_0) - (funding_k - funding_0)),
+    since S251 spend leaves out place funding and is not on the allocation's basis.
+
+    One row per year from ``start_fy`` (inputs) to ``end_fy``: fy, fy_start, funding_gbp,
+    spend_gbp, gap_gbp, balance_gbp (POSITIVE = deficit), dsg_total_gbp,
+    balance_pct_of_dsg, spend_growth_rate, funding_growth (year on year), actual_funding_gbp,
+    spend_index_projected and spend_index_actual (S251 spend / start-year spend). Missing
+    inputs give missing projections, never 0.
+    """
+    start, horizon = fy_start(start_fy), fy_start(end_fy) - fy_start(start_fy)
+    if horizon < 1:
+        raise ValueError(f"end_fy {end_fy!r} must come after start_fy {start_fy!r}")
+    assumed = {fy: (first if fy == first_assumed_fy else after) for fy in fy_range(first_assumed_fy, end_fy)}
+    projection = project_all(  # own-trend spend and own allocations: the unit's rows suffice
+        panel.loc[panel["unit"] == unit], start_fy, horizon, assumed, spend_rule="own_trend", trend_years=trend_years,
+        gap_basis="observed", actual_funding_until=fy_label(fy_start(first_assumed_fy) - 1), include_start=True,
+    )
+    table = projection.loc[projection["unit"] == unit].drop(columns="unit").reset_index(drop=True)
+    rows = panel.loc[panel["unit"] == unit].set_index("fy_start").sort_index()
+    spend = pd.Series(complete_spend(rows).to_numpy(), index=rows.index, dtype="float64")
+    table["funding_growth"] = table["funding_gbp"] / table["funding_gbp"].shift() - 1
+    table["actual_funding_gbp"] = rows[FUNDING_COLUMN].reindex(table["fy_start"]).to_numpy(dtype="float64")
+    table["spend_index_projected"] = table["spend_gbp"] / table["spend_gbp"].iloc[0]
+    table["spend_index_actual"] = spend.reindex(table["fy_start"]).to_numpy() / spend.get(start, np.nan)
+    return table.astype({"fy": "string", "fy_start": "int64"})
+
+
+def balance_paths(panel: pd.DataFrame, unit: str, projection: pd.DataFrame, fys: Collection[str]) -> pd.DataFrame:
+    """Observed and projected cumulative DSG balance in GBP million (POSITIVE = deficit), long
+    form for plotting: fy, series ("observed" over ``fys``, "projected" over the projection), value."""
+    observed = unit_series(panel, unit, {"observed": BALANCE_COLUMN}, fys, scale=1e6)
+    projected = pd.DataFrame({"fy": projection["fy"].astype(str), "series": "projected",
+                              "value": projection["balance_gbp"].astype("float64") / 1e6})
+    return pd.concat([observed, projected], ignore_index=True).astype({"fy": "string", "series": "string"})
+
+
+def projection_summary(projection: pd.DataFrame, first_assumed_fy: str = GUIDANCE_FIRST_FY) -> dict[str, object]:
+    """Headline numbers of a :func:`guidance_projection` table: start and end year, balance and
+    balance % of DSG at both ends, the spend growth rate, the funding growth of every projected
+    year (``funding_growth_by_fy``) and which of those years took actual allocations (those
+    before ``first_assumed_fy``, ``actual_funding_years``), the actual allocation growth in
+    ``first_assumed_fy`` (NaN when outside the projection or unknown), and the latest year with
+    actual S251 spend with the projected and actual spend growth to it."""
+    table = projection.set_index("fy")
+    first, last = str(table.index[0]), str(table.index[-1])
+    actual = table["actual_funding_gbp"].astype("float64")
+    previous = fy_label(fy_start(first_assumed_fy) - 1)
+    spend_known = table.index[table["spend_index_actual"].notna()]
+    spend_fy = str(spend_known[-1]) if len(spend_known) > 1 else None
+    return {
+        "start_fy": first, "end_fy": last,
+        "balance_start_gbp": float(table.loc[first, "balance_gbp"]),
+        "balance_start_pct": float(table.loc[first, "balance_pct_of_dsg"]),
+        "balance_end_gbp": float(table.loc[last, "balance_gbp"]),
+        "balance_end_pct": float(table.loc[last, "balance_pct_of_dsg"]),
+        "spend_growth_rate": float(table["spend_growth_rate"].iloc[0]),
+        "funding_growth_by_fy": {str(fy): float(rate) for fy, rate in table["funding_growth"].iloc[1:].items()},
+        "actual_funding_years": [str(fy) for fy in table.index[1:] if fy_start(str(fy)) < fy_start(first_assumed_fy)],
+        "actual_funding_growth_first_assumed": float(
+            actual.get(first_assumed_fy, np.nan) / actual.get(previous, np.nan) - 1
+        ),
+        "actual_spend_fy": spend_fy,
+        "projected_spend_growth": float(table.loc[spend_fy, "spend_index_projected"] - 1) if spend_fy else np.nan,
+        "actual_spend_growth": float(table.loc[spend_fy, "spend_index_actual"] - 1) if spend_fy else np.nan,
+    }
+
+
+def projection_findings(outlook: Mapping[str, object], unit_label: str, assumed_first: float) -> str:
+    """The projection's findings as Markdown, from :func:`projection_summary` output: where the
+    balance would go under the assumptions, then what actually happened (allocation growth in
+    the first assumed year against ``assumed_first``; S251 spend growth against its trend);
+    every clause whose numbers are missing is left out."""
+    if pd.isna(outlook["balance_end_gbp"]):
+        projected = f"No projection for {unit_label}: its start-year allocation or DSG balance is not available."
+    else:
+        path = ", ".join(
+            f"{format_pct(rate)} in {fy}{' (actual)' if fy in outlook['actual_funding_years'] else ''}"
+            for fy, rate in outlook["funding_growth_by_fy"].items()
+        )
+        projected = (
+            f"With funding growing {path}, and spending growing at its own trend of "
+            f"{format_pct(outlook['spend_growth_rate'])} a year, the cumulative DSG balance would go from "
+            f"{balance_phrase(outlook['balance_start_gbp'], outlook['balance_start_pct'])} at the end of "
+            f"{outlook['start_fy']} to {balance_phrase(outlook['balance_end_gbp'], outlook['balance_end_pct'])} "
+            f"by the end of {outlook['end_fy']}."
+        )
+    happened = []
+    if not pd.isna(outlook["actual_funding_growth_first_assumed"]):
+        happened.append(f"the allocation grew {format_pct(outlook['actual_funding_growth_first_assumed'])} in "
+                        f"{GUIDANCE_FIRST_FY} against {format_pct(assumed_first)} assumed")
+    if outlook["actual_spend_fy"] is not None and not pd.isna(outlook["projected_spend_growth"]):
+        happened.append(f"S251 high-needs spending grew {format_pct(outlook['actual_spend_growth'])} from "
+                        f"{outlook['start_fy']} to {outlook['actual_spend_fy']} against "
+                        f"{format_pct(outlook['projected_spend_growth'])} on its trend")
+    return projected + (f"\n\nWhat happened: {' and '.join(happened)}." if happened else "")
+
+
+def programme_summary(flags: Mapping[str, object]) -> str:
+    """One line per programme from a panel row's flags (dbv, dbv_tranche, safety_valve,
+    safety_valve_year, safety_valve_amount_gbp, case_study_2022)."""
+    def known(value: object) -> bool:
+        return value is not None and not pd.isna(value)
+
+    dbv = f"yes ({flags['dbv_tranche']})" if flags["dbv"] and known(flags["dbv_tranche"]) else (
+        "yes" if flags["dbv"] else "not on the known list")
+    valve = "not on the list"
+    if flags["safety_valve"]:
+        details = [f"agreement {flags['safety_valve_year']}" if known(flags["safety_valve_year"]) else "",
+                   format_gbp(flags["safety_valve_amount_gbp"]) if known(flags["safety_valve_amount_gbp"]) else ""]
+        valve = "yes" + (f" ({', '.join(d for d in details if d)})" if any(details) else "")
+    case_study = "yes" if flags["case_study_2022"] else "not known to be one"
+    return (f"- Delivering Better Value: {dbv}\n- Safety Valve: {valve}\n"
+            f"- one of the ten 2022 case-study councils: {case_study}")
+
+
+def programme_council_counts(programmes: pd.DataFrame, lookup: pd.DataFrame) -> dict[str, int]:
+    """Councils on the known lists as DfE counts them (councils of 2022, sendlib.programmes
+    COUNT_DATE): keys dbv, safety_valve, case_study_2022."""
+    members = membership_by_la(programmes, lookup)
+    members = members[members["la_code"].isin(set(operating_on(lookup, COUNT_DATE)["la_code"]))]
+    return {flag: int(members[flag].sum()) for flag in ("dbv", "safety_valve", "case_study_2022")}
+
+
+def projection_table(projection: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`guidance_projection` table for reading, indexed by fy: money in GBP million
+    (1 decimal), growth in %, indices to 3 decimals."""
+    money = {"funding_gbp": "funding £m", "spend_gbp": "spending £m", "gap_gbp": "in-year gap £m",
+             "balance_gbp": "DSG balance £m", "actual_funding_gbp": "actual allocation £m"}
+    table = pd.DataFrame(index=pd.Index(projection["fy"].astype(str), name="fy"))
+    for column, label in money.items():
+        table[label] = (projection[column].to_numpy() / 1e6).round(1)
+    table["balance % of DSG"] = projection["balance_pct_of_dsg"].to_numpy().round(1)
+    table["funding growth %"] = (100 * projection["funding_growth"].to_numpy()).round(1)
+    table["spending index (trend)"] = projection["spend_index_projected"].to_numpy().round(3)
+    table["spending index (actual)"] = projection["spend_index_actual"].to_numpy().round(3)
+    return table
+
+
+def programme_rows(programmes: pd.DataFrame, la_codes: Collection[str]) -> pd.DataFrame:
+    """The programme table's rows for these LA codes: la_code, la_name, programme, group,
+    amount_gbp, confidence, source, sorted by programme then la_code."""
+    columns = ["la_code", "la_name", "programme", "group", "amount_gbp", "confidence", "source"]
+    require_panel_columns(programmes, columns)
+    rows = programmes.loc[programmes["la_code"].astype(str).isin(set(la_codes)), columns]
+    return rows.sort_values(["programme", "la_code"], kind="stable").reset_index(drop=True)
+
+
+def check_profile_parameters(
+    panel: pd.DataFrame, *, unit: str, comparators: str, n_nearest: int, baseline_fy: str, first_fy: str,
+    last_fy: str, funding_growth_first: float, funding_growth_after: float,
+) -> str:
+    """Raise ParameterError for a combination the data cannot answer; return the projection's
+    start year (the last year with DSG balances before ``last_fy``)."""
+    fys = set(panel["fy"].astype(str))
+    for name, fy in (("baseline_fy", baseline_fy), ("first_fy", first_fy), ("last_fy", last_fy)):
+        if fy not in fys:
+            raise ParameterError(f"{name} {fy!r} is not a year of the panel ({min(fys)} to {max(fys)})")
+    if comparators not in COMPARATOR_METHODS:
+        raise ParameterError(f"comparators must be one of {', '.join(COMPARATOR_METHODS)}; got {comparators!r}")
+    n_units = panel["unit"].nunique()
+    if not 1 <= n_nearest < n_units:
+        raise ParameterError(f"n_nearest must be between 1 and {n_units - 1} (the other units); got {n_nearest}")
+    if comparators == "nearest":
+        missing = unit_features(panel, baseline_fy).reindex([unit]).isna().iloc[0]
+        if missing.any():
+            raise ParameterError(
+                f"comparators 'nearest' needs the unit's {' and '.join(missing.index[missing])} in baseline_fy "
+                f"{baseline_fy!r}, which is missing; choose another baseline_fy or comparators 'region'/'la_type'"
+            )
+    if fy_start(first_fy) >= fy_start(last_fy):
+        raise ParameterError(f"first_fy {first_fy!r} must come before last_fy {last_fy!r}")
+    for name, rate in (("funding_growth_first", funding_growth_first), ("funding_growth_after", funding_growth_after)):
+        if not rate > -1:
+            raise ParameterError(f"{name} is a growth rate (0.05 = +5%) and must be above -1; got {rate}")
+    start_fy = latest_fy_with(panel, BALANCE_COLUMN, fy_label(fy_start(last_fy) - 1))
+    if start_fy is None:
+        balance_years = sorted(panel.loc[panel[BALANCE_COLUMN].notna(), "fy"].astype(str).unique())
+        raise ParameterError(
+            f"last_fy {last_fy!r} must come after a year with DSG balances (the projection starts there); "
+            f"balances exist for {', '.join(balance_years) or 'no year'}"
+        )
+    return start_fy
+
+
+def balance_phrase(balance_gbp: float, balance_pct: float) -> str:
+    """"a deficit of £13.2m (7.1% of total DSG)" (POSITIVE = deficit), "a surplus of ...",
+    "no balance" at zero, "not available" when unknown."""
+    if pd.isna(balance_gbp):
+        return "not available"
+    if balance_gbp == 0:
+        return "no balance"
+    kind = "deficit" if balance_gbp > 0 else "surplus"
+    share = "" if pd.isna(balance_pct) else f" ({abs(balance_pct):.1f}% of total DSG)"
+    return f"a {kind} of {format_gbp(abs(balance_gbp))}{share}"
+
+
+def format_gbp(value: float) -> str:
+    """"£50.3m", "£1.23bn", "-£4.9m", "£754" (per-head values); "not available" for NaN."""
+    if value is None or pd.isna(value):
+        return "not available"
+    sign, size = ("-" if value < 0 else ""), abs(float(value))
+    if size >= 1e9:
+        return f"{sign}£{size / 1e9:.2f}bn"
+    if size >= 1e6:
+        return f"{sign}£{size / 1e6:.1f}m"
+    return f"{sign}£{size:,.0f}"
+
+
+def format_pct(share: float, signed: bool = True) -> str:
+    """A share as a percentage: 0.743 -> "+74.3%" (or "74.3%"); "not available" for NaN."""
+    if share is None or pd.isna(share):
+        return "not available"
+    return f"{100 * float(share):{'+' if signed else ''}.1f}%"
+
+
+def ordinal(number: int) -> str:
+    """1 -> "1st", 2 -> "2nd", 11 -> "11th", 23 -> "23rd"."""
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+def format_rank(rank: int | None, n_ranked: int) -> str:
+    """"3rd highest of 11"; "not ranked (no value; 11 units ranked)" when the rank is missing."""
+    if rank is None or pd.isna(rank):
+        return f"not ranked (no value; {n_ranked} units ranked)"
+    return f"{ordinal(int(rank))} highest of {n_ranked}"

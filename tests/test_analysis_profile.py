@@ -1,0 +1,392 @@
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sendlib.analysis import profile
+from sendlib.errors import ParameterError
+
+FYS = ["2018-19", "2019-20", "2020-21", "2021-22", "2022-23", "2023-24"]
+
+
+def lookup() -> pd.DataFrame:
+    """Three sole LAs and a unit "m" merged from two."""
+    return pd.DataFrame(
+        {
+            "la_code": ["101", "102", "103", "104", "105"],
+            "la_name": ["Alpha", "Beta", "Gamma", "Delta North", "Delta South"],
+            "ons_code": ["E1", "E2", "E3", "E4", "E5"],
+            "ons_codes": ["E1", "E2;X2", "E3", "E4", "E5"],
+            "start_date": pd.to_datetime(["2009-01-01"] * 5),
+            "unit": ["101", "102", "103", "m", "m"],
+            "unit_name": ["Alpha", "Beta", "Gamma", "Delta", "Delta"],
+        }
+    )
+
+
+def panel() -> pd.DataFrame:
+    """Units A-E over FY2018-19..2023-24. In 2021-22 the features are A (1, 10), B (3, 10),
+    C (1, 30), D (3, 30) (spend per head 2-18, EHC plans per 10,000 aged 0-25) and E has no
+    spend: z-scores A (-1, -1), B (1, -1), C (-1, 1), D (1, 1)."""
+    features = {"A": (1.0, 10.0), "B": (3.0, 10.0), "C": (1.0, 30.0), "D": (3.0, 30.0), "E": (np.nan, 20.0)}
+    regions = {"A": "North", "B": "North", "C": "South", "D": "North", "E": "South"}
+    types = {"A": "UA", "B": "MD", "C": "UA", "D": "UA", "E": "MD"}
+    rows = []
+    for unit, (per_head, rate) in features.items():
+        for k, fy in enumerate(FYS):
+            growth = 1.1 ** (k - 3)  # 10% a year, features as stated in 2021-22
+            rows.append({
+                "unit": unit, "unit_name": f"Unit {unit}", "region_name": regions[unit], "la_type": types[unit],
+                "fy": fy, "fy_start": 2018 + k, "pop_2_18_count": 1000.0, "pop_0_25_count": 10_000.0,
+                "hn_spend_gbp": per_head * 1000.0 * growth, "hn_spend_complete": not np.isnan(per_head),
+                "ehcp_count": rate * growth, "deflator_index": 100.0,
+            })
+    return pd.DataFrame(rows)
+
+
+def projection_panel(scale: float = 1.0) -> pd.DataFrame:
+    """Unit A: allocation 90, 100, 110, 115 (FY2020-21..2023-24); DSG balance 5 then 15
+    (in-year gap 10 in 2021-22); S251 spend 80 growing 10% a year to 106.48 in 2021-22,
+    then 120 actual in 2022-23; total DSG 900, 1000, 1100. Money times ``scale``."""
+    fys = ["2018-19", "2019-20", "2020-21", "2021-22", "2022-23", "2023-24"]
+    frame = pd.DataFrame(
+        {
+            "unit": "A", "fy": fys, "fy_start": range(2018, 2024),
+            "hn_spend_gbp": [80.0, 88.0, 96.8, 106.48, 120.0, np.nan], "hn_spend_complete": [True] * 5 + [False],
+            "hnb_after_deductions_gbp": [np.nan, np.nan, 90.0, 100.0, 110.0, 115.0],
+            "dsg_balance_gbp": [np.nan, np.nan, 5.0, 15.0, np.nan, np.nan],
+            "dsg_total_gbp": [np.nan, np.nan, 900.0, 1000.0, 1100.0, np.nan],
+        }
+    )
+    money = ["hn_spend_gbp", "hnb_after_deductions_gbp", "dsg_balance_gbp", "dsg_total_gbp"]
+    frame[money] = frame[money] * scale
+    return frame
+
+
+def test_council_unit_by_code_name_and_ons_code():
+    merged = profile.council_unit(lookup(), "Delta South")
+    assert (merged.la_code, merged.unit, merged.unit_name) == ("105", "m", "Delta")
+    assert merged.member_la_codes == ("104", "105") and merged.member_la_names == ("Delta North", "Delta South")
+    assert merged.merged
+    sole = profile.council_unit(lookup(), "X2")  # a stale ONS code
+    assert (sole.la_code, sole.unit, sole.merged) == ("102", "102", False)
+    assert profile.council_unit(lookup(), "101").la_name == "Alpha"
+
+
+def test_council_unit_unknown_suggests():
+    with pytest.raises(ParameterError, match=r"unknown council 'Gamm'.*Gamma \(103\)"):
+        profile.council_unit(lookup(), "Gamm")
+
+
+def test_unit_features_by_hand():
+    features = profile.unit_features(panel(), "2021-22")
+    assert list(features.index) == ["A", "B", "C", "D", "E"]
+    assert features.loc["B"].tolist() == pytest.approx([3.0, 10.0])
+    assert np.isnan(features.loc["E", "spend_per_head_2_18_gbp"])  # incomplete spend is not a value
+    assert features.loc["E", "ehcp_per_10k_0_25"] == pytest.approx(20.0)
+
+
+def test_standardised_distances_hand_made():
+    distance = profile.standardised_distances(profile.unit_features(panel(), "2021-22"), "A")
+    assert distance[["A", "B", "C", "D"]].tolist() == pytest.approx([0.0, 2.0, 2.0, 2 * math.sqrt(2)])
+    assert np.isnan(distance["E"])
+
+
+def test_standardised_distances_match_numpy():
+    features = pd.DataFrame({"x": [1.0, 4.0, 2.0, 8.0], "y": [3.0, 1.0, 7.0, 2.0]}, index=["p", "q", "r", "s"])
+    values = features.to_numpy()
+    z = (values - values.mean(axis=0)) / values.std(axis=0)
+    expected = np.sqrt(((z - z[2]) ** 2).sum(axis=1))
+    assert profile.standardised_distances(features, "r").tolist() == pytest.approx(expected.tolist())
+
+
+def test_standardised_distances_subject_without_features_is_all_missing():
+    distance = profile.standardised_distances(profile.unit_features(panel(), "2021-22"), "E")
+    assert distance.isna().all()
+
+
+def test_select_comparators_nearest_ties_by_unit():
+    chosen = profile.select_comparators(panel(), "A", "nearest", 2, "2021-22")
+    assert chosen["unit"].tolist() == ["B", "C"]
+    assert chosen["distance"].tolist() == pytest.approx([2.0, 2.0])
+    assert chosen["unit_name"].tolist() == ["Unit B", "Unit C"]
+    assert profile.select_comparators(panel(), "A", "nearest", 10, "2021-22")["unit"].tolist() == ["B", "C", "D"]
+
+
+def test_select_comparators_region_and_type():
+    region = profile.select_comparators(panel(), "A", "region", 10, "2021-22")
+    assert region["unit"].tolist() == ["B", "D"] and region["distance"].isna().all()
+    assert profile.select_comparators(panel(), "A", "la_type", 1, "2021-22")["unit"].tolist() == ["C", "D"]
+    with pytest.raises(ValueError, match="unknown comparator method 'county'"):
+        profile.select_comparators(panel(), "A", "county", 1, "2021-22")
+    with pytest.raises(ValueError, match="'Z' is not in the panel"):
+        profile.select_comparators(panel(), "Z", "region", 1, "2021-22")
+
+
+def test_rank_of_ties_and_missing():
+    values = pd.Series([5.0, 3.0, 5.0, np.nan], index=["a", "b", "c", "d"])
+    assert profile.rank_of(values, "a") == (1, 3)
+    assert profile.rank_of(values, "c") == (1, 3)
+    assert profile.rank_of(values, "b") == (3, 3)
+    assert profile.rank_of(values, "d") == (None, 3)
+
+
+def test_group_values_and_rank_table():
+    frame = panel()
+    frame.loc[(frame["unit"] == "C"), "hn_spend_gbp"] *= np.where(frame.loc[frame["unit"] == "C", "fy"] == "2023-24",
+                                                                   2.0, 1.0)
+    values = profile.group_values(frame, ["C", "A", "B"], "2018-19", "2023-24", "2021-22")
+    assert values["unit"].tolist() == ["A", "B", "C"]
+    expected_growth = 1.1**5 - 1
+    assert values["spend_growth"].tolist() == pytest.approx([expected_growth, expected_growth,
+                                                              2 * 1.1**5 - 1])
+    ranks = profile.rank_table(values, "A").set_index("measure")
+    assert list(ranks.index) == list(profile.RANK_LABELS)
+    assert ranks.loc["spend_growth", "rank"] == 2 and ranks.loc["spend_growth", "n_ranked"] == 3
+    assert ranks.loc["spend_per_head_2_18_gbp", "rank"] == 2  # C ties A at 1.0; B has 3.0
+    assert ranks.loc["ehcp_per_10k_0_25", "subject_value"] == pytest.approx(10.0)
+    assert ranks.loc["ehcp_per_10k_0_25", "group_median"] == pytest.approx(10.0)
+
+
+def test_group_values_incomplete_spend_has_no_growth():
+    values = profile.group_values(panel(), ["E", "A"], "2018-19", "2023-24", "2021-22").set_index("unit")
+    assert np.isnan(values.loc["E", "spend_growth"]) and not np.isnan(values.loc["A", "spend_growth"])
+    assert profile.rank_table(values.reset_index(), "E").set_index("measure").loc["spend_growth", "rank"] is pd.NA
+
+
+def test_latest_fy_with():
+    frame = projection_panel()
+    assert profile.latest_fy_with(frame, "dsg_balance_gbp", "2023-24") == "2021-22"
+    assert profile.latest_fy_with(frame, "dsg_balance_gbp", "2020-21") == "2020-21"
+    assert profile.latest_fy_with(frame, "dsg_balance_gbp", "2019-20") is None
+    assert profile.latest_fy_with(frame, "hnb_after_deductions_gbp", "2024-25") == "2023-24"
+    assert profile.latest_fy_with(frame, ["hnb_after_deductions_gbp", "hn_spend_gbp"], "2024-25") == "2022-23"
+
+
+def test_unit_series_long_form():
+    columns = {"allocation": "hnb_after_deductions_gbp", "spend": "hn_spend_gbp"}
+    series = profile.unit_series(projection_panel(), "A", columns)
+    assert series.columns.tolist() == ["fy", "series", "value"] and len(series) == 12
+    assert series.loc[series["series"] == "allocation", "value"].iloc[3] == 100.0
+    assert series["value"].isna().sum() == 3
+    scaled = profile.unit_series(projection_panel(), "A", columns, fys=["2021-22", "2020-21"], scale=10.0)
+    assert scaled["fy"].tolist() == ["2020-21", "2021-22"] * 2
+    assert scaled["value"].tolist() == pytest.approx([9.0, 10.0, 9.68, 10.648])
+
+
+def test_group_series():
+    series = profile.group_series(panel(), ["E", "A"], ["2021-22", "2020-21"])
+    assert series[["unit", "fy"]].values.tolist() == [["A", "2020-21"], ["A", "2021-22"], ["E", "2020-21"],
+                                                      ["E", "2021-22"]]
+    assert series["spend_per_head_2_18_gbp"].tolist()[:2] == pytest.approx([1 / 1.1, 1.0])
+    assert series["spend_per_head_2_18_gbp"].iloc[2:].isna().all()
+    assert series["ehcp_per_10k_0_25"].tolist() == pytest.approx([10 / 1.1, 10.0, 20 / 1.1, 20.0])
+
+
+def test_balance_phrase():
+    assert profile.balance_phrase(13_205_538.7, 7.14) == "a deficit of £13.2m (7.1% of total DSG)"
+    assert profile.balance_phrase(-4_935_833.9, -0.70) == "a surplus of £4.9m (0.7% of total DSG)"
+    assert profile.balance_phrase(-5.0, np.nan) == "a surplus of £5"
+    assert profile.balance_phrase(0.0, 0.0) == "no balance"
+    assert profile.balance_phrase(np.nan, np.nan) == "not available"
+
+
+def test_guidance_projection_by_hand():
+    table = profile.guidance_projection(projection_panel(), "A", "2021-22", "2023-24", 0.05, 0.03)
+    assert table["fy"].tolist() == ["2021-22", "2022-23", "2023-24"]
+    # funding +10% (actual 2022-23) then +5%; S251 spend +10% a year from 106.48; the gap is
+    # anchored on 2021-22's observed one, 15 - 5 = 10: offset = 10 - (106.48 - 100) = 3.52
+    assert table["funding_gbp"].tolist() == pytest.approx([100.0, 110.0, 115.5])
+    assert table["spend_gbp"].tolist() == pytest.approx([106.48, 117.128, 128.8408])
+    assert table["gap_gbp"].tolist() == pytest.approx([10.0, 10.648, 16.8608])
+    assert table["balance_gbp"].tolist() == pytest.approx([15.0, 25.648, 42.5088])
+    assert table["dsg_total_gbp"].tolist() == pytest.approx([1000.0, 1100.0, 1155.0])
+    assert table["balance_pct_of_dsg"].tolist() == pytest.approx([1.5, 2564.8 / 1100, 4250.88 / 1155])
+    assert table["funding_growth"].tolist()[1:] == pytest.approx([0.1, 0.05])
+    assert table["spend_growth_rate"].tolist() == pytest.approx([0.1] * 3)
+    assert table["actual_funding_gbp"].tolist() == pytest.approx([100.0, 110.0, 115.0])
+    assert table["spend_index_projected"].tolist() == pytest.approx([1.0, 1.1, 1.21])
+    assert table["spend_index_actual"].tolist()[:2] == pytest.approx([1.0, 120.0 / 106.48])
+    assert np.isnan(table["spend_index_actual"].iloc[2])  # incomplete spend is missing, not 0
+
+
+def test_guidance_projection_missing_inputs_stay_missing():
+    frame = projection_panel().assign(dsg_balance_gbp=np.nan)
+    table = profile.guidance_projection(frame, "A", "2021-22", "2023-24", 0.05, 0.03)
+    assert table["balance_gbp"].isna().all() and table["gap_gbp"].isna().all()
+    assert table["funding_gbp"].notna().all()
+    with pytest.raises(ValueError, match="must come after"):
+        profile.guidance_projection(frame, "A", "2021-22", "2021-22", 0.05, 0.03)
+
+
+def test_programme_rows():
+    programmes = pd.DataFrame({
+        "la_code": ["105", "101", "104"], "la_name": ["Delta South", "Alpha", "Delta North"],
+        "programme": ["safety_valve", "delivering_better_value", "delivering_better_value"],
+        "group": ["2022-23", "tranche 1", "tranche 2"], "amount_gbp": [1e6, np.nan, np.nan],
+        "confidence": ["high", "medium", "medium"], "source": ["s1", "s2", "s3"], "note": ["", "", ""],
+    })
+    rows = profile.programme_rows(programmes, ["104", "105"])
+    assert rows["la_code"].tolist() == ["104", "105"]
+    assert rows["programme"].tolist() == ["delivering_better_value", "safety_valve"]
+    assert "note" not in rows.columns
+    assert profile.programme_rows(programmes, ["999"]).empty
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"comparators": "county"}, "comparators must be one of region, la_type, nearest; got 'county'"),
+        ({"n_nearest": 0}, r"n_nearest must be between 1 and 4"),
+        ({"n_nearest": 5}, r"n_nearest must be between 1 and 4"),
+        ({"first_fy": "2023-24"}, "first_fy '2023-24' must come before last_fy '2023-24'"),
+        ({"funding_growth_first": -1.0}, "funding_growth_first is a growth rate"),
+        ({"last_fy": "2020-21"}, r"must come after a year with DSG balances.*2020-21, 2021-22"),
+        ({"last_fy": "2030-31"}, r"last_fy '2030-31' is not a year of the panel \(2018-19 to 2023-24\)"),
+        ({"unit": "E"}, r"needs the unit's spend_per_head_2_18_gbp in baseline_fy '2021-22'"),
+    ],
+)
+def test_check_profile_parameters_errors(overrides, message):
+    frame = panel().merge(projection_panel()[["fy", "dsg_balance_gbp"]], on="fy")
+    arguments = {"unit": "A", "comparators": "nearest", "n_nearest": 2, "baseline_fy": "2021-22",
+                 "first_fy": "2018-19", "last_fy": "2023-24", "funding_growth_first": 0.05,
+                 "funding_growth_after": 0.03, **overrides}
+    with pytest.raises(ParameterError, match=message):
+        profile.check_profile_parameters(frame, **arguments)
+
+
+def test_check_profile_parameters_returns_projection_start():
+    frame = panel().merge(projection_panel()[["fy", "dsg_balance_gbp"]], on="fy")
+    arguments = {"unit": "E", "comparators": "region", "n_nearest": 4, "baseline_fy": "2021-22",
+                 "first_fy": "2018-19", "funding_growth_first": 0.05, "funding_growth_after": 0.03}
+    assert profile.check_profile_parameters(frame, last_fy="2023-24", **arguments) == "2021-22"
+    assert profile.check_profile_parameters(frame, last_fy="2021-22", **arguments) == "2020-21"
+
+
+def test_formatting():
+    assert profile.format_gbp(50_294_758) == "£50.3m"
+    assert profile.format_gbp(-4_935_833) == "-£4.9m"
+    assert profile.format_gbp(1.234e9) == "£1.23bn"
+    assert profile.format_gbp(1204.84) == "£1,205"
+    assert profile.format_gbp(np.nan) == "not available"
+    assert profile.format_pct(0.7431) == "+74.3%" and profile.format_pct(-0.02) == "-2.0%"
+    assert profile.format_pct(0.5, signed=False) == "50.0%" and profile.format_pct(np.nan) == "not available"
+    assert [profile.format_rank(r, 12) for r in (1, 2, 3, 4, 11, 12, 21)] == [
+        "1st highest of 12", "2nd highest of 12", "3rd highest of 12", "4th highest of 12",
+        "11th highest of 12", "12th highest of 12", "21st highest of 12"]
+    assert profile.format_rank(pd.NA, 9) == "not ranked (no value; 9 units ranked)"
+
+
+def test_describe_unit():
+    merged = profile.describe_unit(profile.council_unit(lookup(), "104"))
+    assert merged.startswith("Delta North (104) is shown as its harmonised unit `m`, Delta, which joins "
+                             "Delta North (104), Delta South (105)")
+    assert "not the council alone" in merged
+    assert profile.describe_unit(profile.council_unit(lookup(), "101")) == (
+        "Alpha (101) is its own harmonised unit (`101`): every figure is for the council alone.")
+
+
+def test_subject_summary_by_hand():
+    frame = panel().assign(deflator_index=lambda f: f["fy_start"].map({2018: 50.0}).fillna(100.0))
+    summary = profile.subject_summary(frame, "B", "2018-19", "2023-24", "2021-22")
+    assert summary["spend_first_gbp"] == pytest.approx(3000 / 1.1**3)
+    assert summary["spend_last_gbp"] == pytest.approx(3000 * 1.1**2)
+    assert summary["spend_growth_cash"] == pytest.approx(1.1**5 - 1)
+    assert summary["spend_real_first_gbp"] == pytest.approx(2 * 3000 / 1.1**3)  # deflator 50 doubles it
+    assert summary["spend_growth_real"] == pytest.approx(1.1**5 / 2 - 1)
+    assert summary["ehcp_growth"] == pytest.approx(1.1**5 - 1)
+    assert summary["spend_per_head_2_18_gbp"] == pytest.approx(3.0)
+    assert summary["ehcp_per_10k_0_25"] == pytest.approx(10.0)
+    incomplete = profile.subject_summary(frame, "E", "2018-19", "2023-24", "2021-22")
+    assert np.isnan(incomplete["spend_growth_cash"]) and np.isnan(incomplete["spend_per_head_2_18_gbp"])
+
+
+def test_format_measure():
+    assert profile.format_measure("spend_growth", 0.5) == "+50.0%"
+    assert profile.format_measure("spend_per_head_2_18_gbp", 1204.8) == "£1,205"
+    assert profile.format_measure("ehcp_per_10k_0_25", 201.81) == "201.8"
+    assert profile.format_measure("ehcp_per_10k_0_25", np.nan) == "not available"
+
+
+def test_balance_paths_and_projection_summary():
+    frame = projection_panel().assign(dsg_balance_gbp=lambda f: f["dsg_balance_gbp"] * 1e6)
+    projection = profile.guidance_projection(frame, "A", "2021-22", "2023-24", 0.05, 0.03)
+    paths = profile.balance_paths(frame, "A", projection, ["2020-21", "2021-22", "2022-23"])
+    assert paths["series"].tolist() == ["observed"] * 3 + ["projected"] * 3
+    assert paths["fy"].tolist() == ["2020-21", "2021-22", "2022-23", "2021-22", "2022-23", "2023-24"]
+    assert paths["value"].iloc[:2].tolist() == pytest.approx([5.0, 15.0]) and np.isnan(paths["value"].iloc[2])
+    assert paths["value"].iloc[3] == pytest.approx(15.0)
+    summary = profile.projection_summary(profile.guidance_projection(projection_panel(), "A", "2021-22", "2023-24",
+                                                                     0.05, 0.03))
+    assert (summary["start_fy"], summary["end_fy"], summary["actual_spend_fy"]) == ("2021-22", "2023-24", "2022-23")
+    assert summary["balance_start_gbp"] == 15.0 and summary["balance_end_gbp"] == pytest.approx(42.5088)
+    assert summary["balance_end_pct"] == pytest.approx(4250.88 / 1155)
+    assert summary["spend_growth_rate"] == pytest.approx(0.1)
+    assert summary["funding_growth_by_fy"] == {"2022-23": pytest.approx(0.1), "2023-24": pytest.approx(0.05)}
+    assert summary["actual_funding_years"] == ["2022-23"]
+    assert summary["actual_funding_growth_first_assumed"] == pytest.approx(115 / 110 - 1)
+    assert summary["projected_spend_growth"] == pytest.approx(0.1)
+    assert summary["actual_spend_growth"] == pytest.approx(120 / 106.48 - 1)
+
+
+def test_programme_summary():
+    flags = {"dbv": True, "dbv_tranche": "tranche 1", "safety_valve": True, "safety_valve_year": "2021-22",
+             "safety_valve_amount_gbp": 20e6, "case_study_2022": False}
+    assert profile.programme_summary(flags) == (
+        "- Delivering Better Value: yes (tranche 1)\n- Safety Valve: yes (agreement 2021-22, £20.0m)\n"
+        "- one of the ten 2022 case-study councils: not known to be one")
+    none = {"dbv": False, "dbv_tranche": pd.NA, "safety_valve": False, "safety_valve_year": None,
+            "safety_valve_amount_gbp": np.nan, "case_study_2022": True}
+    assert profile.programme_summary(none) == (
+        "- Delivering Better Value: not on the known list\n- Safety Valve: not on the list\n"
+        "- one of the ten 2022 case-study councils: yes")
+
+
+def test_projection_table_for_reading():
+    table = profile.projection_table(profile.guidance_projection(projection_panel(1e6), "A", "2021-22", "2023-24",
+                                                                 0.05, 0.03))
+    assert table.index.tolist() == ["2021-22", "2022-23", "2023-24"]
+    assert table["funding £m"].tolist() == [100.0, 110.0, 115.5]
+    assert table["spending £m"].tolist() == [106.5, 117.1, 128.8]
+    assert table["DSG balance £m"].tolist()[0] == 15.0
+    assert table["funding growth %"].tolist()[1:] == [10.0, 5.0]
+    assert table["spending index (trend)"].tolist() == [1.0, 1.1, 1.21]
+
+
+def test_programme_council_counts_as_of_2022():
+    """101 is DBV; 103 and 104 (created 2023 from 102) are DBV, which credits 102: two councils of 2022."""
+    lookup = pd.DataFrame({
+        "la_code": ["101", "102", "103", "104"], "la_name": ["Alpha", "Old", "New North", "New South"],
+        "unit": ["101", "u", "u", "u"],
+        "start_date": pd.to_datetime(["2009-01-01", "2009-01-01", "2023-04-01", "2023-04-01"]),
+        "end_date": pd.to_datetime([None, "2023-03-31", None, None]),
+    })
+    programmes = pd.DataFrame({
+        "la_code": ["101", "103", "104", "101"], "la_name": ["Alpha", "New North", "New South", "Alpha"],
+        "programme": ["delivering_better_value"] * 3 + ["case_study_2022"],
+        "group": ["tranche 1"] * 3 + ["case study"], "amount_gbp": np.nan, "confidence": "high",
+        "note": "", "source": "s",
+    })
+    assert profile.programme_council_counts(programmes, lookup) == {"dbv": 2, "safety_valve": 0,
+                                                                     "case_study_2022": 1}
+
+
+def test_ordinal():
+    assert [profile.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111, 148)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st", "111th", "148th"]
+
+
+def test_projection_findings():
+    outlook = profile.projection_summary(profile.guidance_projection(projection_panel(1e6), "A", "2021-22", "2023-24",
+                                                                     0.05, 0.03))
+    text = profile.projection_findings(outlook, "Unit A", 0.05)
+    assert text.startswith("With funding growing +10.0% in 2022-23 (actual), +5.0% in 2023-24, and spending "
+                           "growing at its own trend of +10.0% a year, the cumulative DSG balance would go from "
+                           "a deficit of £15.0m (1.5% of total DSG) at the end of 2021-22 to a deficit of ")
+    assert text.endswith("What happened: the allocation grew +4.5% in 2023-24 against +5.0% assumed and S251 "
+                         "high-needs spending grew +12.7% from 2021-22 to 2022-23 against +10.0% on its trend.")
+    missing = {**outlook, "balance_end_gbp": np.nan, "actual_funding_growth_first_assumed": np.nan,
+               "actual_spend_fy": None}
+    assert profile.projection_findings(missing, "Unit A", 0.05) == (
+        "No projection for Unit A: its start-year allocation or DSG balance is not available.")

@@ -1,0 +1,248 @@
+"""05_council_profile run like a user (`sendlib report`), its numbers checked against plain
+pandas on the panel, plus the plots helper it uses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from sendlib import plots
+
+STEM = "05_council_profile"
+SPEND, ALLOCATION, BALANCE = "hn_spend_gbp", "hnb_after_deductions_gbp", "dsg_balance_gbp"
+
+
+def report(reports_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """`sendlib report ARGS` with its reports under ``reports_dir``."""
+    env = {**os.environ, "SENDLIB_REPORTS_DIR": str(reports_dir)}
+    env.pop("SENDLIB_RUN_ID", None)
+    return subprocess.run([sys.executable, "-m", "sendlib", "report", *args], capture_output=True, text=True,
+                          env=env, timeout=300)
+
+
+def report_dir(reports_dir: Path, la_code: str) -> Path:
+    """The council's report folder in the latest run."""
+    return reports_dir / "latest" / f"council_{la_code}"
+
+
+def results_of(reports_dir: Path, la_code: str) -> dict:
+    return json.loads((report_dir(reports_dir, la_code) / "results.json").read_text(encoding="utf-8"))
+
+
+def run_ok(reports_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    completed = report(reports_dir, *args)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    return completed
+
+
+@pytest.fixture(scope="module")
+def panel(processed_data: Path) -> pd.DataFrame:
+    return pd.read_parquet(processed_data / "panel.parquet")
+
+
+@pytest.fixture(scope="module")
+def camden(processed_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """Camden's profile with default parameters, asked for by name."""
+    reports_dir = tmp_path_factory.mktemp("camden")
+    run_ok(reports_dir, "--la", "Camden")
+    return reports_dir, results_of(reports_dir, "202")
+
+
+def unit_rows(panel: pd.DataFrame, unit: str) -> pd.DataFrame:
+    return panel[panel["unit"] == unit].set_index("fy")
+
+
+def nearest_units(panel: pd.DataFrame, unit: str, fy: str, n: int) -> list[str]:
+    """The n nearest units by z-scored spend per head 2-18 and EHC plans per 10,000 aged 0-25."""
+    rows = panel[panel["fy"] == fy].set_index("unit")
+    features = pd.DataFrame({
+        "spend": (rows[SPEND] / rows["pop_2_18_count"]).where(rows["hn_spend_complete"]),
+        "plans": rows["ehcp_count"] / rows["pop_0_25_count"] * 10_000,
+    }).dropna()
+    z = (features - features.mean()) / features.std(ddof=0)
+    distance = np.sqrt(((z - z.loc[unit]) ** 2).sum(axis=1)).drop(unit)
+    return distance.sort_values().index[:n].tolist()
+
+
+def expected_balance_end(rows: pd.DataFrame, first: float, after: float, last_start: int) -> tuple[float, float]:
+    """Projected cumulative DSG balance and its % of DSG at the end of FY last_start, by hand:
+    the in-year gap starts at 2021-22's observed change in the balance and moves with S251
+    spend (own 3-year trend) and the allocation (actual in 2022-23, then first, then after)."""
+    funding, spend, balance = (rows.loc["2021-22", column] for column in (ALLOCATION, SPEND, BALANCE))
+    offset = (balance - rows.loc["2020-21", BALANCE]) - (spend - funding)
+    dsg = rows.loc["2021-22", "dsg_total_gbp"]
+    trend = (spend / rows.loc["2018-19", SPEND]) ** (1 / 3) - 1
+    for year in range(2022, last_start + 1):
+        if year == 2022:  # already allocated in June 2022: actual growth
+            funding, dsg = rows.loc["2022-23", ALLOCATION], rows.loc["2022-23", "dsg_total_gbp"]
+        else:
+            rate = first if year == 2023 else after
+            funding, dsg = funding * (1 + rate), dsg * (1 + rate)
+        spend *= 1 + trend
+        balance += spend - funding + offset
+    return balance, 100 * balance / dsg
+
+
+@pytest.mark.needs_data
+def test_camden_matches_the_panel(camden, panel):
+    reports_dir, results = camden
+    rows = unit_rows(panel, "202")
+    assert (results["la_code"], results["la_name"], results["unit"], results["unit_is_merged"]) == (
+        "202", "Camden", "202", False)
+    spend = rows[SPEND]
+    assert results["spend_growth_cash"] == pytest.approx(spend["2024-25"] / spend["2017-18"] - 1)
+    real = spend / rows["deflator_index"] * 100
+    assert results["spend_growth_real"] == pytest.approx(real["2024-25"] / real["2017-18"] - 1)
+    assert results["level_fy"] == "2023-24"  # population ends mid-2023
+    per_head = spend["2023-24"] / rows.loc["2023-24", "pop_2_18_count"]
+    assert results["spend_per_head_2_18_gbp"] == pytest.approx(per_head)
+    assert results["ehcp_per_10k_0_25"] == pytest.approx(
+        rows.loc["2023-24", "ehcp_count"] / rows.loc["2023-24", "pop_0_25_count"] * 10_000)
+    plans = rows["ehcp_count"]
+    assert results["ehcp_growth"] == pytest.approx(plans["2024-25"] / plans["2017-18"] - 1)
+    # comparators: the 10 nearest in 2018-19; Camden's rank on spend growth among the 11
+    assert results["comparator_units"] == nearest_units(panel, "202", "2018-19", 10)
+    group = ["202", *results["comparator_units"]]
+    growth = panel[panel["fy"] == "2024-25"].set_index("unit").loc[group, SPEND] / \
+        panel[panel["fy"] == "2017-18"].set_index("unit").loc[group, SPEND] - 1
+    assert results["rank_spend_growth"] == int((growth > growth["202"]).sum()) + 1
+    assert results["n_ranked_spend_growth"] == 11
+    assert results["comparator_median_spend_growth"] == pytest.approx(growth.median())
+    # allocation, DSG balance (POSITIVE = deficit; Camden is in surplus) and programmes
+    assert results["allocation_fy"] == "2023-24"
+    assert results["spend_vs_allocation"] == pytest.approx(spend["2023-24"] / rows.loc["2023-24", ALLOCATION] - 1)
+    assert results["balance_fy"] == "2021-22" and results["balance_gbp"] == pytest.approx(rows.loc["2021-22", BALANCE])
+    assert results["balance_gbp"] < 0
+    assert results["case_study_2022"] is True and results["dbv"] is False
+    # projection under +5% in 2023-24 then +3%
+    balance, pct = expected_balance_end(rows, 0.05, 0.03, 2024)
+    assert results["projection_balance_end_gbp"] == pytest.approx(balance)
+    assert results["projection_balance_end_pct"] == pytest.approx(pct)
+    assert results["projection_actual_spend_growth"] == pytest.approx(spend["2024-25"] / spend["2021-22"] - 1)
+    # the report: HTML without code, with its figures embedded, and every figure's PNG + CSV
+    folder = report_dir(reports_dir, "202")
+    page = (folder / f"{STEM}.nocode.html").read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64") >= 10 and "Traceback" not in page
+    pngs = sorted(p.stem for p in (folder / "figures").glob("*.png"))
+    assert len(pngs) == 10 and all((folder / "figures" / f"{stem}.csv").is_file() for stem in pngs)
+    manifest = json.loads((reports_dir / "latest" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["reports"]["council_202"]["status"] == "ok"
+
+
+@pytest.mark.needs_data
+@pytest.mark.parametrize("council", ["202", "E09000007"])
+def test_code_and_ons_code_give_the_same_report(camden, council, tmp_path):
+    run_ok(tmp_path, "--la", council)
+    assert results_of(tmp_path, "202") == camden[1]
+    ours, theirs = (report_dir(folder, "202") / "figures" for folder in (tmp_path, camden[0]))
+    for png in sorted(ours.glob("*.png")):  # byte-stable figures
+        assert png.read_bytes() == (theirs / png.name).read_bytes(), png.name
+
+
+@pytest.mark.needs_data
+def test_parameter_file_changes_the_results(camden, panel, tmp_path):
+    params = tmp_path / "camden.yaml"
+    params.write_text(yaml.safe_dump({"comparators": "region", "last_fy": "2023-24", "funding_growth_first": 0.10}))
+    run_ok(tmp_path / "reports", "--la", "Camden", "-f", str(params))
+    results, default = results_of(tmp_path / "reports", "202"), camden[1]
+    london = sorted(panel.loc[(panel["region_name"] == "London") & (panel["unit"] != "202"), "unit"].unique())
+    assert results["comparators"] == "region" and results["comparator_units"] == london
+    assert results["n_ranked_spend_per_head_2_18_gbp"] == len(london) + 1
+    spend = unit_rows(panel, "202")[SPEND]
+    assert results["spend_growth_cash"] == pytest.approx(spend["2023-24"] / spend["2017-18"] - 1)
+    balance, _ = expected_balance_end(unit_rows(panel, "202"), 0.10, 0.03, 2023)
+    assert results["projection_balance_end_gbp"] == pytest.approx(balance)
+    assert results["projection_end_fy"] == "2023-24" and default["projection_end_fy"] == "2024-25"
+
+
+@pytest.mark.needs_data
+def test_merged_unit_cumberland(panel, tmp_path):
+    run_ok(tmp_path, "--la", "Cumberland")
+    results = results_of(tmp_path, "942")
+    assert (results["unit"], results["unit_is_merged"]) == ("cumbria", True)
+    assert results["unit_la_codes"] == ["909", "942", "943"]
+    assert results["spend_per_head_2_18_gbp"] is None  # no complete spend for the unit in 2023-24
+    assert results["rank_spend_per_head_2_18_gbp"] is None
+    page = (report_dir(tmp_path, "942") / f"{STEM}.nocode.html").read_text(encoding="utf-8")
+    assert "harmonised unit <code>cumbria</code>" in page
+
+
+@pytest.mark.needs_data
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--la", "Camdn"], "unknown council 'Camdn'; did you mean: Camden (202)"),
+        (["--la", "999"], "unknown council '999'"),
+        (["--la", "Camden", "-p", "last_fy", "2030-31"], "'2030-31' is not a year of the panel"),
+        (["--la", "Camden", "-p", "measure", "spend"], "unknown parameter 'measure'"),
+    ],
+)
+def test_bad_parameters_fail_before_running(processed_data, tmp_path, args, message):
+    completed = report(tmp_path, *args)
+    assert completed.returncode == 2
+    assert message in completed.stderr
+    assert not list(tmp_path.glob("*/manifest.json"))
+
+
+@pytest.mark.needs_data
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["-p", "n_nearest", "0"], "n_nearest must be between 1 and"),
+        (["-p", "last_fy", "2019-20"], "must come after a year with DSG balances"),
+    ],
+)
+def test_combinations_the_data_cannot_answer_fail_the_report(processed_data, tmp_path, args, message):
+    completed = report(tmp_path, "--la", "202", *args)
+    assert completed.returncode == 1
+    assert "ParameterError" in completed.stderr and message in completed.stderr
+    assert not (report_dir(tmp_path, "202") / "results.json").exists()
+
+
+@pytest.mark.needs_data
+def test_unknown_comparator_method_is_refused(processed_data, tmp_path):
+    """Refused by the notebook's first cell (exit 1), or before any kernel (exit 2) once
+    sendlib.params lists `comparators` among its choice parameters."""
+    completed = report(tmp_path, "--la", "202", "-p", "comparators", "county")
+    assert completed.returncode in (1, 2)
+    assert "'county'" in completed.stderr and "region, la_type, nearest" in completed.stderr
+    assert not (report_dir(tmp_path, "202") / "results.json").exists()
+
+
+@pytest.mark.needs_data
+def test_all_councils_limited(processed_data, tmp_path):
+    run_ok(tmp_path, "--all", "--limit", "3", "--jobs", "2")
+    manifest = json.loads((tmp_path / "latest" / "manifest.json").read_text(encoding="utf-8"))
+    assert sorted(manifest["reports"]) == ["council_201", "council_202", "council_203"]
+    assert all(record["status"] == "ok" for record in manifest["reports"].values())
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    for code in ("201", "202", "203"):
+        assert f"council_{code}/{STEM}.nocode.html" in index
+    city = results_of(tmp_path, "201")  # no allocation or DSG balance: no projection, no error
+    assert city["allocation_fy"] is None and city["projection_balance_end_gbp"] is None
+
+
+def test_save_and_display_writes_and_shows_the_saved_png(tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [3, 4])
+    plots.save_and_display(fig, pd.DataFrame({"x": [1, 2], "y": [3, 4]}), tmp_path, "line")
+    png = tmp_path / "figures" / "line.png"
+    assert (tmp_path / "figures" / "line.csv").read_text() == "x,y\n1,3\n2,4\n"
+    assert len(shown) == 1 and shown[0].data == png.read_bytes()
+    width_px = int.from_bytes(png.read_bytes()[16:20], "big")
+    assert width_px > 300 and shown[0].width == round(width_px * plots.SCREEN_DPI / plots.DPI)
+    assert not plt.get_fignums()  # closed
