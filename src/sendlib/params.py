@@ -7,7 +7,7 @@ Value rules, keyed by parameter name (values are normalised as they are checked)
   with sendlib.geography.resolve_la to 3-digit ``la_code`` strings (a number such as 202 is a code);
 - names ending ``_fy``: a financial year "2021-22" (or a list), which must be one of the panel's
   ``fy`` values when data/processed/panel.parquet exists;
-- ``measure``, ``basis``, ``denominator``, ``spend_rule``, ``gap_basis``, ``both_rule``: one of the choices
+- ``measure``, ``basis``, ``denominator``, ``spend_rule``, ``gap_basis``, ``both_rule``, ``comparators``: one of the choices
   their analysis module declares (see CHOICE_PARAMETERS);
 - ``output_dir`` is set by the runner and cannot be overridden.
 """
@@ -44,6 +44,7 @@ CHOICE_PARAMETERS = {
     "spend_rule": ("sendlib.analysis.projections", "SPEND_RULES"),
     "gap_basis": ("sendlib.analysis.projections", "GAP_BASES"),
     "both_rule": ("sendlib.analysis.programme_groups", "BOTH_RULES"),
+    "comparators": ("sendlib.analysis.profile", "COMPARATOR_METHODS"),
 }
 PANEL_FILE = "panel.parquet"
 _TRUE = frozenset({"true", "yes", "on", "1"})
