@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from sendlib.analysis.measures import COMPLETENESS_FLAGS, is_valid_combination, measure_parts, require_panel_columns
 from sendlib.errors import ValidationError
@@ -242,6 +241,8 @@ def growth_regression(
     design = pd.concat(
         [_group_dummies(used[group_col], group_col, reference), used[list(controls)].astype("float64")], axis=1
     )
+    import statsmodels.api as sm  # imported here: a second to load, and only regressions need it
+
     design = sm.add_constant(design, has_constant="add")
     result = sm.OLS(used[outcome].astype("float64"), design).fit(cov_type="HC3")
     result.n_dropped = len(frame) - len(used)
