@@ -4,9 +4,7 @@ processed data; its results.json is checked against calculations done here from 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from cli_runs import run_sendlib
 from sendlib import config
 from sendlib.params import notebook_parameters
 
@@ -24,12 +23,7 @@ FIGURES = ["growth_by_unit", "random_group_means", "selected_groups",
 
 
 def run(reports: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SENDLIB_REPORTS_DIR": str(reports)}
-    env.pop("SENDLIB_RUN_ID", None)
-    return subprocess.run(
-        [sys.executable, "-m", "sendlib", "run", STEM, *args],
-        env=env, capture_output=True, text=True, timeout=600, cwd=config.PROJECT_ROOT,
-    )
+    return run_sendlib(reports, "run", STEM, *args)
 
 
 def report_dir(reports: Path) -> Path:

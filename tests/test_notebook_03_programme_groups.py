@@ -2,18 +2,15 @@
 tables, and check its results.json against plain-pandas calculations from the panel."""
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 import yaml
 from scipy import stats
 
-from sendlib import config
+from cli_runs import run_sendlib, report_folders
 
 STEM = "03_programme_groups"
 GROUPS = ("safety valve", "DBV", "neither")
@@ -23,14 +20,11 @@ pytestmark = pytest.mark.needs_data
 
 
 def run_notebook(reports: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SENDLIB_REPORTS_DIR": str(reports)}
-    return subprocess.run([sys.executable, "-m", "sendlib", "run", STEM, *args], env=env, cwd=config.PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=600)
+    return run_sendlib(reports, "run", STEM, *args)
 
 
 def report_dirs(reports: Path) -> list[Path]:
-    """The report folders of every run under ``reports`` (not the ``latest`` link)."""
-    return [folder for folder in reports.glob(f"*/{STEM}") if not folder.parent.is_symlink()]
+    return report_folders(reports, STEM)
 
 
 def report_dir(reports: Path) -> Path:

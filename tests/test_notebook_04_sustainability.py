@@ -4,9 +4,7 @@ against plain-pandas calculations straight from the panel."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -15,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cli_runs import run_sendlib
 from sendlib import config, plots
 
 STEM = "04_sustainability"
@@ -25,15 +24,12 @@ CUSTOM = {"start_fy": "2020-21", "horizon": 3, "spend_rule": "national", "trend_
           "threshold_pct": 5.0, "gap_basis": "raw"}
 
 
-def run_sendlib(reports: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SENDLIB_REPORTS_DIR": str(reports)}
-    env.pop("SENDLIB_RUN_ID", None)
-    return subprocess.run([sys.executable, "-m", "sendlib", "run", STEM, *args], cwd=config.PROJECT_ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+def run_notebook(reports: Path, *args: str) -> subprocess.CompletedProcess:
+    return run_sendlib(reports, "run", STEM, *args)
 
 
 def report_folder(reports: Path, args: tuple[str, ...] = ()) -> Path:
-    completed = run_sendlib(reports, *args)
+    completed = run_notebook(reports, *args)
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return reports / "latest" / STEM
 
@@ -166,7 +162,7 @@ def test_custom_parameters_change_results(custom_run: Path, default_run: Path, p
     (("-p", "spend_rul", "national"), "unknown parameter 'spend_rul' (did you mean 'spend_rule'"),
 ])
 def test_bad_parameter_is_refused_before_running(processed_data: Path, tmp_path: Path, args, message):
-    completed = run_sendlib(tmp_path / "reports", *args)
+    completed = run_notebook(tmp_path / "reports", *args)
     assert completed.returncode == 2
     assert message in completed.stderr
     assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").iterdir())
@@ -174,7 +170,7 @@ def test_bad_parameter_is_refused_before_running(processed_data: Path, tmp_path:
 
 @pytest.mark.needs_data
 def test_start_year_without_balance_fails_with_a_clear_message(processed_data: Path, tmp_path: Path):
-    completed = run_sendlib(tmp_path / "reports", "-p", "start_fy", "2022-23")
+    completed = run_notebook(tmp_path / "reports", "-p", "start_fy", "2022-23")
     assert completed.returncode == 1
     assert "ParameterError: start_fy '2022-23' has no DSG balance; years with balances: 2019-20, 2020-21, 2021-22" \
         in completed.stderr

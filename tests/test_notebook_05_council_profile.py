@@ -4,9 +4,7 @@ pandas on the panel, plus the plots helper it uses."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import matplotlib
@@ -18,6 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from cli_runs import run_sendlib
 from sendlib import plots
 
 STEM = "05_council_profile"
@@ -26,10 +25,7 @@ SPEND, ALLOCATION, BALANCE = "hn_spend_gbp", "hnb_after_deductions_gbp", "dsg_ba
 
 def report(reports_dir: Path, *args: str) -> subprocess.CompletedProcess:
     """`sendlib report ARGS` with its reports under ``reports_dir``."""
-    env = {**os.environ, "SENDLIB_REPORTS_DIR": str(reports_dir)}
-    env.pop("SENDLIB_RUN_ID", None)
-    return subprocess.run([sys.executable, "-m", "sendlib", "report", *args], capture_output=True, text=True,
-                          env=env, timeout=300)
+    return run_sendlib(reports_dir, "report", *args)
 
 
 def report_dir(reports_dir: Path, la_code: str) -> Path:

@@ -2,9 +2,7 @@
 tables, and check its table and results.json against plain-pandas calculations."""
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import NamedTuple
 
@@ -12,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from cli_runs import run_sendlib, report_folders
 from sendlib import config
 
 STEM = "06_published_figures"
@@ -22,14 +21,11 @@ pytestmark = pytest.mark.needs_data
 
 
 def run_notebook(reports: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SENDLIB_REPORTS_DIR": str(reports)}
-    return subprocess.run([sys.executable, "-m", "sendlib", "run", STEM, *args], env=env, cwd=config.PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=600)
+    return run_sendlib(reports, "run", STEM, *args)
 
 
 def report_dirs(reports: Path) -> list[Path]:
-    """The report folders of every run under ``reports`` (not the ``latest`` link)."""
-    return [folder for folder in reports.glob(f"*/{STEM}") if not folder.parent.is_symlink()]
+    return report_folders(reports, STEM)
 
 
 class Run(NamedTuple):
