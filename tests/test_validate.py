@@ -5,6 +5,7 @@ import pandera.pandas as pa
 import pytest
 
 from sendlib import validate as v
+from sendlib.schemas import count_column, fy_column, la_code_column
 from sendlib.errors import ValidationError
 
 
@@ -58,7 +59,7 @@ def test_raise_on_fail_lists_every_failure_and_frame_orders_fail_first():
 
 
 def test_schema_lists_all_failures():
-    schema = pa.DataFrameSchema({"la_code": v.la_code_column(), "fy": v.fy_column(), "n": v.count_column()})
+    schema = pa.DataFrameSchema({"la_code": la_code_column(), "fy": fy_column(), "n": count_column()})
     frame = pd.DataFrame({"la_code": ["20"], "fy": ["2021"], "n": [-1.0]})
     with pytest.raises(ValidationError) as err:
         v.validate_schema(frame, schema, "demo")

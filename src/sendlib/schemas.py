@@ -5,14 +5,32 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from sendlib.validate import (
-    count_column,
-    fy_column,
-    la_code_column,
-    money_column,
-    pct_column,
-    validate_schema,
-)
+from sendlib.validate import validate_schema
+
+
+def la_code_column(nullable: bool = False) -> pa.Column:
+    """A 3-digit DfE LA code stored as a string."""
+    return pa.Column(str, pa.Check.str_matches(r"^\d{3}$"), nullable=nullable)
+
+
+def fy_column() -> pa.Column:
+    """A financial-year label like 2021-22."""
+    return pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{2}$"))
+
+
+def money_column(nullable: bool = True) -> pa.Column:
+    """A GBP amount (may be negative, e.g. net income or a surplus)."""
+    return pa.Column(float, nullable=nullable)
+
+
+def count_column(nullable: bool = True) -> pa.Column:
+    """A non-negative count."""
+    return pa.Column(float, pa.Check.ge(0), nullable=nullable)
+
+
+def pct_column(nullable: bool = True, low: float = -1000.0, high: float = 1000.0) -> pa.Column:
+    """A percentage (0-100 scale unless the table says otherwise)."""
+    return pa.Column(float, pa.Check.in_range(low, high), nullable=nullable)
 
 
 def _flag() -> pa.Column:

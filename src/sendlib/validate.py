@@ -1,4 +1,4 @@
-"""Schemas and QA checks for the processed tables.
+"""QA checks for the processed tables, and schema validation (the schemas are in sendlib.schemas).
 
 Every check returns a :class:`CheckResult` with status PASS, FAIL or ADVISORY and a
 message a person can act on. FAIL stops the clean step; ADVISORY is reported (e.g. a
@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
-import pandera.pandas as pa
 
 from sendlib.errors import ValidationError
+
+if TYPE_CHECKING:  # pandera takes a quarter of a second to import: only sendlib.schemas loads it
+    import pandera.pandas as pa
 
 PASS, FAIL, ADVISORY = "PASS", "FAIL", "ADVISORY"
 
@@ -54,37 +58,14 @@ def _examples(values: Iterable, limit: int = 8) -> str:
 
 def validate_schema(frame: pd.DataFrame, schema: pa.DataFrameSchema, table: str) -> pd.DataFrame:
     """Validate lazily (every failure listed); raise ValidationError naming the table."""
+    import pandera.pandas as pa
+
     try:
         return schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases[["column", "check", "failure_case"]].astype(str).drop_duplicates().head(20)
         listing = "\n".join(f"- column {c}: {k}: {v}" for c, k, v in cases.itertuples(index=False))
         raise ValidationError(f"table {table!r} does not match its schema:\n{listing}") from exc
-
-
-def la_code_column(nullable: bool = False) -> pa.Column:
-    """A 3-digit DfE LA code stored as a string."""
-    return pa.Column(str, pa.Check.str_matches(r"^\d{3}$"), nullable=nullable)
-
-
-def fy_column() -> pa.Column:
-    """A financial-year label like 2021-22."""
-    return pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{2}$"))
-
-
-def money_column(nullable: bool = True) -> pa.Column:
-    """A GBP amount (may be negative, e.g. net income or a surplus)."""
-    return pa.Column(float, nullable=nullable)
-
-
-def count_column(nullable: bool = True) -> pa.Column:
-    """A non-negative count."""
-    return pa.Column(float, pa.Check.ge(0), nullable=nullable)
-
-
-def pct_column(nullable: bool = True, low: float = -1000.0, high: float = 1000.0) -> pa.Column:
-    """A percentage (0-100 scale unless the table says otherwise)."""
-    return pa.Column(float, pa.Check.in_range(low, high), nullable=nullable)
 
 
 # --- QA checks -----------------------------------------------------------------------------
