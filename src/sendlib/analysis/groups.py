@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sendlib.analysis.growth import bootstrap_means, clean_values, interval_quantiles
 from sendlib.analysis.measures import require_panel_columns
@@ -83,6 +82,8 @@ def difference_in_means_ci(
     means_a, means_b = bootstrap_means(values_a, n_draws, rng), bootstrap_means(values_b, n_draws, rng)
     low, high = np.quantile(means_a - means_b, quantiles)
     enough = values_a.size > 1 and values_b.size > 1 and (values_a.var() > 0 or values_b.var() > 0)
+    from scipy import stats  # half a second to import; only this test needs it
+
     p_value = float(stats.ttest_ind(values_a, values_b, equal_var=False).pvalue) if enough else np.nan
     return MeanDifference(
         float(values_a.mean() - values_b.mean()), float(low), float(high), p_value, values_a.size, values_b.size
