@@ -20,3 +20,10 @@ def test_pairing_of_fy_with_january_and_midyear():
     assert years.january_for_fy("2021-22") == 2022
     assert years.fy_for_january(2022) == "2021-22"
     assert years.midyear_for_fy("2021-22") == 2021
+
+
+def test_dfe_time_period_to_fy():
+    assert years.fy_from_time_period(201920) == "2019-20"
+    assert years.fy_from_time_period("202122") == "2021-22"
+    with pytest.raises(ValueError, match="YYYYyy"):
+        years.fy_from_time_period("201922")

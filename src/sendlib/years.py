@@ -45,3 +45,12 @@ def fy_for_january(year: int) -> str:
 def midyear_for_fy(label: str) -> int:
     """The mid-year population estimate paired with a FY: "2021-22" -> 2021."""
     return fy_start(label)
+
+
+def fy_from_time_period(value: object) -> str:
+    """DfE ``time_period`` 201920 (or "201920") -> "2019-20"; anything else is a ValueError."""
+    text = str(value).strip()
+    match = re.fullmatch(r"(\d{4})(\d{2})(\.0)?", text)
+    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+        raise ValueError(f"time_period {value!r} is not of the form YYYYyy (e.g. 201920)")
+    return fy_label(int(match.group(1)))

@@ -94,3 +94,11 @@ def check_unique(frame: pd.DataFrame, keys: list[str], path: Path) -> None:
     if dup.any():
         examples = frame.loc[dup, keys].drop_duplicates().head(5).to_dict("records")
         raise SourceFormatError(path, f"duplicated rows for key {keys}: {examples}")
+
+
+def numeric_column(values: pd.Series, path: Path, column: str) -> tuple[pd.Series, pd.Series]:
+    """parse_numeric, with the file and column named on failure."""
+    try:
+        return parse_numeric(values)
+    except ValueError as exc:
+        raise SourceFormatError(path, f"column {column!r}: {exc}") from exc

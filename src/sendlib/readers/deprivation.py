@@ -16,8 +16,7 @@ import pandas as pd
 
 from sendlib import config
 from sendlib.errors import SourceFormatError
-from sendlib.readers.common import check_unique, read_excel
-from sendlib.readers.ehcp import numeric_column
+from sendlib.readers.common import check_unique, numeric_column, read_excel
 
 DATASET = "deprivation"
 #: IoD edition -> File 11 workbook name.

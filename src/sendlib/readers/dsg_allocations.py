@@ -47,8 +47,7 @@ from openpyxl.utils import get_column_letter
 from sendlib import config
 from sendlib.errors import SourceFormatError
 from sendlib.readers.common import check_unique, parse_numeric, read_excel, require_columns
-from sendlib.readers.dsg_balance import fy_from_time_period
-from sendlib.years import fy_label, fy_start
+from sendlib.years import fy_from_time_period, fy_label, fy_start
 
 DATASET = "dsg_allocations"
 AMALGAMATED_FILE = "dedicated-schools-grant.ods"

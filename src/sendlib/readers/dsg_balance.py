@@ -18,7 +18,6 @@ rows for 2019-20, 2020-21, 2021-22 (no City of London or Isles of Scilly; Northa
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -26,7 +25,7 @@ import pandas as pd
 from sendlib import config
 from sendlib.errors import SourceFormatError
 from sendlib.readers.common import check_unique, parse_numeric, read_excel, require_columns
-from sendlib.years import fy_label
+from sendlib.years import fy_from_time_period
 
 DATASET = "dsg_balance"
 FILE = "dsg_deficit_derived.xlsx"
@@ -46,15 +45,6 @@ AGGREGATE_COLUMNS = ["area_name", "fy", "fy_start", "geographic_level",
 def default_path() -> Path:
     """The file under ``config.raw_dir()``."""
     return config.raw_dir() / DATASET / FILE
-
-
-def fy_from_time_period(value: object) -> str:
-    """DfE ``time_period`` 201920 (or "201920") -> "2019-20"; anything else is a ValueError."""
-    text = str(value).strip()
-    match = re.fullmatch(r"(\d{4})(\d{2})(\.0)?", text)
-    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
-        raise ValueError(f"time_period {value!r} is not of the form YYYYyy (e.g. 201920)")
-    return fy_label(int(match.group(1)))
 
 
 def read_dsg_balance(path: Path | None = None) -> pd.DataFrame:

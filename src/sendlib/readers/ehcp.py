@@ -25,7 +25,7 @@ import pandas as pd
 
 from sendlib import config
 from sendlib.errors import SourceFormatError
-from sendlib.readers.common import check_unique, parse_numeric, read_csv_in_zip, require_columns
+from sendlib.readers.common import check_unique, numeric_column, read_csv_in_zip, require_columns
 
 DATASET = "ehcp_sen2"
 RELEASE_2022 = "education-health-and-care-plans_2022.zip"
@@ -131,14 +131,6 @@ def january_from_time_period(values: pd.Series, path: Path) -> pd.Series:
         raise SourceFormatError(path, f"column 'time_period' has values {examples}; expected YYYY or YYYYyy")
     january = pd.to_numeric(text.where(calendar), errors="coerce").fillna(start + 1)
     return january.astype("int64")
-
-
-def numeric_column(values: pd.Series, path: Path, column: str) -> tuple[pd.Series, pd.Series]:
-    """parse_numeric, with the file and column named on failure."""
-    try:
-        return parse_numeric(values)
-    except ValueError as exc:
-        raise SourceFormatError(path, f"column {column!r}: {exc}") from exc
 
 
 def _ehcp_table(rows: pd.DataFrame, value_column: str, path: Path, source: str) -> pd.DataFrame:

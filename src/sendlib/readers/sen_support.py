@@ -22,8 +22,7 @@ import pandas as pd
 
 from sendlib import config
 from sendlib.errors import SourceFormatError
-from sendlib.readers.common import check_unique, require_columns, require_file
-from sendlib.readers.ehcp import numeric_column
+from sendlib.readers.common import check_unique, numeric_column, require_columns, require_file
 
 LAIT_PARQUET = Path("sen_pupils") / "bds_long_0.parquet"
 #: LAIT item -> output column.
