@@ -184,3 +184,19 @@ def test_camden_has_the_ten_neighbours_of_the_raw_2025_file(processed_data: Path
     lookup = pd.read_parquet(processed_data / "la_lookup.parquet")
     assert neighbour_units(table, lookup, "202", "2025")["unit"].tolist() == expected  # all London boroughs: own units
     assert set(table.loc[~table["la_current"], "la_code"]) == {"835", "836", "837", "909", "928"}
+
+
+@pytest.mark.needs_data
+def test_real_qa_passes_and_reports_former_and_missing_councils(processed_data: Path):
+    from sendlib import tables
+    from sendlib import validate as qa
+
+    table = pd.read_parquet(processed_data / "stat_neighbours.parquet")
+    lookup = pd.read_parquet(processed_data / "la_lookup.parquet")
+    results = {r.check: r for r in tables.stat_neighbour_checks(table, lookup)}
+    assert all(r.status != qa.FAIL for r in results.values())
+    former = results["rows for councils that no longer exist"]
+    assert former.status == qa.ADVISORY and "model 2025: 909 Cumbria" in former.message
+    missing = results["coverage model=2021"]
+    assert missing.status == qa.ADVISORY and missing.message.endswith("missing: 942, 943")
+    assert results["coverage model=2025"].status == qa.PASS

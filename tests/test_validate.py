@@ -106,3 +106,11 @@ def test_former_councils_are_advisory_and_named():
     result = v.check_former_councils(frame, "t")
     assert result.status == v.ADVISORY and "model 2021: 928 Northamptonshire" in result.message
     assert v.check_former_councils(neighbours("202", TEN), "t").status == v.PASS
+
+
+def test_council_name_disagreeing_with_its_code_fails():
+    accepted = {"202": {"camden"}, "300": {"la 300"}}
+    frame = pd.concat([neighbours("202", TEN), neighbours("300", TEN)])
+    result = v.check_names_match(frame, accepted, str.lower, "t")
+    assert result.status == v.FAIL and "model 2025: 202 LA 202" in result.message and "300" not in result.message
+    assert v.check_names_match(frame.assign(la_name="LA 300").iloc[10:], accepted, str.lower, "t").status == v.PASS

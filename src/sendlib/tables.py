@@ -174,16 +174,21 @@ def build_stat_neighbours(settings: CleanSettings, lookup: pd.DataFrame) -> pd.D
 
 
 def stat_neighbour_checks(table: pd.DataFrame, lookup: pd.DataFrame) -> list[qa.CheckResult]:
-    """Ten distinct neighbours per current council, known codes, no council its own neighbour,
-    former councils named (ADVISORY), current councils missing from a model (ADVISORY)."""
+    """Ten distinct neighbours per current council, known codes, names agreeing with the lookup, no
+    council its own neighbour; former councils named and current councils missing from a model
+    (ADVISORY)."""
     known = set(lookup["la_code"])
     live = set(lookup.loc[lookup["end_date"].isna(), "la_code"])
+    names: dict[str, set[str]] = {code: {geography.normalise_name(n)} for code, n in zip(lookup["la_code"], lookup["la_name"])}
+    for alias, code in geography.NAME_ALIASES.items():
+        names.setdefault(code, set()).add(geography.normalise_name(alias))
     name = "stat_neighbours"
     results = [qa.check_unique_keys(table, ["model", "la_code", "rank"], name),
                qa.check_neighbour_sets(table, name),
                qa.check_known_codes(table, "la_code", known, name),
                qa.check_known_codes(table, "neighbour_la_code", known, name),
                qa.check_not_own_neighbour(table, name),
+               qa.check_names_match(table, names, geography.normalise_name, name),
                qa.check_former_councils(table, name)]
     current = table[table["la_current"]]
     results += qa.check_coverage(current, "la_code", "model", {m: live for m in sorted(set(table["model"]))}, name)

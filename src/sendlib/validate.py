@@ -7,7 +7,7 @@ council missing from one year of a source) and carried into the tables' notes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 
 from typing import TYPE_CHECKING
@@ -214,3 +214,17 @@ def check_former_councils(frame: pd.DataFrame, table: str) -> CheckResult:
         return CheckResult(table, name, ADVISORY, f"{len(former)} kept (flagged la_current=False): "
                                                   f"{_examples(_council_labels(former), limit=12)}")
     return CheckResult(table, name, PASS, "every council listed still exists")
+
+
+def check_names_match(frame: pd.DataFrame, accepted: Mapping[str, set[str]], normalise: Callable[[object], str],
+                      table: str) -> CheckResult:
+    """FAIL when a row's ``la_name`` (normalised) is not a name ``accepted`` for its ``la_code``:
+    catches a code and a name that disagree (e.g. shifted columns)."""
+    councils = frame.drop_duplicates(["model", "la_code"])
+    ok = [normalise(name) in accepted.get(code, set()) for code, name in zip(councils["la_code"], councils["la_name"])]
+    bad = councils[[not good for good in ok]]
+    name = "la_name agrees with the lookup"
+    if len(bad):
+        return CheckResult(table, name, FAIL, f"{len(bad)} council(s) whose name is not the lookup's: "
+                                              f"{_examples(_council_labels(bad))}")
+    return CheckResult(table, name, PASS, f"{len(councils)} council-model names agree")
