@@ -9,7 +9,7 @@ from sendlib.sources import load_registry, registry_by_relpath
 def test_registry_lists_every_dataset_with_hash_and_licence():
     files = load_registry()
     datasets = {f.dataset for f in files}
-    assert {"s251_outturn", "dsg_allocations", "ehcp_sen2", "population", "la_lookup"} <= datasets
+    assert {"s251_outturn", "dsg_allocations", "ehcp_sen2", "population", "la_lookup", "stat_neighbours"} <= datasets
     assert all(len(f.sha256) == 64 and f.licence and f.official_source.startswith("http") for f in files)
     assert len(registry_by_relpath()) == len(files)
 

@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from sendlib.errors import SourceFormatError
+from sendlib.errors import ParameterError, SourceFormatError
 from sendlib.neighbours import NoNeighboursError, neighbour_mapping, neighbour_units
 from sendlib.readers import stat_neighbours as sn
 
@@ -165,7 +165,7 @@ def test_council_with_no_row_in_a_model_names_the_other_model():
     assert error.value.other_models == ["2025"]
     with pytest.raises(NoNeighboursError, match="206 .* no model lists it"):
         neighbour_units(TABLE, LOOKUP, "206", "2025")
-    with pytest.raises(Exception, match="sn_model '2019'"):
+    with pytest.raises(ParameterError, match="sn_model '2019'"):
         neighbour_units(TABLE, LOOKUP, "202", "2019")
 
 
@@ -184,6 +184,8 @@ def test_camden_has_the_ten_neighbours_of_the_raw_2025_file(processed_data: Path
     lookup = pd.read_parquet(processed_data / "la_lookup.parquet")
     assert neighbour_units(table, lookup, "202", "2025")["unit"].tolist() == expected  # all London boroughs: own units
     assert set(table.loc[~table["la_current"], "la_code"]) == {"835", "836", "837", "909", "928"}
+    with pytest.raises(NoNeighboursError, match="942 has no statistical neighbours in the 2021 model; model 2025"):
+        neighbour_units(table, lookup, "942", "2021")  # Cumberland: created after the 2021 model
 
 
 @pytest.mark.needs_data
