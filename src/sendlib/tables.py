@@ -179,7 +179,8 @@ def stat_neighbour_checks(table: pd.DataFrame, lookup: pd.DataFrame) -> list[qa.
     (ADVISORY)."""
     known = set(lookup["la_code"])
     live = set(lookup.loc[lookup["end_date"].isna(), "la_code"])
-    names: dict[str, set[str]] = {code: {geography.normalise_name(n)} for code, n in zip(lookup["la_code"], lookup["la_name"])}
+    names: dict[str, set[str]] = {code: {geography.normalise_name(la_name)}
+                                  for code, la_name in zip(lookup["la_code"], lookup["la_name"], strict=True)}
     for alias, code in geography.NAME_ALIASES.items():
         names.setdefault(code, set()).add(geography.normalise_name(alias))
     name = "stat_neighbours"
