@@ -142,9 +142,9 @@ def test_newest_record_by_start_time_wins_not_folder_name_and_every_council_stay
 
 
 def test_newest_reports_compares_start_times_as_moments() -> None:
-    runs = [(Path("b"), {"started_at": "2026-01-01T12:00:00+00:00", "reports": {"x": record("x", "2026-01-01T12:00:00+00:00")}}),
-            (Path("a"), {"started_at": "2026-01-01T12:30:00+00:00", "reports": {"x": record("x", "2026-01-01T12:30:00+00:00")}}),
-            (Path("c"), {"started_at": "2026-01-01T13:00:00+02:00", "reports": {"x": record("x", "2026-01-01T13:00:00+02:00")}})]
+    starts = {"b": "2026-01-01T12:00:00+00:00", "a": "2026-01-01T12:30:00+00:00", "c": "2026-01-01T13:00:00+02:00"}
+    runs = [(Path(run_id), {"started_at": start, "reports": {"x": record("x", start)}})
+            for run_id, start in starts.items()]
     assert frontpage.newest_reports(runs)["x"].run_id == "a"  # 13:00+02:00 is 11:00 UTC
 
 
@@ -218,7 +218,8 @@ def test_findings_and_evidence_notebooks_on_the_page(tmp_path: Path) -> None:
         "06_published_figures": (record("06_published_figures", "2026-01-01T10:00:00+00:00", status="failed",
                                         error="boom", notebook="06_published_figures"), None),
     })
-    cells = [{"cell_type": "code", "source": ["x = 1"]}, {"cell_type": "markdown", "source": ["# 02 · Is 25% low?\n", "text"]}]
+    cells = [{"cell_type": "code", "source": ["x = 1"]},
+             {"cell_type": "markdown", "source": ["# 02 · Is 25% low?\n", "text"]}]
     (run_dir / "02_case_study_growth" / "02_case_study_growth.ipynb").write_text(json.dumps({"cells": cells}))
     page = frontpage.render_front_page(tmp_path)
     text = visible_text(page)

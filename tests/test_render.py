@@ -166,8 +166,8 @@ def test_the_council_link_opens_its_report_with_the_headline_summary_and_no_nan(
 
 def test_a_council_report_draws_its_figures(browser, rendered: Path, tmp_path: Path) -> None:
     browser.get((rendered / "latest" / "council_202" / f"{STEM}.nocode.html").as_uri())
-    drawn = browser.execute_script(
-        "return Array.from(document.images).filter(i => i.src.startsWith('data:image/png') && i.naturalWidth > 0).length")
+    drawn = browser.execute_script("return Array.from(document.images)"
+                                   ".filter(i => i.src.startsWith('data:image/png') && i.naturalWidth > 0).length")
     assert drawn >= 10, "every figure is embedded in the page and drawn"
     pixels = screenshot(browser, tmp_path / "council.png")
     assert inked_share(pixels) > 0.03, "the report is (almost) blank"

@@ -374,7 +374,7 @@ def council_code(report: Report) -> str:
 def council_row(report: Report, common_years: Mapping[str, str | None]) -> str:
     """One council's table row (a failed report's row marked ``failed``)."""
     results = report.results
-    name = _text(results.get("la_name")) or f"{report.name} (report failed, no results)"
+    name = _text(results.get("la_name")) or f"council {council_code(report)} (no results)"
     title = _link(report.main_href, name)
     cells = [
         f'<td class="name" data-sort="{html.escape(name.lower())}">{title}</td>',
@@ -396,7 +396,7 @@ def _heading(text: str, kind: str, explanation: str = "") -> str:
 
 
 def council_table(councils: Sequence[Report]) -> str:
-    """The councils' table (sortable headings, one row per council), ordered by name."""
+    """The councils' table (sortable headings, one row per council): failed reports first, then by name."""
     common = {figure.key: _common_year(figure, councils) for figure in FIGURES}
     headings = [_heading("Council", "text"), _heading("Code", "text"), _heading("Region", "text"),
                 _heading("LA type", "text"), _heading("Programmes", "text", "Delivering Better Value (DBV), "
@@ -404,7 +404,7 @@ def council_table(councils: Sequence[Report]) -> str:
     headings += [_heading(f.heading + (f", {common[f.key]}" if common[f.key] else ""), "number", f.explanation)
                  for f in FIGURES]
     headings += [_heading("Status", "text"), _heading("Run", "text", "The run this report comes from")]
-    ordered = sorted(councils, key=lambda c: (_text(c.results.get("la_name")) or "~" + c.name).lower())
+    ordered = sorted(councils, key=lambda c: (c.ok, (_text(c.results.get("la_name")) or c.name).lower()))
     rows = "\n".join(council_row(council, common) for council in ordered)
     return (f'<table id="councils">\n<thead><tr>{"".join(headings)}</tr></thead>\n'
             f"<tbody>\n{rows}\n</tbody>\n</table>")
