@@ -161,7 +161,8 @@ def test_failing_notebook_is_kept_marked_and_exits_1(folders: dict[str, Path]) -
     run_dir = only_run(folders["reports"])
     assert (run_dir / "toy_fail" / "toy_fail.ipynb").is_file()
     assert manifest(run_dir)["status"] == "failed"
-    assert '<td class="failed">failed</td>' in (folders["reports"] / "index.html").read_text()
+    assert f'<tr class="failed"><td><a href="{run_dir.name}/toy_fail/toy_fail.nocode.html">' in (
+        folders["reports"] / "index.html").read_text()
 
 
 def test_report_for_one_council_by_name(

@@ -155,8 +155,8 @@ def test_index_links_every_report_and_marks_failures(run: tuple[Path, list], env
     for link in ("ok/toy_ok.nocode.html", "ok/toy_ok.html", "ok/results.json", "fail/toy_fail.nocode.html",
                  "square/toy_square.nocode.html", "manifest.json"):
         assert f'href="20260101T000000Z/{link}"' in index
-    assert re.search(r"<td>fail</td><td class=\"failed\">failed</td>", index)
-    assert re.search(r"<td>ok</td><td class=\"ok\">ok</td>", index)
+    assert re.search(r'<tr class="failed"><td><a href="20260101T000000Z/fail/toy_fail.nocode.html">', index)
+    assert re.search(r'<tr><td><a href="20260101T000000Z/ok/toy_ok.nocode.html">[^<]*</a></td><td class="status ok"', index)
     assert "ValueError: toy failure" in index
     assert (env / "reports" / "latest").resolve() == run_dir
 

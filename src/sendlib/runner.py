@@ -35,7 +35,6 @@ symlink to that run's folder.
 
 from __future__ import annotations
 
-import html
 import json
 import os
 import platform
@@ -286,54 +285,17 @@ def latest_run(reports_dir: Path | None = None) -> Path:
 
 
 def write_index(reports_dir: Path | None = None) -> Path:
-    """Write ``reports/index.html`` linking every report of the latest run and its manifest
-    (failed reports marked), and point ``reports/latest`` at that run."""
+    """Write the front page ``reports/index.html`` (sendlib.frontpage: headline findings, the
+    evidence notebooks and every council, newest report of each name across all runs) and
+    point ``reports/latest`` at the latest run."""
+    from sendlib.frontpage import render_front_page  # loads pandas; only needed here
+
     reports_dir = Path(reports_dir or config.reports_dir())
     run_dir = latest_run(reports_dir)
-    manifest = json.loads((run_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
     target = reports_dir / INDEX_FILE
-    write_text_atomic(target, render_index(manifest))
+    write_text_atomic(target, render_front_page(reports_dir))
     _point_latest(reports_dir, run_dir.name)
     return target
-
-
-def render_index(manifest: Mapping[str, Any]) -> str:
-    """The index page of one run, from its manifest (links are relative to reports/)."""
-    run_id = manifest["run_id"]
-    rows = "\n".join(
-        _index_row(run_id, record, manifest["outputs"]) for _, record in sorted(manifest["reports"].items())
-    )
-    git = manifest.get("git") or {}
-    commit = f"{git.get('commit') or 'unknown'}{' (uncommitted changes)' if git.get('dirty') else ''}"
-    status = manifest["status"]
-    span = f"{manifest.get('started_at')} to {manifest.get('finished_at')}"
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>sendlib reports: run {html.escape(run_id)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
-table {{ border-collapse: collapse; }}
-th, td {{ text-align: left; padding: 0.3em 0.8em; border-bottom: 1px solid #ddd; vertical-align: top; }}
-.ok {{ color: #1b7837; }}
-.failed {{ color: #b2182b; font-weight: bold; }}
-</style>
-</head>
-<body>
-<h1>sendlib reports</h1>
-<p>Run <strong>{html.escape(run_id)}</strong>, status <span class="{_status_class(status)}">{html.escape(status)}</span>,
-from {html.escape(span)} (UTC), git commit {html.escape(commit)}.
-<a href="{html.escape(run_id)}/{MANIFEST_FILE}">manifest</a> (parameters, versions, input and output checksums).</p>
-<table>
-<thead><tr><th>report</th><th>status</th><th>notebook</th><th>links</th><th>seconds</th><th>error</th></tr></thead>
-<tbody>
-{rows}
-</tbody>
-</table>
-</body>
-</html>
-"""
 
 
 def councils_with_data(panel_path: Path | None = None, lookup: pd.DataFrame | None = None) -> list[str]:
@@ -361,26 +323,6 @@ def councils_with_data(panel_path: Path | None = None, lookup: pd.DataFrame | No
         lookup = read_la_lookup()
     live = lookup[lookup["unit"].isin(panel["unit"].astype(str)) & lookup["end_date"].isna()]
     return sorted(live["la_code"].astype(str).unique())
-
-
-def _index_row(run_id: str, record: Mapping[str, Any], outputs: Mapping[str, Any]) -> str:
-    name = record["report_name"]
-    links = [(label, record["outputs"].get(kind)) for kind, label in
-             (("html_nocode", "report"), ("html", "with code"), ("notebook", "notebook"))]
-    links.append(("results", f"{name}/results.json" if f"{name}/results.json" in outputs else None))
-    anchors = " · ".join(
-        f'<a href="{html.escape(run_id)}/{html.escape(path)}">{label}</a>' for label, path in links if path
-    )
-    status = record["status"]
-    return (
-        f'<tr><td>{html.escape(name)}</td><td class="{_status_class(status)}">{html.escape(status)}</td>'
-        f"<td>{html.escape(record['notebook'])}</td><td>{anchors}</td><td>{record['duration_s']}</td>"
-        f"<td>{html.escape(record['error'] or '')}</td></tr>"
-    )
-
-
-def _status_class(status: str) -> str:
-    return "ok" if status == "ok" else "failed"
 
 
 def _point_latest(reports_dir: Path, run_id: str) -> None:

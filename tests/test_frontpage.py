@@ -1,0 +1,244 @@
+"""The front page (sendlib.frontpage) on hand-made runs: manifests and results.json files
+written into a temporary reports folder."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sendlib import frontpage, runner
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+CAMDEN = {
+    "la_code": "202", "la_name": "Camden", "region": "London", "la_type": "ILB", "first_fy": "2017-18",
+    "last_fy": "2024-25", "level_fy": "2023-24", "allocation_fy": "2023-24", "balance_fy": "2021-22",
+    "spend_per_head_2_18_gbp": 1204.8394, "spend_growth_cash": 0.743568, "spend_vs_allocation": -0.197182,
+    "balance_pct": -7.14, "dbv": False, "dbv_tranche": None, "safety_valve": False, "safety_valve_year": None,
+    "case_study_2022": True,
+}
+STOCKPORT = {
+    **CAMDEN, "la_code": "356", "la_name": "Stockport", "region": "North West", "la_type": "MD",
+    "spend_per_head_2_18_gbp": 762.3, "spend_growth_cash": 1.599, "spend_vs_allocation": 0.024,
+    "balance_pct": 2.1, "dbv": True, "dbv_tranche": "tranche 1", "safety_valve": True,
+    "safety_valve_year": "2022-23", "case_study_2022": False,
+}
+CASE_STUDY = {
+    "claimed_growth": 0.25, "claim_percentile_among_units": 0.2, "n_units_with_growth": 150, "base_fy": "2018-19",
+    "end_fy": "2021-22", "measure": "hn_spend", "basis": "cash", "denominator": "total", "group_size": 10,
+    "claim_percentile_among_random_groups": 0.0056, "national_growth": 0.3717, "sensitivity_rows": 48,
+    "sensitivity_claim_percentile_among_units_min": 0.02, "sensitivity_claim_percentile_among_units_max": 0.9933,
+}
+
+
+def record(name: str, started_at: str, status: str = "ok", error: str | None = None,
+           notebook: str = "05_council_profile", outputs: dict[str, str] | None = None,
+           parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A manifest record as runner.RunRecord writes it (every output present unless given)."""
+    if outputs is None:
+        outputs = {"notebook": f"{name}/{notebook}.ipynb", "html": f"{name}/{notebook}.html",
+                   "html_nocode": f"{name}/{notebook}.nocode.html"}
+    return {"report_name": name, "notebook": f"notebooks/{notebook}.ipynb", "parameters": parameters or {},
+            "status": status, "error": error, "started_at": started_at, "finished_at": started_at,
+            "duration_s": 1.0, "outputs": outputs}
+
+
+def write_run(reports: Path, run_id: str, started_at: str, reports_in_run: dict[str, tuple[dict, dict | None]]) -> Path:
+    """A run folder with its manifest and each report's results.json (None: no results file)."""
+    run_dir = reports / run_id
+    for name, (_, results) in reports_in_run.items():
+        (run_dir / name).mkdir(parents=True)
+        if results is not None:
+            (run_dir / name / "results.json").write_text(json.dumps(results), encoding="utf-8")
+    manifest = {"run_id": run_id, "started_at": started_at, "status": "ok",
+                "reports": {name: rec for name, (rec, _) in reports_in_run.items()}}
+    (run_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return run_dir
+
+
+def council(name: str, results: dict | None, started_at: str = "2026-01-01T10:00:00+00:00", **kw: Any) -> dict:
+    return {name: (record(name, started_at, **kw), results)}
+
+
+class _Text(HTMLParser):
+    """The text a reader sees (outside <script> and <style>)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        self._hidden += tag in ("script", "style")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._hidden -= tag in ("script", "style")
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def visible_text(page: str) -> str:
+    parser = _Text()
+    parser.feed(page)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def rows_of(page: str) -> list[str]:
+    """The councils table's body rows."""
+    body = page.split('<table id="councils">', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return re.findall(r"<tr[^>]*>.*?</tr>", body, flags=re.S)
+
+
+def row_for(page: str, code: str) -> str:
+    return next(row for row in rows_of(page) if f"<td>{code}</td>" in row)
+
+
+def test_every_council_is_a_row_with_its_name_code_region_type_programmes_and_figures(tmp_path: Path) -> None:
+    write_run(tmp_path, "20260101T100000Z", "2026-01-01T10:00:00+00:00",
+              {**council("council_202", CAMDEN), **council("council_356", STOCKPORT)})
+    page = frontpage.render_front_page(tmp_path)
+    assert len(rows_of(page)) == 2
+    camden = row_for(page, "202")
+    assert '<a href="20260101T100000Z/council_202/05_council_profile.nocode.html">Camden</a>' in camden
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", camden, flags=re.S)
+    assert cells[1:9] == ["202", "London", "inner London borough", "case study", "£1,205", "+74.4%", "-19.7%",
+                          "surplus 7.1%"]
+    assert 'data-sort="1204.8394"' in camden, "figures sort by their value, not their text"
+    stockport = row_for(page, "356")
+    assert "DBV (tranche 1), safety valve (2022-23)" in stockport and "deficit 2.1%" in stockport
+    assert "metropolitan district" in stockport
+    assert "Spend per head aged 2-18, 2023-24" in page, "the shared year is in the heading"
+
+
+def test_hostile_names_are_escaped_everywhere(tmp_path: Path) -> None:
+    results = {**CAMDEN, "la_name": HOSTILE, "region": HOSTILE, "la_type": HOSTILE, "dbv": True,
+               "dbv_tranche": HOSTILE}
+    write_run(tmp_path, "20260101T100000Z", "2026-01-01T10:00:00+00:00",
+              {**council("council_202", results),
+               **council("council_203", None, status="failed", error=f"ValueError: {HOSTILE}")})
+    page = frontpage.render_front_page(tmp_path)
+    assert "<img" not in page
+    # the name (shown and as its sort key), region, LA type, DBV tranche and the error message
+    assert page.count("&lt;img src=x onerror=alert(1)&gt;") == 6
+    assert HOSTILE in visible_text(page), "shown literally"
+
+
+def test_newest_record_by_start_time_wins_not_folder_name_and_every_council_stays(tmp_path: Path) -> None:
+    old, new = "2026-01-01T10:00:00+00:00", "2026-01-02T09:00:00+01:00"
+    write_run(tmp_path, "zzz-older", old, {**council("council_202", {**CAMDEN, "la_name": "Camden (old run)"}, old),
+                                           **council("council_356", STOCKPORT, old)})
+    write_run(tmp_path, "aaa-newer", new, council("council_202", CAMDEN, new))
+    page = frontpage.render_front_page(tmp_path)
+    assert "Camden (old run)" not in page
+    assert 'href="aaa-newer/council_202/05_council_profile.nocode.html">Camden<' in row_for(page, "202")
+    assert 'href="zzz-older/manifest.json">zzz-older<' in row_for(page, "356"), "says which run a row is from"
+    assert len(rows_of(page)) == 2
+
+
+def test_newest_reports_compares_start_times_as_moments() -> None:
+    starts = {"b": "2026-01-01T12:00:00+00:00", "a": "2026-01-01T12:30:00+00:00", "c": "2026-01-01T13:00:00+02:00"}
+    runs = [(Path(run_id), {"started_at": start, "reports": {"x": record("x", start)}})
+            for run_id, start in starts.items()]
+    assert frontpage.newest_reports(runs)["x"].run_id == "a"  # 13:00+02:00 is 11:00 UTC
+
+
+def test_a_failed_report_stands_out_and_links_its_notebook(tmp_path: Path) -> None:
+    failed = council("council_203", None, status="failed", error="cell [7]: KeyError: 'unit'",
+                     outputs={"notebook": "council_203/05_council_profile.ipynb"}, parameters={"la": "203"})
+    write_run(tmp_path, "20260101T100000Z", "2026-01-01T10:00:00+00:00", {**failed, **council("council_202", CAMDEN)})
+    page = frontpage.render_front_page(tmp_path)
+    row = row_for(page, "203")
+    assert row.startswith('<tr class="failed">') and not row_for(page, "202").startswith('<tr class="failed">')
+    assert 'href="20260101T100000Z/council_203/05_council_profile.ipynb"' in row
+    assert "cell [7]: KeyError: &#x27;unit&#x27;" in row and "failed" in row
+    assert "1 failed" in visible_text(page)
+
+
+def test_missing_figures_read_no_data_never_none_or_nan(tmp_path: Path) -> None:
+    sparse = {key: value for key, value in CAMDEN.items() if key not in ("spend_vs_allocation", "region", "dbv")}
+    sparse.update({"balance_pct": None, "spend_per_head_2_18_gbp": float("nan")})
+    write_run(tmp_path, "20260101T100000Z", "2026-01-01T10:00:00+00:00",
+              {**council("council_202", sparse), **council("council_356", STOCKPORT)})
+    page = frontpage.render_front_page(tmp_path)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row_for(page, "202"), flags=re.S)
+    assert cells[2] == "no data" and cells[5:9] == ["no data", "+74.4%", "no data", "no data"]
+    assert cells[4] == "case study", "programmes shown from the flags that exist"
+    text = visible_text(page)
+    assert not re.search(r"\b(None|NaN|nan|null)\b", text)
+
+
+def test_a_year_other_than_the_heading_s_is_shown_in_the_cell(tmp_path: Path) -> None:
+    write_run(tmp_path, "r1", "2026-01-01T10:00:00+00:00",
+              {**council("council_202", CAMDEN), **council("council_356", {**STOCKPORT, "allocation_fy": "2022-23"}),
+               **council("council_357", {**STOCKPORT, "la_code": "357", "la_name": "Tameside"})})
+    page = frontpage.render_front_page(tmp_path)
+    assert "+2.4% (2022-23)" in row_for(page, "356") and "(2023-24)" not in row_for(page, "357")
+
+
+def test_case_study_finding_gives_the_verdict_from_the_numbers() -> None:
+    text = frontpage.case_study_finding(CASE_STUDY)
+    assert "claimed 25.0% (high-needs spending, cash terms, 2018-19 to 2021-22)" in text
+    assert "20.0% of 150 councils" in text and "0.6% of random groups of 10" in text and "unusually low" in text
+    assert "England grew by 37.2%" in text and "from 2.0% to 99.3%" in text
+    assert "not unusual" in frontpage.case_study_finding({**CASE_STUDY, "claim_percentile_among_random_groups": 0.3})
+    assert frontpage.case_study_finding({"claimed_growth": 0.25}) is None
+
+
+def test_backtest_finding_says_what_exists() -> None:
+    results = {"funding_assumed_growth": 0.05, "funding_actual_growth": 0.1072, "funding_backtest_fy": "2023-24",
+               "spend_difference_pct": 0.13349, "spend_backtest_final_fy": "2024-25", "start_fy": "2021-22",
+               "spend_share_units_above": 0.7667}
+    text = frontpage.backtest_finding(results)
+    assert "grow 5.0% in 2023-24; they grew 10.7%" in text
+    assert "2024-25 was 13.3% above its trend projected from 2021-22, higher than projected in 76.7%" in text
+    assert "below" in frontpage.backtest_finding({**results, "spend_difference_pct": -0.02})
+    assert frontpage.backtest_finding({"horizon": 5}) is None
+
+
+def test_published_tally_reads_status_counts_or_the_older_keys() -> None:
+    counts = {"FAIL": 1, "NOT COMPARABLE": 21, "PASS": 16, "PASS — later revision": 2, "REVISED": 0}
+    assert frontpage.published_finding({"n_rows": 40, "status_counts": counts}) == (
+        "40 published national figures set against our data: 16 PASS, 2 PASS — later revision, 1 FAIL, "
+        "21 NOT COMPARABLE.")
+    assert frontpage.status_tally({"n_pass": 18, "n_fail": None, "n_not_comparable": 21}) == {
+        "PASS": 18, "NOT COMPARABLE": 21}
+    assert frontpage.published_finding({"tolerance_count_rel": 0.005}) is None
+
+
+def test_findings_and_evidence_notebooks_on_the_page(tmp_path: Path) -> None:
+    run_dir = write_run(tmp_path, "r1", "2026-01-01T10:00:00+00:00", {
+        "02_case_study_growth": (record("02_case_study_growth", "2026-01-01T10:00:00+00:00",
+                                        notebook="02_case_study_growth"), CASE_STUDY),
+        "06_published_figures": (record("06_published_figures", "2026-01-01T10:00:00+00:00", status="failed",
+                                        error="boom", notebook="06_published_figures"), None),
+    })
+    cells = [{"cell_type": "code", "source": ["x = 1"]},
+             {"cell_type": "markdown", "source": ["# 02 · Is 25% low?\n", "text"]}]
+    (run_dir / "02_case_study_growth" / "02_case_study_growth.ipynb").write_text(json.dumps({"cells": cells}))
+    page = frontpage.render_front_page(tmp_path)
+    text = visible_text(page)
+    assert "unusually low" in text and "The report failed (run r1)" in text
+    assert "Not run yet" in text, "04 has no report"
+    assert '<a href="r1/02_case_study_growth/02_case_study_growth.nocode.html">02 · Is 25% low?</a>' in page
+    assert 'href="r1/06_published_figures/06_published_figures.nocode.html">06_published_figures<' in page
+    assert len(rows_of(page)) == 0
+
+
+def test_write_index_writes_the_front_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_run(tmp_path, "20260101T100000Z", "2026-01-01T10:00:00+00:00", council("council_202", CAMDEN))
+    target = runner.write_index(tmp_path)
+    assert target == tmp_path / "index.html" and "Camden" in target.read_text(encoding="utf-8")
+    assert (tmp_path / "latest").resolve() == (tmp_path / "20260101T100000Z").resolve()
+
+
+def test_an_unreadable_manifest_is_an_error_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "r1").mkdir()
+    (tmp_path / "r1" / "manifest.json").write_text("[1, 2]", encoding="utf-8")
+    with pytest.raises(frontpage.SendlibError, match=r"r1/manifest.json"):
+        frontpage.render_front_page(tmp_path)
