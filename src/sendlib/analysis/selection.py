@@ -153,7 +153,8 @@ def frame_sentence(summary: FrameSummary) -> str:
 # --- the claim inside the frame ----------------------------------------------------------------------
 
 
-def _growth(panel: pd.DataFrame, measure: str, basis: str, denominator: str, base_fy: str, end_fy: str) -> pd.Series:
+def growth_by_unit(panel: pd.DataFrame, measure: str, basis: str, denominator: str, base_fy: str, end_fy: str) -> pd.Series:
+    """Growth (fraction) of every unit, indexed by unit; NaN where it cannot be measured."""
     table = growth.unit_growth(panel, measure, basis, denominator, base_fy, end_fy)
     return table.set_index("unit")["growth"].astype("float64")
 
@@ -198,7 +199,7 @@ def sensitivity_combinations(panel: pd.DataFrame, measures: Sequence[str], bases
                     for end_fy in end_fys:
                         if not is_valid_combination(measure, basis, denominator) or fy_start(end_fy) <= fy_start(base_fy):
                             continue
-                        if _growth(panel, measure, basis, denominator, base_fy, end_fy).notna().any():
+                        if growth_by_unit(panel, measure, basis, denominator, base_fy, end_fy).notna().any():
                             rows.append((measure, basis, denominator, base_fy, end_fy))
     return rows
 
@@ -208,7 +209,7 @@ def claim_table(panel: pd.DataFrame, frame_units: Collection[str], claimed: floa
                 seed: int) -> pd.DataFrame:
     """claim_in_frame for every combination (CLAIM_COLUMNS), all with the same seed."""
     rows = [{"measure": m, "basis": b, "denominator": d, "base_fy": base, "end_fy": end,
-             **claim_in_frame(_growth(panel, m, b, d, base, end), frame_units, claimed, group_size, n_draws, seed)}
+             **claim_in_frame(growth_by_unit(panel, m, b, d, base, end), frame_units, claimed, group_size, n_draws, seed)}
             for m, b, d, base, end in combinations]
     return pd.DataFrame(rows, columns=CLAIM_COLUMNS)
 
@@ -266,7 +267,7 @@ def claim_conclusion(rule: str, claimed: float, claim: dict[str, float], parts: 
 def later_years(panel: pd.DataFrame, measure: str, basis: str, denominator: str, from_fy: str) -> list[str]:
     """FYs after ``from_fy`` in which some unit's growth from ``from_fy`` is known."""
     fys = sorted(fy for fy in panel["fy"].unique() if fy_start(fy) > fy_start(from_fy))
-    return [fy for fy in fys if _growth(panel, measure, basis, denominator, from_fy, fy).notna().any()]
+    return [fy for fy in fys if growth_by_unit(panel, measure, basis, denominator, from_fy, fy).notna().any()]
 
 
 def follow_up(panel: pd.DataFrame, frame_units: Collection[str], from_fy: str, n_draws: int, seed: int,
@@ -277,7 +278,7 @@ def follow_up(panel: pd.DataFrame, frame_units: Collection[str], from_fy: str, n
     rows = []
     for key, (measure, basis, denominator, _) in FOLLOW_UP_MEASURES.items():
         for to_fy in later_years(panel, measure, basis, denominator, from_fy):
-            inside, outside = _split(_growth(panel, measure, basis, denominator, from_fy, to_fy), frame_units)
+            inside, outside = _split(growth_by_unit(panel, measure, basis, denominator, from_fy, to_fy), frame_units)
             if inside.empty or outside.empty:
                 continue
             result = difference_in_means_ci(inside, outside, n_draws, seed + len(rows), level)
@@ -354,7 +355,7 @@ def check_selection_parameters(panel: pd.DataFrame, *, frame_rule: str, measure:
             problems.append(f"{name} {fy!r} is not a year of the panel ({fys[0]} to {fys[-1]})")
     if not problems and fy_start(end_fy) <= fy_start(base_fy):
         problems.append(f"end_fy {end_fy!r} must come after base_fy {base_fy!r}")
-    if not problems and _growth(panel, measure, basis, denominator, base_fy, end_fy).dropna().size < group_size:
+    if not problems and growth_by_unit(panel, measure, basis, denominator, base_fy, end_fy).dropna().size < group_size:
         problems.append(f"fewer than group_size = {group_size} units have {measure} ({basis}, {denominator}) growth "
                         f"from {base_fy} to {end_fy}")
     if not problems and not later_years(panel, "hn_spend", "cash", "total", follow_up_from_fy):
@@ -367,3 +368,86 @@ def check_selection_parameters(panel: pd.DataFrame, *, frame_rule: str, measure:
         problems.append(f"claimed_growth is a fraction (0.25 = 25%), got {claimed_growth}")
     if problems:
         raise ParameterError("; ".join(problems))
+
+
+# --- one rule from end to end -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleAnalysis:
+    """Everything notebook 07 reports for one frame rule."""
+
+    summary: FrameSummary
+    frame: pd.DataFrame
+    claim: dict[str, float]
+    parts: Decomposition
+    follow: pd.DataFrame
+    verdict: str
+
+
+def analyse_rule(panel: pd.DataFrame, frame_rule: str, values: pd.Series, safety_valve_units: Collection[str],
+                 place_funding: pd.Series, claimed: float, group_size: int, follow_up_from_fy: str, n_draws: int,
+                 seed: int, level: float) -> RuleAnalysis:
+    """The frame of ``frame_rule``, the claim inside it (growth ``values`` by unit), the
+    decomposition and the follow-up from ``follow_up_from_fy``; the verdict is on spending (cash),
+    to the last year with data."""
+    frame = sampling_frame(panel, frame_rule, safety_valve_units, place_funding)
+    summary = frame_summary(frame, frame_rule)
+    claim = claim_in_frame(values, summary.units, claimed, group_size, n_draws, seed)
+    parts = decompose(values, summary.units, claimed, n_draws, seed, level)
+    follow = follow_up(panel, summary.units, follow_up_from_fy, n_draws, seed, level)
+    spend = follow[follow["measure"] == "spend"]
+    return RuleAnalysis(summary, frame, claim, parts, follow, verdict(parts, spend.iloc[-1]))
+
+
+def follow_up_results(follow: pd.DataFrame) -> dict[str, dict[str, dict[str, float]]]:
+    """A follow_up table as {measure: {to_fy: {n_frame, n_others, frame_mean, others_mean,
+    difference, low, high}}}."""
+    columns = ["n_frame", "n_others", "frame_mean", "others_mean", "difference", "low", "high"]
+    return {measure: {row["to_fy"]: {c: row[c] for c in columns} for _, row in rows.iterrows()}
+            for measure, rows in follow.groupby("measure", sort=False)}
+
+
+def rule_results(analysis: RuleAnalysis) -> dict[str, object]:
+    """The results.json entry of one rule."""
+    summary, claim, parts = analysis.summary, analysis.claim, analysis.parts
+    return {
+        "size": summary.size, "units": summary.units, "members": summary.members,
+        "camden_in_frame": summary.camden_in_frame, "excluded_safety_valve": summary.excluded_safety_valve,
+        "claim_percentile_among_frame_groups": claim["claim_pct_frame_groups"],
+        "claim_percentile_among_other_groups": claim["claim_pct_other_groups"],
+        "claim_percentile_among_all_groups": claim["claim_pct_all_groups"],
+        "frame_mean_growth": parts.frame_mean, "others_mean_growth": parts.others_mean,
+        "all_mean_growth": parts.all_mean,
+        "decomposition": {"frame_minus_others": parts.difference, "low": parts.low, "high": parts.high,
+                          "claim_minus_all": parts.claim_minus_all, "frame_minus_all": parts.frame_minus_all,
+                          "share_explained": parts.share_explained},
+        "follow_up": follow_up_results(analysis.follow),
+        "follow_up_verdict": analysis.verdict,
+    }
+
+
+def overview(analyses: Sequence[RuleAnalysis]) -> pd.DataFrame:
+    """One row per rule for display: rule, what it tests, units, Camden in it, frame and other
+    units' mean growth (%), the claim's percentile among random frame groups (%), verdict."""
+    return pd.DataFrame([{
+        "rule": a.summary.frame_rule, "test": FRAME_RULE_LABELS[a.summary.frame_rule], "units": a.summary.size,
+        "Camden in it": "yes" if a.summary.camden_in_frame else "no",
+        "frame mean growth (%)": round(100 * a.parts.frame_mean, 1),
+        "others mean growth (%)": round(100 * a.parts.others_mean, 1),
+        "claim percentile, frame groups (%)": round(100 * a.claim["claim_pct_frame_groups"], 1),
+        "slower growth after selection": a.verdict,
+    } for a in analyses])
+
+
+def programme_overlap(units: Collection[str], unit_membership: pd.DataFrame) -> dict[str, list[str]]:
+    """The frame's units (names) in DBV and in the safety valve, from a membership_by_unit table."""
+    rows = unit_membership[unit_membership["unit"].isin(list(units))]
+    return {column: sorted(rows.loc[rows[column].astype(bool), "unit_name"]) for column in ("dbv", "safety_valve")}
+
+
+def overlap_sentence(overlap: dict[str, list[str]], as_at: str) -> str:
+    """The frame's programme members as at a date, in words."""
+    parts = [f"{len(names)} in {label}" + (f" ({', '.join(names)})" if names else "")
+             for label, names in (("Delivering Better Value", overlap["dbv"]), ("the safety valve", overlap["safety_valve"]))]
+    return f"As at {as_at}, of the frame's units: {'; '.join(parts)}."
