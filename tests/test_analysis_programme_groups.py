@@ -268,3 +268,15 @@ def test_box_strip_by_group_draws_every_group():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["a\n(n = 2)", "b\n(n = 1)", "c\n(n = 2)"]
     assert sum(len(c.get_offsets()) for c in ax.collections) == 5
     matplotlib.pyplot.close(fig)
+
+
+def test_counts_display_has_readable_headings_and_no_nan():
+    table = counts_table([55, 34, 14, 20, 89, np.nan, 152, 58.6], [46, 31, 14, 17, 77, 0, 152, 50.66])
+    table["shortfall"] = table["claimed"] - table["known"]
+    table["claimed_source"] = pd.Series(["s"] * 5 + [pd.NA] + ["s"] * 2, dtype="string")
+    table.loc[5, "claimed_as_at"] = pd.NaT
+    shown = pg.counts_display(table)
+    assert shown.columns.tolist() == ["", "published", "known by name", "not identified", "published figure describes",
+                                      "source"]
+    assert shown.iloc[5].tolist() == ["councils in both programmes", "", "0", "", "", ""]
+    assert shown.iloc[7]["known by name"] == "50.7" and "nan" not in shown.to_string().lower()

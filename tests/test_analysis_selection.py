@@ -154,3 +154,14 @@ def test_check_selection_parameters(panel, change, message):
     S.check_selection_parameters(panel, **parameters)
     with pytest.raises(ParameterError, match=message):
         S.check_selection_parameters(panel, **{**parameters, **change})
+
+
+def test_display_tables_are_readable(panel):
+    follow = S.follow_up(panel, ["a", "202"], "2021-22", n_draws=50, seed=1)
+    shown = S.follow_up_display(follow, 0.95)
+    assert shown.columns[-1] == "95% CI high" and shown["years"].iloc[0] == "2021-22 to 2022-23"
+    assert shown["measure"].iloc[0] == "high-needs spend (S251 1.2.x), cash"
+    claims = S.claim_table(panel, ["a", "202"], CLAIMED, [("hn_spend", "cash", "total", "2019-20", "2021-22")], 3, 50, 1)
+    shown = S.claim_table_display(claims)
+    assert shown["groups from the frame at or below the claim (%)"].iloc[0] == ""  # 2 frame units: no group of 3
+    assert "nan" not in shown.to_string().lower()

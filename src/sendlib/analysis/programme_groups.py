@@ -433,3 +433,37 @@ def group_sizes_sentence(group_sizes: pd.Series, both_units: pd.DataFrame, both_
                         for r in both_units.itertuples())
     return (f"{int(group_sizes.sum())} units: {sizes}. {len(both_units)} units are in both programmes and go to "
             f"{both_rule} (both_rule): {listing}.")
+
+
+COUNT_LABELS = {
+    "dbv": "Delivering Better Value councils", "safety_valve": "safety-valve councils (signed or in negotiation)",
+    "safety_valve_signed": "safety-valve agreements signed", "safety_valve_not_signed": "safety valve, in negotiation",
+    "either": "councils in either programme", "both": "councils in both programmes",
+    "total_las": "local authorities", "share_either_pct": "share in either programme (%)",
+}
+
+
+def _shown(value: float, digits: int = 0) -> str:
+    """A count for display: blank when missing."""
+    return "" if pd.isna(value) else f"{value:,.{digits}f}"
+
+
+def counts_display(counts: pd.DataFrame) -> pd.DataFrame:
+    """A counts_as_at table with readable headings and labels, blanks for nothing published."""
+    digits = counts["item"].map(lambda item: 1 if item == "share_either_pct" else 0)
+    return pd.DataFrame({
+        "": counts["item"].map(COUNT_LABELS),
+        "published": [_shown(v, d) for v, d in zip(counts["claimed"], digits)],
+        "known by name": [_shown(v, d) for v, d in zip(counts["known"], digits)],
+        "not identified": [_shown(v, d) for v, d in zip(counts["shortfall"], digits)],
+        "published figure describes": counts["claimed_as_at"].dt.strftime("%Y-%m-%d").fillna(""),
+        "source": counts["claimed_source"].fillna(""),
+    })
+
+
+def events_display(events: pd.DataFrame) -> pd.DataFrame:
+    """A later_events table with readable headings and programme names."""
+    names = {"delivering_better_value": "Delivering Better Value", "safety_valve": "safety valve",
+             "case_study_2022": "2022 case study"}
+    return pd.DataFrame({"date": events["date"].dt.strftime("%Y-%m-%d"), "council": events["la_name"],
+                         "programme": events["programme"].map(names), "event": events["event"]})

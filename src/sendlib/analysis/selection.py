@@ -451,3 +451,33 @@ def overlap_sentence(overlap: dict[str, list[str]], as_at: str) -> str:
     parts = [f"{len(names)} in {label}" + (f" ({', '.join(names)})" if names else "")
              for label, names in (("Delivering Better Value", overlap["dbv"]), ("the safety valve", overlap["safety_valve"]))]
     return f"As at {as_at}, of the frame's units: {'; '.join(parts)}."
+
+
+def _percent(values: pd.Series) -> pd.Series:
+    """Fractions as rounded percentages, blank where missing."""
+    return values.map(lambda v: "" if pd.isna(v) else f"{100 * v:.1f}")
+
+
+def claim_table_display(claims: pd.DataFrame) -> pd.DataFrame:
+    """A claim_table with readable headings, growth and percentiles in %."""
+    return pd.DataFrame({
+        "measure": claims["measure"] + ", " + claims["basis"] + ", " + claims["denominator"],
+        "years": claims["base_fy"] + " to " + claims["end_fy"],
+        "frame units": claims["n_frame"], "other units": claims["n_others"],
+        "frame mean growth (%)": _percent(claims["frame_mean"]), "others mean growth (%)": _percent(claims["others_mean"]),
+        "groups from the frame at or below the claim (%)": _percent(claims["claim_pct_frame_groups"]),
+        "groups from outside (%)": _percent(claims["claim_pct_other_groups"]),
+        "groups from all units (%)": _percent(claims["claim_pct_all_groups"]),
+    })
+
+
+def follow_up_display(follow: pd.DataFrame, level: float) -> pd.DataFrame:
+    """A follow_up table with readable headings and measure names, growth in %."""
+    return pd.DataFrame({
+        "measure": follow["measure"].map({key: parts[3] for key, parts in FOLLOW_UP_MEASURES.items()}),
+        "years": follow["from_fy"] + " to " + follow["to_fy"],
+        "frame units": follow["n_frame"], "other units": follow["n_others"],
+        "frame mean growth (%)": _percent(follow["frame_mean"]), "others mean growth (%)": _percent(follow["others_mean"]),
+        "difference (points)": _percent(follow["difference"]),
+        f"{level:.0%} CI low": _percent(follow["low"]), f"{level:.0%} CI high": _percent(follow["high"]),
+    })
