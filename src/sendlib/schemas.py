@@ -91,7 +91,8 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     }, unique=["la_code", "iod_year"]),
     "programmes": pa.DataFrameSchema({
         "la_code": la_code_column(), "programme": pa.Column(str), "confidence": pa.Column(str),
-        "source": pa.Column(str, nullable=True),
+        "source": pa.Column(str, nullable=True), "start": pa.Column("datetime64[ns]"),
+        **{column: pa.Column("datetime64[ns]", nullable=True) for column in ("invited", "signed", "moved")},
     }),
     "panel": pa.DataFrameSchema({
         "unit": pa.Column(str), "fy": fy_column(), "fy_start": _year(2010, 2035), "hn_spend_gbp": money_column(),
