@@ -93,7 +93,8 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     }, unique=["la_code", "iod_year"]),
     "programmes": pa.DataFrameSchema({
         "la_code": la_code_column(), "programme": pa.Column(str), "confidence": pa.Column(str),
-        "source": pa.Column(str, nullable=True),
+        "source": pa.Column(str, nullable=True), "start": pa.Column("datetime64[ns]"),
+        **{column: pa.Column("datetime64[ns]", nullable=True) for column in ("invited", "signed", "moved")},
     }),
     "stat_neighbours": pa.DataFrameSchema({
         "model": pa.Column(str, pa.Check.isin(list(STAT_NEIGHBOUR_MODELS))), "la_code": la_code_column(),
