@@ -39,9 +39,9 @@ def test_published_interval(text, low, high):
 
 
 def test_exact_integers_and_half_units():
-    assert reconcile.half_unit("20") == 5 and reconcile.half_unit("20", exact_integers=True) == 0.5
+    assert reconcile.half_unit("20") == 5 and reconcile.half_unit("20", exact_integers=True) == 0
     (reading,) = reconcile.published_interval("20", exact_integers=True)
-    assert (reading.low, reading.high) == (19.5, 20.5)
+    assert (reading.low, reading.high) == (20, 20)
     assert reconcile.half_unit("0") == 0.5 and reconcile.half_unit("5.60") == pytest.approx(0.005)
 
 

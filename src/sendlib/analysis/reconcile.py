@@ -3,7 +3,7 @@
 A published text is one or more alternatives (split on "/"), each read as an interval
 [low, high] of what the publisher says the value is. ``h`` is half a unit of the number's
 last significant digit ("9.7" -> 0.05, "354000" -> 500, "55" -> 0.5; with
-``exact_integers`` every whole number is exact to the unit, so "20" -> 0.5):
+``exact_integers`` a whole number is exact, so "20" is [20, 20]):
 
 - "9.7", "+0.78", "~256300", "about 5": within its rounding, [x - h, x + h];
 - "just under x", "nearly x", "almost x": within the rounding below, [x - h, x];
@@ -68,11 +68,13 @@ class Interval:
 
 def half_unit(number: str, exact_integers: bool = False) -> float:
     """Half a unit of the last significant digit of a number as written ("9.7" -> 0.05, "354000"
-    -> 500, "575963" -> 0.5, "0" -> 0.5); ``exact_integers``: whole numbers are exact ("20" -> 0.5)."""
+    -> 500, "575963" -> 0.5, "0" -> 0.5); ``exact_integers``: whole numbers are exact ("20" -> 0)."""
     text = number.replace(",", "").lstrip("+-~ ")
     if "." in text:
         return 0.5 * 10.0 ** -len(text.split(".")[1])
-    if exact_integers or not text.strip("0"):
+    if exact_integers:
+        return 0.0
+    if not text.strip("0"):
         return 0.5
     return 0.5 * 10.0 ** (len(text) - len(text.rstrip("0")))
 
