@@ -179,6 +179,7 @@ def test_periods():
 
 def test_format_value():
     assert published.format_value(9.9521, "GBP bn") == "£9.952bn" and published.format_value(-0.1, "GBP bn") == "-£0.100bn"
+    assert published.format_value(510.5, "count") == "510.5"
     assert published.format_value(576474, "count") == "576,474" and published.format_value(58.6, "%") == "58.6%"
     assert published.format_value(math.nan, "GBP m") == "none"
 
@@ -214,3 +215,12 @@ def test_projection_settings_are_notebook_04_defaults():
     exec("".join(cell["source"]), {}, defaults)
     settings = {k: v for k, v in published.PROJECTION_SETTINGS.items() if k != "horizon"}
     assert settings == {k: defaults[k] for k in settings}
+
+
+def test_status_lines_and_checks_table(comparison: pd.DataFrame):
+    lines = published.status_lines(comparison, EXPLAINED).splitlines()
+    assert len(lines) == 2 and lines[0].startswith("- EHC plans in force (Jan 2023): ours 1,000 is 2\\.5 below")
+    assert published.status_lines(comparison.iloc[:1], DIFFERENT) == "none."
+    table = published.checks_table(published.check_source_keys(comparison.rename(columns={}).assign(
+        source_key=["K"] * len(comparison)), SOURCES))
+    assert table.columns.tolist() == ["Table", "Check", "Result", "Detail"] and set(table["Result"]) == {"PASS"}

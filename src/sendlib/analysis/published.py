@@ -235,7 +235,7 @@ def format_value(value: float, unit: str) -> str:
     return {
         "GBP bn": f"{sign}£{size:,.3f}bn", "GBP m": f"{sign}£{size:,.1f}m", "GBP m per year": f"{sign}£{size:,.1f}m",
         "GBP real": f"{sign}£{size:,.0f}", "%": f"{value:.1f}%",
-    }.get(unit, f"{value:,.0f}")  # fmt: skip
+    }.get(unit, f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}")  # fmt: skip
 
 
 def _gap_words(gap: float, interval: Interval, unit: str) -> str:
@@ -708,3 +708,20 @@ def comparison_markdown(comparison: pd.DataFrame) -> str:
         cells = [markup.escape(c) for c in cells] + [source_markdown(r.source_title, r.source_url, r.source_quote)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def status_lines(comparison: pd.DataFrame, status: str) -> str:
+    """A Markdown list of the rows with ``status``: "- Figure (period): reason", or "none."."""
+    rows = comparison[comparison["status"] == status]
+    lines = [f"- {markup.escape(r.series)} ({markup.escape(r.period)}): {markup.escape(r.reason)}"
+             for r in rows.itertuples()]
+    return "\n".join(lines) if lines else "none."
+
+
+def checks_table(results: list[CheckResult]) -> pd.DataFrame:
+    """The source QA results with human headings (FAIL first)."""
+    from sendlib.validate import results_frame
+
+    frame = results_frame(results).rename(columns={"table": "Table", "check": "Check", "status": "Result",
+                                                   "message": "Detail"})
+    return frame
