@@ -188,25 +188,28 @@ LAS = [
     ("942", "Cumberland", "2023-04-01", NaT, "cumbria"),
     ("943", "Westmorland and Furness", "2023-04-01", NaT, "cumbria"),
 ]
+# la_code, la_name, programme, group, start (invited, else signed), signed
 PROGRAMMES = [
-    ("942", "Cumberland", "delivering_better_value", "tranche 1"),
-    ("943", "Westmorland and Furness", "delivering_better_value", "tranche 1"),
-    ("886", "Kent", "delivering_better_value", "tranche 3 (inferred)"),
-    ("886", "Kent", "safety_valve", "2022-23"),
-    ("202", "Camden", "safety_valve", "2022-23 (inferred)"),
+    ("942", "Cumberland", "delivering_better_value", "tranche 1", "2022-06-23", NaT),
+    ("943", "Westmorland and Furness", "delivering_better_value", "tranche 1", "2022-06-23", NaT),
+    ("886", "Kent", "delivering_better_value", "tranche 3 (inferred)", "2022-06-23", NaT),
+    ("886", "Kent", "safety_valve", "2022-23", "2022-03-31", "2022-03-31"),
+    ("202", "Camden", "safety_valve", "2022-23 (inferred)", "2022-06-23", "2023-03-31"),
 ]
 
 
 @pytest.fixture
 def lookup() -> pd.DataFrame:
     frame = pd.DataFrame(LAS, columns=["la_code", "la_name", "start_date", "end_date", "unit"])
-    return frame.assign(start_date=pd.to_datetime(frame["start_date"]), end_date=pd.to_datetime(frame["end_date"]))
+    return frame.assign(start_date=pd.to_datetime(frame["start_date"]), end_date=pd.to_datetime(frame["end_date"]),
+                        unit_name=frame["unit"].str.title())
 
 
 @pytest.fixture
 def programmes() -> pd.DataFrame:
-    frame = pd.DataFrame(PROGRAMMES, columns=["la_code", "la_name", "programme", "group"])
-    return frame.assign(amount_gbp=np.nan, confidence="medium", note="", source="")
+    frame = pd.DataFrame(PROGRAMMES, columns=["la_code", "la_name", "programme", "group", "start", "signed"])
+    return frame.assign(amount_gbp=np.nan, confidence="medium", note="", source="", start=pd.to_datetime(frame["start"]),
+                        signed=pd.to_datetime(frame["signed"]))
 
 
 def test_membership_on_counts_councils_as_they_were(programmes: pd.DataFrame, lookup: pd.DataFrame):
@@ -218,6 +221,31 @@ def test_membership_on_counts_councils_as_they_were(programmes: pd.DataFrame, lo
                                 "share_either_pct": 100.0}
     later = pg.membership_on(programmes, lookup, "2024-01-01")
     assert later["la_code"].tolist() == ["202", "886", "942", "943"]
+    earlier = pg.membership_on(programmes, lookup, "2022-05-01").set_index("la_code")
+    assert earlier["safety_valve"].to_dict() == {"202": False, "886": True, "909": False} and not earlier["dbv"].any()
+
+
+def counts_table(claimed: list[float], known: list[float], as_at: str = "2022-06-23") -> pd.DataFrame:
+    from sendlib.programmes import COUNT_ITEMS
+    return pd.DataFrame({"as_at": pd.Timestamp(as_at), "item": COUNT_ITEMS, "claimed": claimed, "known": known,
+                         "claimed_as_at": pd.Timestamp(as_at)})
+
+
+def test_counts_sentence_checks_the_published_arithmetic():
+    sentence = pg.counts_sentence(counts_table([55, 34, 14, 20, 89, np.nan, 152, 58.6], [46, 31, 14, 17, 77, 0, 152, 50.7]))
+    assert sentence.startswith("As at 23 June 2022, England had 152 local authorities (published: 152).")
+    assert "Of the 55 Delivering Better Value councils published, 46 are known by name (9 not identified" in sentence
+    assert "14 councils with signed agreements and 20 then in negotiation (14 and 17 known)" in sentence
+    assert "No council was in both programmes." in sentence
+    assert "is 55 + 34, which is right since no council was in both; 89 of 152 LAs is 58.6% (published: the same)" in sentence
+    doubled = pg.counts_sentence(counts_table([55, 34, 14, 20, 89, np.nan, 152, 58.6], [46, 31, 14, 17, 74, 3, 152, 48.7]))
+    assert "which counts the 3 councils in both twice" in doubled
+
+
+def test_panel_as_at_replaces_membership(lookup: pd.DataFrame, programmes: pd.DataFrame):
+    panel = pd.DataFrame({"unit": ["202", "886", "cumbria"], "fy": "2021-22", "dbv": True, "safety_valve": True})
+    early = pg.panel_as_at(panel, programmes, lookup, "2022-05-01").set_index("unit")
+    assert early["dbv"].tolist() == [False, False, False] and early["safety_valve"].tolist() == [False, True, False]
 
 
 def test_members_by_group_and_inferred_members(programmes: pd.DataFrame, lookup: pd.DataFrame):

@@ -11,10 +11,12 @@ import yaml
 from scipy import stats
 
 from cli_runs import run_sendlib, report_folders
+from sendlib import config
 
 STEM = "03_programme_groups"
 GROUPS = ("safety valve", "DBV", "neither")
-CUSTOM = {"base_fy": "2019-20", "end_fy": "2024-25", "both_rule": "DBV", "n_draws": 500, "seed": 7, "level": 0.9}
+CUSTOM = {"base_fy": "2019-20", "end_fy": "2024-25", "both_rule": "DBV", "n_draws": 500, "seed": 7, "level": 0.9,
+          "as_at": "2024-03-31"}
 
 pytestmark = pytest.mark.needs_data
 
@@ -60,12 +62,23 @@ def custom_run(processed_data: Path, tmp_path_factory: pytest.TempPathFactory) -
 # --- independent calculations, plain pandas ---------------------------------------------------
 
 
-def unit_group(panel: pd.DataFrame, both_rule: str) -> pd.Series:
-    units = panel.drop_duplicates("unit").set_index("unit")
-    group = pd.Series("neither", index=units.index)
-    group[units["dbv"]] = "DBV"
-    group[units["safety_valve"]] = "safety valve"
-    group[units["dbv"] & units["safety_valve"]] = both_rule
+def units_in(programme: str, as_at: str, processed: Path) -> set[str]:
+    """Units with a council of ``programme`` invited (or, without an invitation date, signed) by ``as_at``."""
+    rows = pd.read_csv(config.PROGRAMMES_CSV, dtype=str, keep_default_na=False)
+    start = pd.to_datetime(rows["invited"].where(rows["invited"] != "", rows["signed"]))
+    codes = rows.loc[(rows["programme"] == programme) & (start <= pd.Timestamp(as_at)), "la_code"]
+    lookup = pd.read_parquet(processed / "la_lookup.parquet").set_index("la_code")["unit"]
+    return set(codes.map(lookup))
+
+
+def unit_group(panel: pd.DataFrame, both_rule: str, processed: Path, as_at: str = "2022-06-23") -> pd.Series:
+    units = pd.Index(panel["unit"].unique())
+    dbv = units.isin(list(units_in("delivering_better_value", as_at, processed)))
+    sv = units.isin(list(units_in("safety_valve", as_at, processed)))
+    group = pd.Series("neither", index=units)
+    group[dbv] = "DBV"
+    group[sv] = "safety valve"
+    group[dbv & sv] = both_rule
     return group
 
 
@@ -92,23 +105,32 @@ def check_means(results: dict, measure: str, expected: dict[str, float]) -> None
 # --- the default run --------------------------------------------------------------------------
 
 
-def test_membership_counts_against_the_published_ones(default_run):
+def test_membership_counts_as_at_the_announcement(default_run):
     _, results = default_run
-    ours, claimed = results["membership"]["ours"], results["membership"]["claimed"]
-    assert (ours["dbv"], ours["safety_valve"], ours["either"], ours["both"], ours["total_las"]) == (46, 34, 77, 3, 152)
-    assert ours["share_either_pct"] == pytest.approx(100 * 77 / 152)
-    assert claimed == {"dbv": 55, "safety_valve": 34, "either": 89, "total_las": 152, "share_either_pct": 58.6}
     membership = results["membership"]
-    assert membership["dbv_unidentified"] == 9 and membership["distinct_councils_at_most"] == 86
+    known, claimed = membership["known"], membership["claimed"]
+    assert claimed == {"dbv": 55, "safety_valve": 34, "safety_valve_signed": 14, "safety_valve_not_signed": 20,
+                       "either": 89, "total_las": 152, "share_either_pct": 58.6}
+    assert claimed["dbv"] + claimed["safety_valve"] == claimed["either"]
+    assert round(100 * claimed["either"] / known["total_las"], 1) == claimed["share_either_pct"]
+    assert (known["dbv"], known["safety_valve"], known["safety_valve_signed"], known["both"], known["total_las"]) == (
+        46, 31, 14, 0, 152)
+    assert membership["councils_in_both"] == []
     assert sorted(membership["dbv_inferred"]) == ["North Yorkshire", "Warwickshire", "West Berkshire", "Wiltshire"]
-    assert membership["safety_valve_by_year"] == {"2020-21": 5, "2021-22": 9, "2022-23": 16, "2023-24": 4}
+    # 5 + 9 signed; 17 of the 20 in negotiation known (two with the year inferred, folded into 2022-23)
+    assert membership["safety_valve_by_year"] == {"2020-21": 5, "2021-22": 9, "2022-23": 17}
     assert membership["dbv_by_tranche"] == {"tranche 1": 20, "tranche 2": 22, "tranche 3": 4}
+    moves = [event for event in membership["later_events"] if "moved to the safety valve" in event]
+    assert moves == ["2024-03-31 Bracknell Forest: moved to the safety valve (delivering_better_value)",
+                     "2024-03-31 Bristol: moved to the safety valve (delivering_better_value)",
+                     "2024-03-31 Wiltshire: moved to the safety valve (delivering_better_value)"]
 
 
-def test_default_groups_and_means_match_plain_pandas(default_run, panel):
+def test_default_groups_and_means_match_plain_pandas(default_run, panel, processed_data):
     _, results = default_run
-    group = unit_group(panel, "safety valve")
-    assert results["group_units"] == group.value_counts().to_dict() == {"safety valve": 34, "DBV": 42, "neither": 74}
+    group = unit_group(panel, "safety valve", processed_data)
+    # BCP with Dorset is both (BCP in DBV, Dorset signed 2021-22): the only unit in both in June 2022
+    assert results["group_units"] == group.value_counts().to_dict() == {"safety valve": 31, "DBV": 45, "neither": 74}
     check_means(results, "spend_growth_cash_pct", group_means(spend_growth_pct(panel, "2018-19", "2022-23"), group))
     check_means(results, "dsg_balance_2021_22_pct", group_means(values_in(panel, "dsg_balance_pct", "2021-22"), group))
     per_10k = 1e4 * values_in(panel, "ehcp_count", "2022-23") / values_in(panel, "pop_0_25_count", "2022-23")
@@ -117,9 +139,9 @@ def test_default_groups_and_means_match_plain_pandas(default_run, panel):
                                 "dsg_fys": ["2019-20", "2021-22"], "per_head_fy": "2022-23"}
 
 
-def test_default_differences_match_welch_and_contain_the_difference(default_run, panel):
+def test_default_differences_match_welch_and_contain_the_difference(default_run, panel, processed_data):
     _, results = default_run
-    group = unit_group(panel, "safety valve")
+    group = unit_group(panel, "safety valve", processed_data)
     balance = values_in(panel, "dsg_balance_pct", "2019-20").dropna()
     a, b = balance[group[balance.index] == "safety valve"], balance[group[balance.index] == "neither"]
     found = results["differences"]["dsg_balance_2019_20_pct"]["safety valve minus neither"]
@@ -144,11 +166,12 @@ def test_default_run_writes_every_figure_with_its_data(default_run):
 # --- a custom parameter file -------------------------------------------------------------------
 
 
-def test_custom_parameters_change_the_results(custom_run, default_run, panel):
+def test_custom_parameters_change_the_results(custom_run, default_run, panel, processed_data):
     results = custom_run
     assert results["parameters"] == CUSTOM
-    group = unit_group(panel, "DBV")
-    assert results["group_units"] == group.value_counts().to_dict() == {"safety valve": 30, "DBV": 46, "neither": 74}
+    group = unit_group(panel, "DBV", processed_data, "2024-03-31")
+    assert results["group_units"] == group.value_counts().to_dict() == {"safety valve": 31, "DBV": 46, "neither": 73}
+    assert results["membership"]["known"]["both"] == 3 and results["membership"]["claimed"]["safety_valve"] == 38
     growth = spend_growth_pct(panel, "2019-20", "2024-25")
     check_means(results, "spend_growth_cash_pct", group_means(growth, group))
     # Population ends at mid-2023: plans per 10,000 fall back to FY2023-24.
@@ -166,6 +189,13 @@ def test_a_year_outside_the_panel_is_refused_before_any_report(processed_data, t
     result = run_notebook(tmp_path, "-p", "end_fy", "2030-31")
     assert result.returncode == 2
     assert "end_fy" in result.stderr and "not a year of the panel" in result.stderr
+    assert not report_dirs(tmp_path)
+
+
+def test_an_as_at_outside_the_programme_dates_is_refused_before_any_report(processed_data, tmp_path):
+    result = run_notebook(tmp_path, "-p", "as_at", "2019-01-01")
+    assert result.returncode == 2
+    assert "as_at" in result.stderr and "outside the programme dates" in result.stderr
     assert not report_dirs(tmp_path)
 
 

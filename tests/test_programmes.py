@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from sendlib import config
-from sendlib.errors import SourceFormatError
+from sendlib import programmes as P
+from sendlib.errors import ParameterError, SourceFormatError
 from sendlib.geography import operating_on, read_la_lookup
 from sendlib.programmes import COUNT_DATE, MEMBERSHIP_COLUMNS, membership_by_la, membership_by_unit, read_programmes
 
@@ -21,17 +22,22 @@ LAS = [
     ("942", "Cumberland", "E06000063", "2023-04-01", NaT, "cumbria", "Cumbria", "new"),
     ("943", "Westmorland and Furness", "E06000064", "2023-04-01", NaT, "cumbria", "Cumbria", "new"),
 ]
-HEADER = "la_code,la_name,programme,group,amount_gbp_m,confidence,note,source"
+HEADER = "la_code,la_name,programme,group,amount_gbp_m,confidence,note,source,invited,signed,moved,dates_source"
 ROWS = [
-    "839,Bournemouth Christchurch and Poole,delivering_better_value,tranche 1,,medium-high,,letter",
-    "942,Cumberland,delivering_better_value,tranche 1,,medium-high,successor of Cumbria,letter",
-    "943,Westmorland and Furness,delivering_better_value,tranche 1,,medium-high,,letter",
-    "801,Bristol,delivering_better_value,tranche 1,,medium-high,,letter",
-    "801,Bristol,safety_valve,2023-24,53.8,high,,gov.uk",
-    "838,Dorset,safety_valve,2021-22,,high,,gov.uk",
-    "886,Kent,safety_valve,2022-23,142,high,,gov.uk",
-    "202,Camden,case_study_2022,one of 10,,medium,,press",
+    "839,Bournemouth Christchurch and Poole,delivering_better_value,tranche 1,,medium-high,,letter,2022-06-23,,,dbv",
+    "942,Cumberland,delivering_better_value,tranche 1,,medium-high,successor of Cumbria,letter,2022-06-23,,,dbv",
+    "943,Westmorland and Furness,delivering_better_value,tranche 1,,medium-high,,letter,2022-06-23,,,dbv",
+    "801,Bristol,delivering_better_value,tranche 1,,medium-high,,letter,2022-06-23,,2024-03-31,dbv",
+    "801,Bristol,safety_valve,2023-24,53.8,high,,gov.uk,,2024-03-31,,gov.uk",
+    "838,Dorset,safety_valve,2021-22,,high,,gov.uk,,2022-03-31,,gov.uk",
+    "886,Kent,safety_valve,2022-23,142,high,,gov.uk,2022-06-23,2023-03-31,,gov.uk",
+    "202,Camden,case_study_2022,one of 10,,medium,,press,2022-06-23,,,press",
 ]
+CLAIMED = pd.DataFrame({
+    "as_at": pd.to_datetime(["2022-06-23", "2022-06-23", "2022-06-23", "2024-03-31"]),
+    "item": ["dbv", "safety_valve", "safety_valve_signed", "safety_valve"],
+    "claimed": [4.0, 2.0, 1.0, 3.0], "source": ["a", "b", "c", "d"], "quote": ["", "", "", ""],
+})
 
 
 @pytest.fixture
@@ -53,7 +59,11 @@ def programmes(tmp_path: Path, lookup: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_read_programmes(programmes: pd.DataFrame):
-    assert programmes.columns.tolist() == ["la_code", "la_name", "programme", "group", "amount_gbp", "confidence", "note", "source"]
+    assert programmes.columns.tolist() == ["la_code", "la_name", "programme", "group", "amount_gbp", "confidence", "note",
+                                           "source", "invited", "signed", "moved", "dates_source", "start"]
+    starts = programmes.set_index(["programme", "la_code"])["start"]
+    assert starts[("safety_valve", "886")] == pd.Timestamp("2022-06-23")  # invited before it signed
+    assert starts[("safety_valve", "838")] == pd.Timestamp("2022-03-31")  # no invitation date: from signing
     assert len(programmes) == 8
     kent = programmes[programmes["la_code"] == "886"].iloc[0]
     assert kent["amount_gbp"] == 142e6 and kent["programme"] == "safety_valve"
@@ -62,13 +72,13 @@ def test_read_programmes(programmes: pd.DataFrame):
 
 
 def test_name_matching_no_la_is_named_by_line(tmp_path: Path, lookup: pd.DataFrame):
-    path = write_csv(tmp_path, [*ROWS, "886,Kentish Town,safety_valve,2022-23,,high,,x"])
+    path = write_csv(tmp_path, [*ROWS, "886,Kentish Town,safety_valve,2022-23,,high,,x,,2023-03-31,,x"])
     with pytest.raises(SourceFormatError, match=r"line 10: la_name 'Kentish Town' matches no LA"):
         read_programmes(path, lookup)
 
 
 def test_code_disagreeing_with_name_is_named(tmp_path: Path, lookup: pd.DataFrame):
-    path = write_csv(tmp_path, ["835,Dorset,safety_valve,2021-22,,high,,gov.uk"])
+    path = write_csv(tmp_path, ["835,Dorset,safety_valve,2021-22,,high,,gov.uk,,2022-03-31,,gov.uk"])
     with pytest.raises(SourceFormatError, match=r"line 2: la_code '835' disagrees with la_name 'Dorset' \(838\)"):
         read_programmes(path, lookup)
 
@@ -76,9 +86,11 @@ def test_code_disagreeing_with_name_is_named(tmp_path: Path, lookup: pd.DataFram
 @pytest.mark.parametrize(
     "row,message",
     [
-        ("886,Kent,bailout,2022-23,,high,,x", "unknown programme 'bailout'"),
-        ("202,Camden,safety_valve,2022-23,lots,high,,x", r"amount_gbp_m.*line\(s\) \[10\]"),
-        ("886,Kent,safety_valve,2022-23,142,high,,x", "886 listed twice in safety_valve"),
+        ("886,Kent,bailout,2022-23,,high,,x,,2023-03-31,,x", "unknown programme 'bailout'"),
+        ("202,Camden,safety_valve,2022-23,lots,high,,x,,2023-03-31,,x", r"amount_gbp_m.*line\(s\) \[10\]"),
+        ("886,Kent,safety_valve,2022-23,142,high,,x,,2023-03-31,,x", "886 listed twice in safety_valve"),
+        ("202,Camden,safety_valve,2022-23,,high,,x,23/06/2022,,,x", r"'invited': not a YYYY-MM-DD date at line\(s\) \[10\]"),
+        ("202,Camden,safety_valve,2022-23,,high,,x,,,,x", r"line\(s\) \[10\]: neither an 'invited' nor a 'signed' date"),
     ],
 )
 def test_bad_rows(tmp_path: Path, lookup: pd.DataFrame, row: str, message: str):
@@ -125,13 +137,69 @@ def test_membership_by_unit(programmes: pd.DataFrame, lookup: pd.DataFrame):
 def test_real_programmes_every_name_matches(raw_data: Path):
     lookup = read_la_lookup(raw_data)
     programmes = read_programmes(config.PROGRAMMES_CSV, lookup)
-    assert len(programmes) == 82
-    assert programmes["programme"].value_counts().to_dict() == {"safety_valve": 34, "delivering_better_value": 47, "case_study_2022": 1}
+    assert len(programmes) == 83
+    assert programmes["programme"].value_counts().to_dict() == {"safety_valve": 35, "delivering_better_value": 47, "case_study_2022": 1}
     assert programmes.loc[programmes["la_name"] == "Kent", "amount_gbp"].item() == 142e6
     by_la = membership_by_la(programmes, lookup)
     in_2022 = by_la[by_la["la_code"].isin(operating_on(lookup, COUNT_DATE)["la_code"])]
     assert len(in_2022) == 152
-    assert in_2022["safety_valve"].sum() == 34  # as published
+    assert in_2022["safety_valve"].sum() == 35  # every listed council, whenever it joined
     assert in_2022["dbv"].sum() == 46  # of 55 published: most tranche 3 councils are not identified yet
     by_unit = membership_by_unit(programmes, lookup).set_index("unit")
     assert len(by_unit) == 150 and by_unit.loc["cumbria", "dbv"] and by_unit.loc["bcp_dorset", "safety_valve"]
+
+
+# --- membership as at a date ----------------------------------------------------------------------
+
+
+def test_membership_as_at_counts_only_rows_started_by_then(programmes: pd.DataFrame, lookup: pd.DataFrame):
+    june = P.membership_as_at(programmes, lookup, "2022-06-23").set_index("la_code")
+    assert sorted(june.index) == sorted(operating_on(lookup, "2022-06-23")["la_code"])  # Cumbria, not its successors
+    assert june.loc["909", "dbv"] and june.loc["801", "dbv"] and not june.loc["801", "safety_valve"]
+    assert june.loc["886", "safety_valve"] and not june.loc["886", "safety_valve_signed"]  # in negotiation
+    assert june.loc["838", "safety_valve_signed"]
+    later = P.membership_as_at(programmes, lookup, "2024-03-31").set_index("la_code")
+    assert "909" not in later.index and later.loc["942", "dbv"] and later.loc["801", "safety_valve"]
+    assert later.loc["801", "dbv"]  # moving is an event: the council stays a DBV council
+    before = P.membership_as_at(programmes, lookup, "2022-05-01")
+    assert before["safety_valve"].sum() == 1 and before["dbv"].sum() == 0
+
+
+def test_counts_as_at_beside_the_latest_published_counts(programmes: pd.DataFrame, lookup: pd.DataFrame):
+    table = P.counts_as_at(programmes, lookup, "2022-06-23", CLAIMED)
+    assert table.columns.tolist() == P.COUNT_COLUMNS
+    rows = table.set_index("item")
+    assert rows.loc["dbv", ["claimed", "known", "shortfall"]].tolist() == [4, 3, 1]  # BCP, Bristol, Cumbria
+    assert rows.loc["safety_valve", ["claimed", "known", "shortfall"]].tolist() == [2, 2, 0]  # Dorset, Kent
+    assert rows.loc["safety_valve_signed", "known"] == 1 and rows.loc["safety_valve_not_signed", "known"] == 1
+    assert rows.loc["both", "known"] == 0 and rows.loc["total_las", "known"] == 6
+    assert rows.loc["either", "known"] == 5 and rows.loc["share_either_pct", "known"] == pytest.approx(500 / 6)
+    assert pd.isna(rows.loc["either", "claimed"]) and rows.loc["dbv", "claimed_source"] == "a"
+    later = P.counts_as_at(programmes, lookup, "2024-06-01", CLAIMED).set_index("item")
+    assert later.loc["safety_valve", "claimed"] == 3 and later.loc["safety_valve", "claimed_as_at"] == pd.Timestamp("2024-03-31")
+    assert later.loc["both", "known"] == 1 and later.loc["dbv", "claimed"] == 4  # the latest DBV figure is still June 2022
+
+
+def test_later_events(programmes: pd.DataFrame):
+    events = P.later_events(programmes, "2022-06-23")
+    assert events[["la_code", "event"]].values.tolist() == [
+        ["886", "agreement signed"], ["801", "joined"], ["801", "moved to the safety valve"]]
+
+
+@pytest.mark.parametrize("as_at,message", [("23 June 2022", "YYYY-MM-DD"), ("2019-01-01", "outside the programme dates"),
+                                           ("2030-01-01", r"\(2022-03-31 to 2024-03-31\)")])
+def test_check_as_at_refuses_dates_outside_the_table(programmes: pd.DataFrame, as_at: str, message: str):
+    with pytest.raises(ParameterError, match=message):
+        P.check_as_at(as_at, programmes)
+    assert P.check_as_at("2022-06-23", programmes) == pd.Timestamp("2022-06-23")
+
+
+@pytest.mark.needs_data
+def test_real_counts_as_at_the_announcement(raw_data: Path):
+    lookup = read_la_lookup(raw_data)
+    table = P.counts_as_at(read_programmes(config.PROGRAMMES_CSV, lookup), lookup).set_index("item")
+    claimed, known = table["claimed"], table["known"]
+    assert claimed[["dbv", "safety_valve", "safety_valve_signed", "safety_valve_not_signed", "either", "total_las",
+                    "share_either_pct"]].tolist() == [55, 34, 14, 20, 89, 152, 58.6]
+    assert known[["dbv", "safety_valve", "safety_valve_signed", "both", "total_las"]].tolist() == [46, 31, 14, 0, 152]
+    assert round(100 * claimed["either"] / known["total_las"], 1) == claimed["share_either_pct"]

@@ -18,7 +18,8 @@ from sendlib.errors import SendlibError
 from sendlib.params import load_parameter_file, notebook_parameters, parse_cli_value, validate_parameters
 
 CLEAN_NOTEBOOK = "01_clean_data"
-ANALYSIS_NOTEBOOKS = ("02_case_study_growth", "03_programme_groups", "04_sustainability", "06_published_figures")
+ANALYSIS_NOTEBOOKS = ("02_case_study_growth", "03_programme_groups", "04_sustainability", "06_published_figures",
+                      "07_selection_and_follow_up")
 COUNCIL_NOTEBOOK = "05_council_profile"
 COUNCIL_PARAMETER = "la"
 

@@ -18,6 +18,7 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 REFERENCE_DIR = PROJECT_ROOT / "data" / "reference"
 SOURCES_CSV = REFERENCE_DIR / "sources.csv"
 PROGRAMMES_CSV = REFERENCE_DIR / "programmes.csv"
+PROGRAMME_COUNTS_CSV = REFERENCE_DIR / "programme_counts.csv"
 PUBLISHED_FIGURES_CSV = REFERENCE_DIR / "published_figures.csv"
 HARMONISED_UNITS_CSV = REFERENCE_DIR / "harmonised_units.csv"
 

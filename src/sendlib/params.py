@@ -9,6 +9,7 @@ Value rules, keyed by parameter name (values are normalised as they are checked)
   ``fy`` values when data/processed/panel.parquet exists;
 - ``measure``, ``basis``, ``denominator``, ``spend_rule``, ``gap_basis``, ``both_rule``, ``comparators``: one of the choices
   their analysis module declares (see CHOICE_PARAMETERS);
+- ``as_at``: a YYYY-MM-DD date within the dates of data/reference/programmes.csv;
 - ``output_dir`` is set by the runner and cannot be overridden.
 """
 
@@ -45,7 +46,9 @@ CHOICE_PARAMETERS = {
     "gap_basis": ("sendlib.analysis.projections", "GAP_BASES"),
     "both_rule": ("sendlib.analysis.programme_groups", "BOTH_RULES"),
     "comparators": ("sendlib.analysis.profile", "COMPARATOR_METHODS"),
+    "frame_rule": ("sendlib.analysis.selection", "FRAME_RULES"),
 }
+AS_AT = "as_at"
 PANEL_FILE = "panel.parquet"
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
@@ -326,6 +329,8 @@ def _rule_for(name: str) -> Callable[[Any], Any] | None:
         return _check_fy
     if name in CHOICE_PARAMETERS:
         return lambda value: _check_choice(name, value)
+    if name == AS_AT:
+        return _check_as_at
     return None
 
 
@@ -343,6 +348,14 @@ def _check_fy(value: Any) -> str:
     if available is not None and value not in available:
         span = f"{available[0]} to {available[-1]}" if available else "none"
         raise ParameterError(f"{value!r} is not a year of the panel (data/processed/{PANEL_FILE}: {span})")
+    return value
+
+
+def _check_as_at(value: Any) -> str:
+    """A programme-membership date within the dates the programmes table records."""
+    from sendlib.programmes import check_as_at  # only when as_at is set
+
+    check_as_at(value)
     return value
 
 

@@ -38,8 +38,7 @@ from sendlib.analysis.groups import (
 from sendlib.analysis.growth import unit_growth
 from sendlib.analysis.measures import require_panel_columns
 from sendlib.errors import ParameterError
-from sendlib.geography import operating_on
-from sendlib.programmes import COUNT_DATE, membership_by_la
+from sendlib.programmes import ANNOUNCEMENT, MEMBERSHIP_COLUMNS, membership_as_at, membership_by_unit_as_at
 from sendlib.years import fy_start
 
 GROUP_COLUMN = "programme_group"
@@ -70,13 +69,57 @@ class GroupYears:
 # --- membership and DfE's counts ---------------------------------------------------------------
 
 
-def membership_on(programmes: pd.DataFrame, lookup: pd.DataFrame, day: str | pd.Timestamp = COUNT_DATE) -> pd.DataFrame:
-    """Programme membership (sendlib.programmes.membership_by_la) of the LAs operating on ``day``,
-    the councils DfE counts (on 2022-04-01: 152 LAs, Cumbria counted for Cumberland and
-    Westmorland and Furness)."""
-    members = membership_by_la(programmes, lookup)
-    operating = set(operating_on(lookup, day)["la_code"])
-    return members[members["la_code"].isin(operating)].reset_index(drop=True)
+def membership_on(programmes: pd.DataFrame, lookup: pd.DataFrame, day: str | pd.Timestamp = ANNOUNCEMENT) -> pd.DataFrame:
+    """Programme membership as at ``day`` (sendlib.programmes.membership_as_at) of the LAs
+    operating then, the councils DfE counts (on 2022-06-23: 152 LAs, Cumbria counted for
+    Cumberland and Westmorland and Furness)."""
+    return membership_as_at(programmes, lookup, day)
+
+
+def panel_as_at(panel: pd.DataFrame, programmes: pd.DataFrame, lookup: pd.DataFrame,
+                as_at: str | pd.Timestamp = ANNOUNCEMENT) -> pd.DataFrame:
+    """The panel with its membership columns (dbv, safety_valve, ...) replaced by membership
+    as at ``as_at`` (the processed panel counts every listed council, whenever it joined)."""
+    members = membership_by_unit_as_at(programmes, lookup, as_at).drop(columns=["unit_name"])
+    kept = panel.drop(columns=[c for c in MEMBERSHIP_COLUMNS if c in panel.columns])
+    return kept.merge(members, on="unit", how="left", validate="many_to_one")
+
+
+def counts_sentence(counts: pd.DataFrame) -> str:
+    """What sendlib.programmes.counts_as_at shows, in words: the published counts, how many of
+    them are known by name, whether any council is in both, and whether the published arithmetic
+    (dbv + safety valve = either; either / total LAs = share) holds."""
+    table = counts.set_index("item")
+    claimed, known = table["claimed"], table["known"]
+    day = pd.Timestamp(table["as_at"].iloc[0]).strftime("%-d %B %Y")
+    parts = [f"As at {day}, England had {known['total_las']:.0f} local authorities"
+             + (f" (published: {claimed['total_las']:.0f})" if pd.notna(claimed["total_las"]) else "") + "."]
+    for item, what in (("dbv", "Delivering Better Value councils"), ("safety_valve", "safety-valve councils")):
+        if pd.notna(claimed[item]):
+            parts.append(f"Of the {claimed[item]:.0f} {what} published, {known[item]:.0f} are known by name "
+                         f"({claimed[item] - known[item]:.0f} not identified in any public source found).")
+        else:
+            parts.append(f"{known[item]:.0f} {what} are known by name (no published count for this date).")
+    if pd.notna(claimed["safety_valve_signed"]):
+        parts.append(f"The safety-valve count is {claimed['safety_valve_signed']:.0f} councils with signed agreements"
+                     + (f" and {claimed['safety_valve_not_signed']:.0f} then in negotiation"
+                        if claimed.get("safety_valve_not_signed", 0) > 0 else "")
+                     + f" ({known['safety_valve_signed']:.0f} and {known['safety_valve_not_signed']:.0f} known).")
+    parts.append("No council was in both programmes." if known["both"] == 0
+                 else f"{known['both']:.0f} councils were in both programmes.")
+    published = table.loc[["dbv", "safety_valve", "either", "share_either_pct"]]
+    if published["claimed"].notna().all() and published["claimed_as_at"].nunique() == 1:
+        adds_up = claimed["dbv"] + claimed["safety_valve"] == claimed["either"]
+        share = round(100 * claimed["either"] / known["total_las"], 1)
+        parts.append(f"The published {claimed['either']:.0f} in either programme "
+                     + (f"is {claimed['dbv']:.0f} + {claimed['safety_valve']:.0f}"
+                        + (", which is right since no council was in both" if known["both"] == 0
+                           else f", which counts the {known['both']:.0f} councils in both twice")
+                        if adds_up else f"is not {claimed['dbv']:.0f} + {claimed['safety_valve']:.0f}")
+                     + f"; {claimed['either']:.0f} of {known['total_las']:.0f} LAs is {share:.1f}% "
+                     + ("(published: the same)." if share == claimed["share_either_pct"]
+                        else f"(published: {claimed['share_either_pct']:.1f}%)."))
+    return " ".join(parts)
 
 
 def members_by_group(membership: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -379,3 +422,14 @@ def difference_results(differences: pd.DataFrame) -> dict[str, dict[str, dict[st
             "n_a": int(row["n_a"]), "n_b": int(row["n_b"])} for _, row in rows.iterrows()}
         for measure, rows in differences.groupby("measure", sort=False)
     }
+
+
+def group_sizes_sentence(group_sizes: pd.Series, both_units: pd.DataFrame, both_rule: str) -> str:
+    """How many units are in each group, and which units are in both programmes (and where they go)."""
+    sizes = ", ".join(f"{n} {group}" for group, n in group_sizes.items())
+    if both_units.empty:
+        return f"{int(group_sizes.sum())} units: {sizes}. No unit is in both programmes."
+    listing = "; ".join(f"{r.unit_name} (DBV {r.dbv_tranche}, safety valve {r.safety_valve_year})"
+                        for r in both_units.itertuples())
+    return (f"{int(group_sizes.sum())} units: {sizes}. {len(both_units)} units are in both programmes and go to "
+            f"{both_rule} (both_rule): {listing}.")
