@@ -510,6 +510,58 @@ def projected_deficit(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> Our
     return OurFigure(gross, basis)
 
 
+#: Programme series -> ("as_at", an item of programmes.COUNT_ITEMS counted on the period's date) or
+#: ("unit", the membership_by_unit column whose value starts with the series' tranche or the period's FY).
+PROGRAMME_SERIES: dict[str, tuple[str, str]] = {
+    "DBV councils": ("as_at", "dbv"),
+    "Safety valve councils (signed or in negotiation)": ("as_at", "safety_valve"),
+    "Safety valve agreements signed": ("as_at", "safety_valve_signed"),
+    "Share of LAs in DBV or safety valve": ("as_at", "share_either_pct"),
+    "DBV phase one areas": ("unit", "dbv_tranche"),
+    "DBV phase one areas, tranche 1": ("unit", "dbv_tranche"),
+    "DBV phase one areas, tranche 2": ("unit", "dbv_tranche"),
+    "DBV phase one areas, tranche 3": ("unit", "dbv_tranche"),
+    "Safety valve agreements": ("unit", "safety_valve_year"),
+}
+
+
+def _known_by_name(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> tuple[float, str]:
+    """(count known by name in the curated programmes table, how it was counted)."""
+    from sendlib import programmes as pg
+
+    kind, what = PROGRAMME_SERIES[row["series"]]
+    if kind == "as_at":
+        day = pd.Timestamp(row["period"])
+        counts = pg.counts_as_at(tables["programmes"], tables["la_lookup"], day).set_index("item")["known"]
+        if what == "share_either_pct":
+            return float(counts[what]), (f"councils named in either programme on {day:%d %b %Y}: {counts['either']:.0f} "
+                                         f"of the {counts['total_las']:.0f} operating ({counts[what]:.1f}%)")
+        return float(counts[what]), f"councils named in the curated programme list as '{what}' on {day:%d %b %Y}"
+    units = pg.membership_by_unit(tables["programmes"], tables["la_lookup"])[what].dropna().astype(str)
+    tranche = re.search(r"tranche \d", row["series"])
+    key = tranche.group(0) if tranche else (row["period"] if what == "safety_valve_year" else "")
+    chosen = units[units.str.startswith(key)]
+    inferred = int(chosen.str.contains("inferred").sum())
+    return float(len(chosen)), (f"areas (2024 harmonised units, reorganised councils as one) named in the curated "
+                                f"programme list with {what.replace('_', ' ')} '{key or 'any'}'; {inferred} of "
+                                f"them inferred")
+
+
+def programme_count(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFigure:
+    """How many of a published programme count the curated lists know by name; fewer than
+    published is NOT COMPARABLE (the missing names would make it so), more is DIFFERENT."""
+    if "programmes" not in tables or "la_lookup" not in tables:
+        return OurFigure(None, "", not_comparable="the programmes table was not loaded (tables 'programmes', "
+                                                  "'la_lookup')")
+    known, basis = _known_by_name(row, tables)
+    (interval,) = reconcile.published_interval(row["value"], exact_integers=row["unit"] in EXACT_UNITS)
+    if known < interval.low:
+        return OurFigure(known, basis, not_comparable=(
+            f"the curated lists know {format_value(known, row['unit'])} of the {format_value(float(row['value']), row['unit'])} by name; the names of "
+            f"the other {format_value(interval.low - known, row['unit'])} would make it comparable"))
+    return OurFigure(known, basis)
+
+
 def _not_comparable(reason: str, reference: Callable[[Mapping[str, pd.DataFrame]], OurFigure] | None = None) -> Rule:
     """A rule for a figure our data cannot check: NOT COMPARABLE with ``reason`` (and what would
     make it comparable), with our nearest figure for reference when ``reference`` is given."""
@@ -557,6 +609,7 @@ RULES: dict[str, Rule] = {
         "data; NAO's pupil counts and FY2013-14 to 2017-18 allocations would make it comparable"),
     "DfE forecast HN cost pressure": _not_comparable(
         "a forecast of cost pressure, not of funding or spending we project; DfE's model would make it comparable"),
+    **dict.fromkeys(PROGRAMME_SERIES, programme_count),
     "Cumulative HN/DSG deficit": _not_comparable(
         "a 2018 projection for calendar 2019 excluding transport; our outturn at end FY2019-20 is the 'end 2019-20' "
         "row; the projection's own basis would make it comparable"),

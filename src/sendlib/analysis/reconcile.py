@@ -90,7 +90,7 @@ def _read_bound(core: str, exact_integers: bool) -> Interval | None:
         if match := pattern.match(core):
             x, h = float(match.group(1)), half_unit(match.group(1), exact_integers)
             return {
-                "point": Interval(x - h, x + h, f"{x:g} within its rounding (±{h:g})"),
+                "point": Interval(x - h, x + h, f"{x:g} within its rounding (±{h:g})" if h else f"exactly {x:g}"),
                 "just_under": Interval(x - h, x, f"just under {x:g}: within the rounding below ({x - h:g} to {x:g})"),
                 "just_over": Interval(x, x + h, f"just over {x:g}: within the rounding above ({x:g} to {x + h:g})"),
                 "at_least": Interval(x, math.inf, f"at or above {x:g}"),
