@@ -495,6 +495,15 @@ def test_esfa_high_needs_detail(dsg_dir: Path):
     assert set(table["fy"]) == {"2020-21"}
 
 
+def test_esfa_hnb_factors(dsg_dir: Path):
+    path = dsg_dir / "dsg_allocations" / "dedicated-schools-grant_2021_11_18.ods"
+    table = dsg_allocations.read_esfa_hnb_factors(path)
+    assert table.columns.tolist() == dsg_allocations.HNB_FACTOR_COLUMNS
+    assert table[["fy", "factor", "label", "england_value"]].values.tolist() == [
+        ["2020-21", "A", "Total high needs elements (£s)", 1.0],
+        ["2020-21", "I", "Total high needs block before deductions (£s)", 300.0]]
+
+
 def test_dsg_by_year(tmp_path: Path):
     frame = pd.DataFrame({"la_code": ["ENGLAND", "202", "203", "LONDON", "METROPOLITAN AUTHORITIES", "London"],
                           "la_name": [None, "Camden", "Greenwich", None, None, None],

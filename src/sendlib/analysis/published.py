@@ -1,28 +1,27 @@
-"""Our figures beside every published national figure in data/reference/published_figures.csv.
+"""Our figures beside every published national figure in data/reference/published_figures.csv,
+each with a status (:mod:`sendlib.analysis.reconcile`), a reason built from numbers, and its source.
 
 Each published row (series, period, value text, unit) is mapped to one computation over the
-processed tables, or given the reason it cannot be compared:
+processed tables, or to the reason it cannot be compared (and what data would make it so):
 
-- EHC plans in force, January Y: ``ehcp_national`` (DfE SEN2). When our value comes from a
-  release later than the January's own (e.g. the 2025 release's January 2024), ours may be a
-  later revision: a difference beyond the rounding of the published figure is then labelled
-  "PASS — later revision" (within tolerance) or "REVISED" (outside it), never hidden.
-- High needs funding, FY: national sum of the high-needs block BEFORE deductions
-  (``hnb_allocation``), DfE's headline "high needs funding"; the after-deductions total (academy
-  and FE places paid directly by ESFA taken off) is quoted beside it. An increase is the
-  difference of two such totals.
-- Planned high-needs spend (S251 budget lines): ``hn_benchmarking`` budget excluding place funding.
+- EHC plans in force, January Y: ``ehcp_national`` (DfE SEN2). When ours comes from a release
+  later than January Y's own, a difference beyond the published rounding is EXPLAINED as a
+  later revision, sized.
+- High needs funding, FY: national high-needs block BEFORE deductions (``hnb_allocation``, the
+  last in-year update of each year). An increase is the difference of two such totals.
+  Measured definition differences come from the block's factor columns in the ESFA workbooks
+  (:data:`FACTOR_ADJUSTMENTS`): e.g. the 2021-22 block has a hospital-education / AP teachers'
+  pay and pension factor the 2020-21 block lacks, and the 2023-24 block includes the
+  "additional high needs allocation" added after the July 2022 announcement.
+- Planned high-needs spend (S251 budget lines): ``hn_benchmarking`` budget excluding place
+  funding, the place funding of the same budget quoted.
 - Spending minus funding: ``hn_benchmarking`` outturn including place funding minus the
-  high-needs block after deductions, over the LAs in both (FY2021-22 is the only year with
-  place funding).
-- Cumulative DSG deficit: the sum of POSITIVE cumulative DSG balances (``dsg_balance``, LAs in
-  deficit only, as DfE's "LAs in deficit" totals), the net total being quoted beside it.
-- Forecasts and projections, survey estimates and figures on another definition (e.g. IFS total
-  high-needs spending including place funding) are NOT COMPARABLE, with the reason.
-
-Tolerances: counts ``tolerance_count_rel``; money ``tolerance_money_rel``; for a published point
-value the tolerance is at least the rounding of the published figure (half a unit of its last
-significant digit: "5.6" -> 0.05, "354000" -> 500).
+  high-needs block after deductions (FY2021-22 only).
+- Cumulative DSG deficit: the GROSS deficit, the sum of POSITIVE cumulative balances
+  (``dsg_balance``, LAs in deficit), the net total quoted; councils in deficit = positive
+  balances; forecasts beside the gross deficit of our notebook-04 projection
+  (:data:`PROJECTION_SETTINGS`).
+- Survey estimates and figures on another definition are NOT COMPARABLE, ours quoted.
 """
 
 from __future__ import annotations
@@ -36,70 +35,78 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sendlib import config
-from sendlib.analysis.reconcile import FAIL, NOT_COMPARABLE, PASS, Published, compare_published, parse_published
-from sendlib.errors import ParameterError, SourceFormatError
+from sendlib import config, markup
+from sendlib.analysis import reconcile
+from sendlib.analysis.reconcile import DIFFERENT, EXPLAINED, MATCH, NOT_COMPARABLE, STATUSES, Interval
+from sendlib.errors import SourceFormatError
 from sendlib.readers.common import require_columns, require_file
+from sendlib.validate import ADVISORY, FAIL, PASS, CheckResult
 from sendlib.years import fy_label, fy_start
 
-PASS_LATER_REVISION = "PASS — later revision"
-REVISED = "REVISED"
-#: Every status a row can get, in the order reports list them.
-STATUSES = (PASS, PASS_LATER_REVISION, REVISED, FAIL, NOT_COMPARABLE)
-#: Why a row is NOT COMPARABLE (column ``not_comparable_kind``; each reason starts with its kind).
-NO_DATA = "no data for that year"
-FORECAST = "forecast or projection"
-SURVEY = "survey estimate"
-OTHER_DEFINITION = "different definition"
-NO_RULE = "no rule"
-UNREADABLE = "published value unreadable"
-NOT_COMPARABLE_KINDS = (NO_DATA, FORECAST, SURVEY, OTHER_DEFINITION, NO_RULE, UNREADABLE)
+__all__ = ["MATCH", "EXPLAINED", "DIFFERENT", "NOT_COMPARABLE", "STATUSES"]
 
 PUBLISHED_COLUMNS = ["series", "period", "value", "unit", "basis", "source_key", "confidence"]
+SOURCE_COLUMNS = ["source_key", "title", "publisher", "date", "url", "quote", "found", "note"]
+PUBLISHED_SOURCES_CSV = config.REFERENCE_DIR / "published_sources.csv"
 #: Published unit -> GBP or count per unit.
-UNIT_SCALE: dict[str, float] = {"count": 1.0, "GBP bn": 1e9, "GBP m": 1e6, "GBP m per year": 1e6, "GBP real": 1.0}
-COUNT_UNITS = frozenset({"count"})
+UNIT_SCALE: dict[str, float] = {"count": 1.0, "councils": 1.0, "%": 1.0, "GBP bn": 1e9, "GBP m": 1e6,
+                                "GBP m per year": 1e6, "GBP real": 1.0}
+#: Units whose whole numbers are exact (a count of councils "20" is not "about 20").
+EXACT_UNITS = frozenset({"councils"})
 #: The processed tables the comparison reads.
-REQUIRED_TABLES = ("ehcp_national", "hnb_allocation", "dsg_balance", "hn_benchmarking", "hn_spend")
+REQUIRED_TABLES = ("ehcp_national", "hnb_allocation", "dsg_balance", "hn_benchmarking", "hn_spend", "deflator",
+                   "panel")
 COMPARISON_COLUMNS = [
-    "row", "series", "period", "published", "unit", "ours", "published_low", "published_high", "difference",
-    "difference_pct", "tolerance_pct", "status", "not_comparable_kind", "reason", "our_basis", "published_basis",
-    "source_key", "confidence",
+    "row", "series", "period", "published", "unit", "interval_low", "interval_high", "ours", "difference",
+    "status", "reason", "our_basis", "published_basis", "source_key", "source_title", "source_url",
+    "source_quote", "confidence",
 ]  # fmt: skip
-
-_NUMERIC_COLUMNS = ("ours", "published_low", "published_high", "difference", "difference_pct", "tolerance_pct")
+_NUMERIC_COLUMNS = ("interval_low", "interval_high", "ours", "difference")
 HNB_BEFORE = "hnb_before_deductions_gbp"
 HNB_AFTER = "hnb_after_deductions_gbp"
+NO_SOURCE = "no source entry found"
+#: Notebook 04's default projection (its parameters cell), used for the forecast rows.
+PROJECTION_SETTINGS = {"start_fy": "2021-22", "horizon": 6, "spend_rule": "own_trend", "trend_years": 3,
+                       "gap_basis": "observed", "backtest_base_fy": "2022-23", "funding_growth_first": 0.05,
+                       "funding_growth_after": 0.03}
+#: (series, period) -> the block factor whose change is a measured definition difference:
+#: (FY whose block has it, label pattern, the earlier FY compared, or None for a level).
+FACTOR_ADJUSTMENTS: dict[tuple[str, str], tuple[str, str, str | None]] = {
+    ("High needs funding increase", "2021-22"): ("2021-22", r"^hospital education", "2020-21"),
+    ("High needs funding increase", "2021-22 to 2023-24"): ("2023-24", r"^additional high needs allocation", "2021-22"),
+    ("High needs funding", "2023-24"): ("2023-24", r"^additional high needs allocation", None),
+}
 _FORECAST = re.compile(r"\b(forecast|projection)\b", re.IGNORECASE)
 _SURVEY = re.compile(r"\bsurvey\b", re.IGNORECASE)
+_NOTE = re.compile(r"\s*\([^)]*\)")
 _JANUARY = re.compile(r"^jan(?:uary)?\s+(\d{4})$", re.IGNORECASE)
 _FY = re.compile(r"^(?:end\s+)?(\d{4}-\d{2})$", re.IGNORECASE)
 _MARCH = re.compile(r"^(?:end\s+)?mar(?:ch)?\s+(\d{4})$", re.IGNORECASE)
+_YEAR = re.compile(r"^(\d{4})$")
 _YEAR_SPAN = re.compile(r"^(\d{4})\s*-\s*(\d{4})$")
+_FY_SPAN = re.compile(r"^(\d{4}-\d{2})\s+to\s+(\d{4}-\d{2})$")
 _RELEASE_YEAR = re.compile(r"_(\d{4})\.zip")
-_PLAIN_NUMBER = re.compile(r"^(?:~|≈)?\s*[+-]?(\d+)(?:\.(\d+))?$")
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """A measured reason for a difference: ours minus ``amount`` (GBP or count) is on the
+    published basis; ``label`` says what the amount is, in words taken from the data."""
+
+    label: str
+    amount: float
 
 
 @dataclass(frozen=True)
 class OurFigure:
-    """Our value (GBP or count; None when we have none), how it was computed, whether it comes
-    from a release later than the one the published figure quotes, and, when the two cannot be
-    compared, the kind (NOT_COMPARABLE_KINDS) and the reason (a value may still be given for
-    reference)."""
+    """Our value (GBP or count; None when we have none), how it was computed, a measured
+    adjustment if one applies, and, when the two cannot be compared, why (ours may still be
+    given for reference)."""
 
     value: float | None
     basis: str
-    later_release: bool = False
-    not_comparable_kind: str = ""
+    adjustment: Adjustment | None = None
     not_comparable: str | None = None
-
-
-def not_comparable(kind: str, detail: str, reference: OurFigure | None = None) -> OurFigure:
-    """A NOT COMPARABLE figure: reason "<kind>: <detail>", with our nearest value for reference."""
-    if kind not in NOT_COMPARABLE_KINDS:
-        raise ValueError(f"unknown kind {kind!r}; expected one of {NOT_COMPARABLE_KINDS}")
-    value, basis = (reference.value, reference.basis) if reference else (None, "")
-    return OurFigure(value, basis, not_comparable_kind=kind, not_comparable=f"{kind}: {detail}")
 
 
 Rule = Callable[[pd.Series, Mapping[str, pd.DataFrame]], OurFigure]
@@ -108,12 +115,16 @@ Rule = Callable[[pd.Series, Mapping[str, pd.DataFrame]], OurFigure]
 # --- reading --------------------------------------------------------------------------------
 
 
+def _read_reference(path: Path, columns: list[str]) -> pd.DataFrame:
+    frame = pd.read_csv(require_file(path), dtype=str, keep_default_na=False)
+    require_columns(frame, columns, path)
+    return frame[columns].apply(lambda column: column.str.strip())
+
+
 def read_published_figures(path: Path = config.PUBLISHED_FIGURES_CSV) -> pd.DataFrame:
     """The published figures as text, with ``row`` = the line number in the CSV (header = line 1).
     A unit other than those of UNIT_SCALE is a SourceFormatError naming the line."""
-    frame = pd.read_csv(require_file(path), dtype=str, keep_default_na=False)
-    require_columns(frame, PUBLISHED_COLUMNS, path)
-    frame = frame[PUBLISHED_COLUMNS].apply(lambda column: column.str.strip())
+    frame = _read_reference(path, PUBLISHED_COLUMNS)
     unknown = frame.index[~frame["unit"].isin(list(UNIT_SCALE))]
     if len(unknown):
         lines = [f"line {i + 2}: {frame.at[i, 'unit']!r}" for i in unknown]
@@ -122,18 +133,56 @@ def read_published_figures(path: Path = config.PUBLISHED_FIGURES_CSV) -> pd.Data
     return frame.reset_index(drop=True)
 
 
-def rounding_half_unit(text: str) -> float:
-    """Half a unit of the last significant digit of a published point value ("5.6" -> 0.05,
-    "354000" -> 500, "575963" -> 0.5, "~256300" -> 50); 0.0 when the text is not one number."""
-    core = re.sub(r"\([^)]*\)", " ", text).replace(",", "").replace("£", "").replace("%", "").strip()
-    match = _PLAIN_NUMBER.match(core)
-    if not match:
-        return 0.0
-    whole, decimals = match.group(1), match.group(2)
-    if decimals:
-        return 0.5 * 10.0 ** -len(decimals)
-    trailing_zeros = len(whole) - len(whole.rstrip("0")) if whole.strip("0") else 0
-    return 0.5 * 10.0**trailing_zeros
+def read_published_sources(path: Path = PUBLISHED_SOURCES_CSV) -> pd.DataFrame:
+    """The sources of the published figures (one row per ``source_key``), as text."""
+    return _read_reference(path, SOURCE_COLUMNS)
+
+
+def source_keys(text: str) -> list[str]:
+    """The keys of a ``source_key`` cell ("A;B" -> ["A", "B"])."""
+    return [key.strip() for key in text.split(";") if key.strip()]
+
+
+def check_source_keys(figures: pd.DataFrame, sources: pd.DataFrame) -> list[CheckResult]:
+    """QA of the sources: FAIL when a figure's source key has no entry (or keys repeat), ADVISORY
+    for entries with no URL (the source was not located), else PASS."""
+    table = "published_figures"
+    duplicated = sources["source_key"][sources["source_key"].duplicated()].tolist()
+    known = set(sources["source_key"])
+    missing = {f"line {row} {key}" for row, text in zip(figures["row"], figures["source_key"])
+               for key in source_keys(text) or [""] if key not in known}
+    no_url = sorted({key for text in figures["source_key"] for key in source_keys(text)
+                     if key in known} & set(sources.loc[sources["url"] == "", "source_key"]))
+    results = [
+        CheckResult(table, "every source key has an entry", FAIL if missing else PASS,
+                    f"no entry in published_sources.csv for: {', '.join(sorted(missing))}" if missing
+                    else f"{len(figures)} rows, every key found"),
+        CheckResult("published_sources", "source keys unique", FAIL if duplicated else PASS,
+                    f"repeated: {', '.join(duplicated)}" if duplicated else f"{len(sources)} keys"),
+        CheckResult(table, "every source has a URL", ADVISORY if no_url else PASS,
+                    f"not located (no URL): {', '.join(no_url)}" if no_url else "every cited source has a URL"),
+    ]
+    return results
+
+
+def source_columns(text: str, sources: pd.DataFrame) -> dict[str, str]:
+    """Title, URL and quote of a ``source_key`` cell (several keys joined with " | "); a key
+    with no entry, or an entry with no URL, says so."""
+    by_key = sources.set_index("source_key")
+    titles, urls, quotes = [], [], []
+    for key in source_keys(text):
+        if key not in by_key.index:
+            titles.append(f"{key}: {NO_SOURCE}"); urls.append(""); quotes.append("")  # fmt: skip
+            continue
+        entry = by_key.loc[key]
+        titles.append(entry["title"])
+        urls.append(entry["url"] or "no URL found")
+        quotes.append(entry["quote"] + (f" [{entry['note']}]" if entry["note"] else ""))
+    return {"source_title": " | ".join(titles) or NO_SOURCE, "source_url": " | ".join(urls),
+            "source_quote": " | ".join(quotes)}
+
+
+# --- periods ----------------------------------------------------------------------------------
 
 
 def period_january(period: str) -> int | None:
@@ -143,12 +192,13 @@ def period_january(period: str) -> int | None:
 
 
 def period_fy(period: str) -> str | None:
-    """The financial year a period names: "2021-22" and "end 2021-22" -> "2021-22"; "Mar 2022"
-    and "end Mar 2022" -> "2021-22" (the year ending that March); None otherwise."""
-    text = period.strip()
+    """The financial year a period names, notes in brackets ignored: "2021-22", "end 2021-22" ->
+    "2021-22"; "Mar 2022", "end Mar 2022" and a bare "2022" -> "2021-22" (the year ending that
+    March); None otherwise."""
+    text = _NOTE.sub("", period).strip()
     if match := _FY.match(text):
         return fy_label(fy_start(match.group(1)))
-    if match := _MARCH.match(text):
+    if match := _MARCH.match(text) or _YEAR.match(text):
         return fy_label(int(match.group(1)) - 1)
     return None
 
@@ -160,20 +210,63 @@ def period_fys(period: str) -> list[str]:
     if single is not None:
         return [single]
     if match := _YEAR_SPAN.match(period.strip()):
-        first, last = int(match.group(1)), int(match.group(2))
-        return [fy_label(year) for year in range(first, last)]
+        return [fy_label(year) for year in range(int(match.group(1)), int(match.group(2)))]
     return []
+
+
+def period_fy_pair(period: str) -> tuple[str, str] | None:
+    """(earlier, later) FY of an increase: "2021-22" -> ("2020-21", "2021-22"); "2021-22 to
+    2023-24" -> ("2021-22", "2023-24"); None otherwise."""
+    if match := _FY_SPAN.match(period.strip()):
+        return match.group(1), match.group(2)
+    fy = period_fy(period)
+    return (fy_label(fy_start(fy) - 1), fy) if fy else None
+
+
+# --- formatting and reasons -------------------------------------------------------------------
+
+
+def format_value(value: float, unit: str) -> str:
+    """A value in a published unit as a person reads it ("£9.952bn", "£675.4m", "576,474", "58.6%")."""
+    if not math.isfinite(value):
+        return "none"
+    sign = "-" if value < 0 else ""
+    size = abs(value)
+    return {
+        "GBP bn": f"{sign}£{size:,.3f}bn", "GBP m": f"{sign}£{size:,.1f}m", "GBP m per year": f"{sign}£{size:,.1f}m",
+        "GBP real": f"{sign}£{size:,.0f}", "%": f"{value:.1f}%",
+    }.get(unit, f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}")  # fmt: skip
+
+
+def _gap_words(gap: float, interval: Interval, unit: str) -> str:
+    where = "below" if gap < 0 else "above"
+    return f"{format_value(abs(gap), unit)} {where} the published interval ({interval.description})"
+
+
+def reason_text(ours: float, intervals: list[Interval], unit: str, adjustment: Adjustment | None = None,
+                adjusted: float | None = None) -> str:
+    """Why ours has its status, in numbers: inside which interval, or how far outside, and what
+    the measured adjustment (``adjustment``, ``adjusted`` = ours minus it, both in ``unit``) leaves."""
+    interval, gap = reconcile.nearest(ours, intervals)
+    if gap == 0:
+        return f"ours {format_value(ours, unit)} lies inside: {interval.description}"
+    text = f"ours {format_value(ours, unit)} is {_gap_words(gap, interval, unit)}"
+    if adjustment is None or adjusted is None:
+        return text
+    _, left = reconcile.nearest(adjusted, intervals)
+    amount = format_value(ours - adjusted, unit)
+    after = "inside" if left == 0 else f"still {_gap_words(left, interval, unit)}"
+    return f"{text}; {adjustment.label} accounts for {amount}: without it ours is {format_value(adjusted, unit)}, {after}"
 
 
 # --- our figures, one rule per kind of published series ---------------------------------------
 
 
-def _no_data(what: str, period: str, available: list[str]) -> OurFigure:
-    if not available:
-        span = "no year"
-    else:
-        span = f"{available[0]} only" if len(available) == 1 else f"{available[0]}..{available[-1]}"
-    return not_comparable(NO_DATA, f"{what} covers {span}, not {period!r}")
+def _no_data(what: str, period: str, available: list[str], needed: str) -> OurFigure:
+    span = "no year" if not available else (
+        f"{available[0]} only" if len(available) == 1 else f"{available[0]} to {available[-1]}")
+    return OurFigure(None, "", not_comparable=f"no data for {period}: {what} covers {span}; {needed} would make "
+                                              "it comparable")
 
 
 def _release_year(source: str) -> int | None:
@@ -182,20 +275,27 @@ def _release_year(source: str) -> int | None:
 
 
 def ehcp_in_force(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFigure:
-    """EHC plans in force in January (national SEN2 total), flagged when from a later release."""
+    """EHC plans in force in January (national SEN2 total); from a later release, the difference
+    from the published figure is offered as a later revision."""
     national = tables["ehcp_national"]
     januaries = sorted(int(j) for j in national["january"])
     january = period_january(row["period"])
     if january is None or january not in januaries:
-        return _no_data("EHC plans (SEN2)", row["period"], [f"Jan {j}" for j in januaries])
+        return _no_data("SEN2", row["period"], [f"Jan {j}" for j in januaries], f"the SEN2 release for {row['period']}")
     found = national.loc[national["january"] == january].iloc[0]
-    release = _release_year(str(found["source"]))
-    later = release is not None and release > january
+    value, release = float(found["ehcp_count"]), _release_year(str(found["source"]))
     basis = f"DfE SEN2 national total, January {january}, from {found['source']}"
-    return OurFigure(float(found["ehcp_count"]), basis, later_release=later)
+    if release is None or release <= january or not math.isfinite(value):
+        return OurFigure(value, basis)
+    try:
+        interval, _ = reconcile.nearest(value, reconcile.published_interval(row["value"]))
+    except ValueError:
+        return OurFigure(value, basis)
+    label = f"a later revision (ours is from the {release} release, the figure from January {january}'s)"
+    return OurFigure(value, basis, Adjustment(label, value - (interval.low + interval.high) / 2))
 
 
-def _allocation_totals(tables: Mapping[str, pd.DataFrame], fy: str) -> tuple[float, float, int] | None:
+def _allocation_total(tables: Mapping[str, pd.DataFrame], fy: str) -> tuple[float, float, int] | None:
     """(before deductions, after deductions, number of LAs) summed over LAs for ``fy``, or None."""
     rows = tables["hnb_allocation"].loc[lambda f: f["fy"] == fy]
     if rows.empty:
@@ -207,51 +307,90 @@ def _allocation_fys(tables: Mapping[str, pd.DataFrame]) -> list[str]:
     return sorted(tables["hnb_allocation"]["fy"].unique())
 
 
+def _factor(factors: pd.DataFrame, fy: str, pattern: str) -> tuple[str, float] | None:
+    """(label, England value) of the block factor of ``fy`` whose label matches ``pattern``."""
+    rows = factors[(factors["fy"] == fy) & factors["label"].str.lower().str.contains(pattern, regex=True)]
+    return (rows["label"].iat[0], float(rows["england_value"].iat[0])) if len(rows) == 1 else None
+
+
+def factor_adjustment(factors: pd.DataFrame, fy: str, pattern: str, earlier: str | None) -> Adjustment | None:
+    """The measured size of a block factor: its value in ``fy`` (for a level), or its change
+    since ``earlier`` (0 there when the earlier block has no such factor); None without it."""
+    found = _factor(factors, fy, pattern)
+    if found is None or (earlier is not None and earlier not in set(factors["fy"])):
+        return None
+    label, value = found
+    if earlier is None:
+        return Adjustment(f"the block factor '{label}' (FY{fy})", value)
+    before = _factor(factors, earlier, pattern)
+    if before is None:
+        return Adjustment(f"the block factor '{label}', in FY{fy} and absent from the FY{earlier} block", value)
+    return Adjustment(f"the change in the block factor '{label}' from FY{earlier} to FY{fy}", value - before[1])
+
+
+def _funding_adjustment(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> Adjustment | None:
+    spec = FACTOR_ADJUSTMENTS.get((row["series"], row["period"]))
+    factors = tables.get("hnb_factors")
+    return factor_adjustment(factors, *spec) if spec and factors is not None else None
+
+
 def high_needs_funding(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFigure:
     """National high-needs block before deductions for the row's FY."""
     fy = period_fy(row["period"])
-    totals = _allocation_totals(tables, fy) if fy else None
-    if totals is None:
-        return _no_data("high-needs block allocations (ESFA DSG)", row["period"], _allocation_fys(tables))
-    before, after, n_las = totals
-    basis = (f"high-needs block before deductions, sum of {n_las} LAs, FY{fy} "
-             f"(after academy/FE place deductions: £{after / 1e9:.2f}bn)")
-    return OurFigure(before, basis)
+    total = _allocation_total(tables, fy) if fy else None
+    if total is None:
+        return _no_data("the high-needs block (ESFA DSG allocations)", row["period"], _allocation_fys(tables),
+                        f"the DSG allocations for {row['period']}")
+    before, after, n_las = total
+    basis = (f"high-needs block before deductions, sum of {n_las} LAs, FY{fy}, last in-year update "
+             f"(after academy/FE place deductions: £{after / 1e9:.3f}bn)")
+    return OurFigure(before, basis, _funding_adjustment(row, tables))
 
 
 def high_needs_funding_increase(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFigure:
-    """Cash increase of the national high-needs block (before deductions) on the previous FY."""
-    fy = period_fy(row["period"])
-    previous = fy_label(fy_start(fy) - 1) if fy else None
-    end = _allocation_totals(tables, fy) if fy else None
-    start = _allocation_totals(tables, previous) if previous else None
-    if end is None or start is None:
-        return _no_data("high-needs block allocations (both years needed)", row["period"], _allocation_fys(tables))
-    basis = (f"high-needs block before deductions FY{fy} minus FY{previous} "
-             f"(£{end[0] / 1e9:.3f}bn - £{start[0] / 1e9:.3f}bn; after deductions: "
-             f"£{(end[1] - start[1]) / 1e9:+.3f}bn); allocation workbooks as updated in year")
-    return OurFigure(end[0] - start[0], basis)
+    """Cash increase of the national high-needs block (before deductions) between two FYs."""
+    pair = period_fy_pair(row["period"])
+    start, end = (_allocation_total(tables, fy) for fy in pair) if pair else (None, None)
+    if start is None or end is None:
+        return _no_data("the high-needs block (both years needed)", row["period"], _allocation_fys(tables),
+                        f"the DSG allocations for {row['period']} and the year before")
+    basis = (f"high-needs block before deductions FY{pair[1]} minus FY{pair[0]} (£{end[0] / 1e9:.3f}bn - "
+             f"£{start[0] / 1e9:.3f}bn, +{end[0] / start[0] - 1:.1%}); last in-year updates")
+    return OurFigure(end[0] - start[0], basis, _funding_adjustment(row, tables))
 
 
-def _benchmarking(tables: Mapping[str, pd.DataFrame], stage: str, line: str) -> pd.DataFrame:
+def _benchmarking(tables: Mapping[str, pd.DataFrame], stage: str, line: str, fy: str | None = None) -> pd.DataFrame:
     table = tables["hn_benchmarking"]
-    return table.loc[(table["stage"] == stage) & (table["line"] == line)]
+    rows = table.loc[(table["stage"] == stage) & (table["line"] == line)]
+    return rows if fy is None else rows.loc[rows["fy"] == fy]
+
+
+def place_funding(tables: Mapping[str, pd.DataFrame], stage: str) -> tuple[str, float] | None:
+    """(FY, national place funding) of the High Needs Benchmarking Tool at ``stage``."""
+    rows = _benchmarking(tables, stage, "place_funding_total")
+    if rows.empty:
+        return None
+    fy = rows["fy"].max()
+    return fy, float(rows.loc[rows["fy"] == fy, "value_gbp"].sum())
 
 
 def planned_high_needs_spend(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFigure:
     """S251 budget high-needs lines excluding place funding (High Needs Benchmarking Tool)."""
-    budget = _benchmarking(tables, "budget", "high_needs_total_excl_place_funding")
     fy = period_fy(row["period"])
-    rows = budget.loc[budget["fy"] == fy]
+    rows = _benchmarking(tables, "budget", "high_needs_total_excl_place_funding", fy)
     if rows.empty:
-        return _no_data("S251 budget (High Needs Benchmarking Tool)", row["period"], sorted(budget["fy"].unique()))
-    basis = f"S251 budget high-needs lines excluding place funding, sum of {len(rows)} LAs, FY{fy} (HN benchmarking)"
+        fys = sorted(_benchmarking(tables, "budget", "high_needs_total_excl_place_funding")["fy"].unique())
+        return _no_data("the S251 budget (High Needs Benchmarking Tool)", row["period"], fys,
+                        f"the S251 budget for {row['period']}")
+    places = float(_benchmarking(tables, "budget", "place_funding_total", fy)["value_gbp"].sum())
+    basis = (f"S251 budget high-needs lines excluding place funding, sum of {len(rows)} LAs, FY{fy} (High Needs "
+             f"Benchmarking Tool); place funding in the same budget: £{places / 1e9:.3f}bn")
     return OurFigure(float(rows["value_gbp"].sum()), basis)
 
 
 def _spend_minus_funding(tables: Mapping[str, pd.DataFrame], fy: str) -> tuple[float, int] | None:
     """Outturn including place funding minus HNB after deductions, over LAs in both, or None."""
-    outturn = _benchmarking(tables, "outturn", "high_needs_total").loc[lambda f: f["fy"] == fy]
+    outturn = _benchmarking(tables, "outturn", "high_needs_total", fy)
     allocation = tables["hnb_allocation"].loc[lambda f: f["fy"] == fy]
     both = outturn.merge(allocation, on="la_code", how="inner").dropna(subset=["value_gbp", HNB_AFTER])
     if both.empty:
@@ -265,43 +404,182 @@ def spending_minus_funding(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -
     wanted = period_fys(row["period"])
     found = {fy: result for fy in wanted if (result := _spend_minus_funding(tables, fy)) is not None}
     if not found:
-        outturn_fys = sorted(_benchmarking(tables, "outturn", "high_needs_total")["fy"].unique())
-        return _no_data("high-needs outturn including place funding (HN benchmarking)", row["period"], outturn_fys)
+        fys = sorted(_benchmarking(tables, "outturn", "high_needs_total")["fy"].unique())
+        return _no_data("high-needs outturn including place funding (High Needs Benchmarking Tool)", row["period"],
+                        fys, f"outturn including place funding for {row['period']}")
     parts = ", ".join(f"FY{fy} £{gap / 1e6:,.0f}m ({n} LAs)" for fy, (gap, n) in found.items())
     covered = "" if len(found) == len(wanted) else f"; years with data: {len(found)} of {len(wanted)}"
-    basis = (f"high-needs outturn including place funding (HN benchmarking) minus high-needs block after "
-             f"deductions: {parts}{covered}")
+    basis = (f"high-needs outturn including place funding (High Needs Benchmarking Tool) minus high-needs block "
+             f"after deductions: {parts}{covered}")
     return OurFigure(float(np.mean([gap for gap, _ in found.values()])), basis)
 
 
-def cumulative_dsg_deficit(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFigure:
-    """Sum of positive cumulative DSG balances (LAs in deficit) at the end of the row's FY."""
+def _balances(tables: Mapping[str, pd.DataFrame], fy: str | None) -> pd.DataFrame:
     balance = tables["dsg_balance"]
+    return balance.loc[balance["fy"] == fy].dropna(subset=["dsg_balance_gbp"]) if fy else balance.iloc[:0]
+
+
+def _no_balances(tables: Mapping[str, pd.DataFrame], period: str) -> OurFigure:
+    return _no_data("the cumulative DSG balances (SEND and AP dashboard)", period,
+                    sorted(tables["dsg_balance"]["fy"].unique()), f"S251 line 1.9.3 for {period}")
+
+
+def _gross_basis(rows: pd.DataFrame, fy: str) -> str:
+    deficits = rows.loc[rows["dsg_balance_gbp"] > 0, "dsg_balance_gbp"]
+    return (f"gross deficit: sum of positive cumulative DSG balances at end FY{fy} ({len(deficits)} of {len(rows)} "
+            f"LAs in deficit; balance % x total DSG); net of surpluses: £{rows['dsg_balance_gbp'].sum() / 1e6:,.1f}m")
+
+
+def cumulative_dsg_deficit(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFigure:
+    """Gross cumulative DSG deficit (positive balances) at the end of the row's FY; for a
+    forecast, the gross deficit of our projection."""
+    if _FORECAST.search(row["period"]):
+        return projected_deficit(row, tables)
     fy = period_fy(row["period"])
-    rows = balance.loc[balance["fy"] == fy, "dsg_balance_gbp"].dropna() if fy else pd.Series(dtype="float64")
+    rows = _balances(tables, fy)
     if rows.empty:
-        return _no_data("cumulative DSG balances (DfE dashboard)", row["period"], sorted(balance["fy"].unique()))
-    deficits = rows[rows > 0]
-    basis = (f"sum of positive cumulative DSG balances at end FY{fy} ({len(deficits)} of {len(rows)} LAs in "
-             f"deficit; balance % x total DSG); net of surpluses: £{rows.sum() / 1e6:,.0f}m")
-    return OurFigure(float(deficits.sum()), basis)
+        return _no_balances(tables, row["period"])
+    return OurFigure(float(rows.loc[rows["dsg_balance_gbp"] > 0, "dsg_balance_gbp"].sum()), _gross_basis(rows, fy))
 
 
-def _other_definition(reason: str, reference: Callable[[Mapping[str, pd.DataFrame]], OurFigure] | None = None) -> Rule:
-    """A rule for a series on a definition our data does not have: NOT COMPARABLE with ``reason``,
-    with our nearest figure for reference when ``reference`` is given."""
+def cumulative_dsg_deficit_real(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFigure:
+    """Gross cumulative DSG deficit in the prices of the FY named in the series ("2022-23 prices")."""
+    base = re.search(r"(\d{4}-\d{2}) prices", row["series"])
+    cash = cumulative_dsg_deficit(row, tables)
+    if cash.value is None or base is None:
+        return cash
+    index = tables["deflator"].set_index("fy")["deflator_index"]
+    fy = period_fy(row["period"])
+    factor = float(index[base.group(1)] / index[fy])
+    return OurFigure(cash.value * factor, f"{cash.basis}; cash £{cash.value / 1e9:.3f}bn x {factor:.4f} "
+                                          f"(GDP deflator FY{fy} -> FY{base.group(1)})")
+
+
+def councils_in_deficit(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFigure:
+    """Number of councils with a positive cumulative DSG balance at the end of the FY, the
+    three smallest deficits quoted (what a threshold or a revision would turn on)."""
+    fy = period_fy(row["period"])
+    rows = _balances(tables, fy)
+    if rows.empty:
+        return _no_balances(tables, row["period"])
+    deficits = rows[rows["dsg_balance_gbp"] > 0].sort_values("dsg_balance_gbp")
+    smallest = ", ".join(f"{r.la_name} £{r.dsg_balance_gbp / 1e6:.2f}m" for r in deficits.head(3).itertuples())
+    basis = (f"councils with a positive cumulative DSG balance at end FY{fy}: {len(deficits)} of {len(rows)}; "
+             f"smallest deficits: {smallest}")
+    return OurFigure(float(len(deficits)), basis)
+
+
+def share_in_deficit(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFigure:
+    """Percentage of councils with a positive cumulative DSG balance at the end of the FY."""
+    fy = period_fy(row["period"])
+    rows = _balances(tables, fy)
+    if rows.empty:
+        return _no_balances(tables, row["period"])
+    n = int((rows["dsg_balance_gbp"] > 0).sum())
+    return OurFigure(100 * n / len(rows), f"{n} of {len(rows)} councils with a positive balance at end FY{fy}")
+
+
+def projection_by_unit(panel: pd.DataFrame) -> pd.DataFrame:
+    """Notebook 04's default projection (:data:`PROJECTION_SETTINGS`), start year included."""
+    from sendlib.analysis import projections as pj
+
+    s = PROJECTION_SETTINGS
+    last_fy = fy_label(fy_start(s["start_fy"]) + s["horizon"])
+    rates = pj.guidance_rates(s["backtest_base_fy"], last_fy, s["funding_growth_first"], s["funding_growth_after"])
+    return pj.project_all(panel, s["start_fy"], s["horizon"], rates, spend_rule=s["spend_rule"],
+                          trend_years=s["trend_years"], gap_basis=s["gap_basis"],
+                          actual_funding_until=s["backtest_base_fy"], include_start=True)
+
+
+def projected_deficit(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFigure:
+    """Gross cumulative deficit (sum of positive projected balances) of our projection at the end
+    of the row's FY, the net total quoted; NOT COMPARABLE beyond the projection."""
+    fy = period_fy(row["period"])
+    projection = tables["projection"]
+    rows = projection.loc[(projection["fy"] == fy) & projection["balance_gbp"].notna()] if fy else projection.iloc[:0]
+    if rows.empty:
+        return _no_data("our projection", row["period"], sorted(projection["fy"].unique()),
+                        "a longer projection horizon")
+    gross = float(rows.loc[rows["balance_gbp"] > 0, "balance_gbp"].sum())
+    s = PROJECTION_SETTINGS
+    basis = (f"our projection (notebook 04 defaults: from FY{s['start_fy']}, allocations actual to "
+             f"FY{s['backtest_base_fy']}, then {s['funding_growth_first']:.0%} and {s['funding_growth_after']:.0%} a "
+             f"year, spending on each council's {s['trend_years']}-year trend, gap '{s['gap_basis']}'): gross deficit "
+             f"at end FY{fy} over {len(rows)} councils, {int((rows['balance_gbp'] > 0).sum())} in deficit; net "
+             f"£{rows['balance_gbp'].sum() / 1e9:.2f}bn")
+    return OurFigure(gross, basis)
+
+
+#: Programme series -> ("as_at", an item of programmes.COUNT_ITEMS counted on the period's date) or
+#: ("unit", the membership_by_unit column whose value starts with the series' tranche or the period's FY).
+PROGRAMME_SERIES: dict[str, tuple[str, str]] = {
+    "DBV councils": ("as_at", "dbv"),
+    "Safety valve councils (signed or in negotiation)": ("as_at", "safety_valve"),
+    "Safety valve agreements signed": ("as_at", "safety_valve_signed"),
+    "Share of LAs in DBV or safety valve": ("as_at", "share_either_pct"),
+    "DBV phase one areas": ("unit", "dbv_tranche"),
+    "DBV phase one areas, tranche 1": ("unit", "dbv_tranche"),
+    "DBV phase one areas, tranche 2": ("unit", "dbv_tranche"),
+    "DBV phase one areas, tranche 3": ("unit", "dbv_tranche"),
+    "Safety valve agreements": ("unit", "safety_valve_year"),
+}
+
+
+def _known_by_name(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> tuple[float, str]:
+    """(count known by name in the curated programmes table, how it was counted)."""
+    from sendlib import programmes as pg
+
+    kind, what = PROGRAMME_SERIES[row["series"]]
+    if kind == "as_at":
+        day = pd.Timestamp(row["period"])
+        counts = pg.counts_as_at(tables["programmes"], tables["la_lookup"], day).set_index("item")["known"]
+        if what == "share_either_pct":
+            return float(counts[what]), (f"councils named in either programme on {day:%d %b %Y}: {counts['either']:.0f} "
+                                         f"of the {counts['total_las']:.0f} operating ({counts[what]:.1f}%)")
+        return float(counts[what]), f"councils named in the curated programme list as '{what}' on {day:%d %b %Y}"
+    units = pg.membership_by_unit(tables["programmes"], tables["la_lookup"])[what].dropna().astype(str)
+    tranche = re.search(r"tranche \d", row["series"])
+    key = tranche.group(0) if tranche else (row["period"] if what == "safety_valve_year" else "")
+    chosen = units[units.str.startswith(key)]
+    inferred = int(chosen.str.contains("inferred").sum())
+    return float(len(chosen)), (f"areas (2024 harmonised units, reorganised councils as one) named in the curated "
+                                f"programme list with {what.replace('_', ' ')} '{key or 'any'}'; {inferred} of "
+                                f"them inferred")
+
+
+def programme_count(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFigure:
+    """How many of a published programme count the curated lists know by name; fewer than
+    published is NOT COMPARABLE (the missing names would make it so), more is DIFFERENT."""
+    if "programmes" not in tables or "la_lookup" not in tables:
+        return OurFigure(None, "", not_comparable="the programmes table was not loaded (tables 'programmes', "
+                                                  "'la_lookup')")
+    known, basis = _known_by_name(row, tables)
+    (interval,) = reconcile.published_interval(row["value"], exact_integers=row["unit"] in EXACT_UNITS)
+    if known < interval.low:
+        return OurFigure(known, basis, not_comparable=(
+            f"the curated lists know {format_value(known, row['unit'])} of the {format_value(float(row['value']), row['unit'])} by name; the names of "
+            f"the other {format_value(interval.low - known, row['unit'])} would make it comparable"))
+    return OurFigure(known, basis)
+
+
+def _not_comparable(reason: str, reference: Callable[[Mapping[str, pd.DataFrame]], OurFigure] | None = None) -> Rule:
+    """A rule for a figure our data cannot check: NOT COMPARABLE with ``reason`` (and what would
+    make it comparable), with our nearest figure for reference when ``reference`` is given."""
 
     def rule(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFigure:
-        return not_comparable(OTHER_DEFINITION, reason, reference(tables) if reference else None)
+        figure = reference(tables) if reference else OurFigure(None, "")
+        return OurFigure(figure.value, figure.basis, not_comparable=reason)
 
     return rule
 
 
-def _latest_s251_spend(tables: Mapping[str, pd.DataFrame]) -> OurFigure:
+def _spending_reference(tables: Mapping[str, pd.DataFrame]) -> OurFigure:
     spend = tables["hn_spend"]
     fy = spend["fy"].max()
     total = float(spend.loc[spend["fy"] == fy, "hn_spend_gbp"].sum())
-    return OurFigure(total, f"for reference: S251 lines 1.2.x outturn, FY{fy}, cash")
+    places = place_funding(tables, "outturn")
+    place_text = f"; place funding, which it leaves out, was £{places[1] / 1e9:.2f}bn in FY{places[0]}" if places else ""
+    return OurFigure(total, f"for reference: S251 lines 1.2.x outturn, FY{fy}, cash{place_text}")
 
 
 #: Published series -> the rule computing our figure.
@@ -316,126 +594,95 @@ RULES: dict[str, Rule] = {
     "HN spending minus funding": spending_minus_funding,
     "HN net overspend": spending_minus_funding,
     "Cumulative DSG deficit": cumulative_dsg_deficit,
-    "High needs spending (LA)": _other_definition(
-        "our high-needs spending is S251 lines 1.2.x (from FY2017-18, cash, no place funding); this figure is "
-        "IFS's total high-needs spending including place funding, in real terms, from 2016",
-        _latest_s251_spend,
-    ),
-    "HN top-up outturn (s251)": _other_definition(
-        "top-ups by provider type exist here only in the High Needs Benchmarking Tool extract, for FY2021-22 "
-        "and without an academy/FE top-up line; no data for FY2022-23"
-    ),
-    "HN funding per high-needs pupil": _other_definition(
-        "no count of 'high-needs pupils' in our data and no high-needs funding before FY2019-20"
-    ),
+    "Cumulative DSG deficit (2022-23 prices)": cumulative_dsg_deficit_real,
+    "Councils with a cumulative DSG deficit": councils_in_deficit,
+    "Share of LAs with a cumulative DSG deficit": share_in_deficit,
+    "High needs spending (LA, real terms)": _not_comparable(
+        "different definition: IFS's total high-needs spending, in real terms, including place funding, from "
+        "2016; ours (S251 lines 1.2.x, from FY2017-18, cash) leaves place funding out; S251 outturn with place "
+        "funding for 2016 and 2025 would make it comparable", _spending_reference),
+    "HN top-up outturn (s251)": _not_comparable(
+        "no data for FY2022-23: top-ups by provider type are here only in the High Needs Benchmarking Tool for "
+        "FY2021-22; the S251 outturn top-up lines for FY2022-23 would make it comparable"),
+    "HN funding per high-needs pupil": _not_comparable(
+        "different definition: no count of 'high-needs pupils' and no high-needs funding before FY2019-20 in our "
+        "data; NAO's pupil counts and FY2013-14 to 2017-18 allocations would make it comparable"),
+    "DfE forecast HN cost pressure": _not_comparable(
+        "a forecast of cost pressure, not of funding or spending we project; DfE's model would make it comparable"),
+    **dict.fromkeys(PROGRAMME_SERIES, programme_count),
+    "Cumulative HN/DSG deficit": _not_comparable(
+        "a 2018 projection for calendar 2019 excluding transport; our outturn at end FY2019-20 is the 'end 2019-20' "
+        "row; the projection's own basis would make it comparable"),
 }
 
 
 # --- comparison -----------------------------------------------------------------------------
 
 
-def check_tolerances(tolerance_count_rel: float, tolerance_money_rel: float) -> None:
-    """Raise ParameterError unless both relative tolerances are in [0, 1)."""
-    for name, value in (("tolerance_count_rel", tolerance_count_rel), ("tolerance_money_rel", tolerance_money_rel)):
-        if not (isinstance(value, (int, float)) and 0 <= value < 1):
-            raise ParameterError(f"{name} must be a share between 0 and 1 (0.005 = 0.5%), got {value!r}")
-
-
 def our_figure(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFigure:
-    """Our figure for one published row, or why it is not comparable (forecasts, projections and
-    survey estimates never are)."""
-    text = f"{row['series']} {row['period']} {row['basis']}"
-    if _FORECAST.search(text):
-        return not_comparable(FORECAST, "not an outturn, nothing to compare with")
+    """Our figure for one published row, or why it is not comparable (survey estimates never are)."""
     rule = RULES.get(row["series"])
     if rule is None:
-        return not_comparable(NO_RULE, f"nothing maps the series {row['series']!r} to our data")
+        return OurFigure(None, "", not_comparable=f"nothing maps the series '{row['series']}' to our data")
     figure = rule(row, tables)
     if figure.not_comparable is None and _SURVEY.search(row["basis"]):
-        return not_comparable(SURVEY, "respondents, or extrapolated from them, not a count over every LA; ours "
-                                      "for reference", figure)
+        return OurFigure(figure.value, f"for reference: {figure.basis}", not_comparable=(
+            "survey estimate (respondents, or extrapolated from them), not a count over every LA; the survey's list "
+            "of respondents would make it comparable"))
     return figure
 
 
-def _nearest_gap(ours: float, readings: list[Published]) -> tuple[float, float, float, float]:
-    """(low, high, difference, difference %) against the published alternative nearest to ours;
-    the difference is ours minus the nearest bound of its interval (0 inside)."""
-    gaps = []
-    for reading in readings:
-        if reading.low <= ours <= reading.high:
-            return reading.low, reading.high, 0.0, 0.0
-        bound = reading.low if ours < reading.low else reading.high
-        gap = ours - bound
-        gaps.append((reading.low, reading.high, gap, 100 * gap / abs(bound) if bound else math.nan))
-    return min(gaps, key=lambda candidate: abs(candidate[2]))
-
-
-def _tolerance(
-    row: pd.Series, readings: list[Published], tolerance_count_rel: float, tolerance_money_rel: float
-) -> float:
-    """The row type's tolerance, at least the rounding of a published point value."""
-    base = tolerance_count_rel if row["unit"] in COUNT_UNITS else tolerance_money_rel
-    half_unit = rounding_half_unit(row["value"])
-    is_point = len(readings) == 1 and readings[0].low == readings[0].high and readings[0].low != 0
-    return max(base, half_unit / abs(readings[0].low)) if is_point else base
-
-
-def _beyond_rounding(ours: float, text: str, readings: list[Published]) -> bool:
-    """True when ours lies outside every published interval widened by the rounding of the text."""
-    half_unit = rounding_half_unit(text)
-    return not any(r.low - half_unit <= ours <= r.high + half_unit for r in readings)
-
-
-def compare_row(
-    row: pd.Series, tables: Mapping[str, pd.DataFrame], tolerance_count_rel: float, tolerance_money_rel: float
-) -> dict[str, object]:
+def compare_row(row: pd.Series, tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame) -> dict[str, object]:
     """One output row (COMPARISON_COLUMNS) for one published figure."""
     figure = our_figure(row, tables)
-    ours = figure.value / UNIT_SCALE[row["unit"]] if figure.value is not None else math.nan
+    scale = UNIT_SCALE[row["unit"]]
+    ours = figure.value / scale if figure.value is not None else math.nan
     record: dict[str, object] = {
         "row": row["row"], "series": row["series"], "period": row["period"], "published": row["value"],
-        "unit": row["unit"], "ours": ours, "published_low": math.nan, "published_high": math.nan,
-        "difference": math.nan, "difference_pct": math.nan, "tolerance_pct": math.nan,
-        "status": NOT_COMPARABLE, "not_comparable_kind": figure.not_comparable_kind,
-        "reason": figure.not_comparable or "", "our_basis": figure.basis,
-        "published_basis": row["basis"], "source_key": row["source_key"], "confidence": row["confidence"],
+        "unit": row["unit"], "interval_low": math.nan, "interval_high": math.nan, "ours": ours,
+        "difference": math.nan, "status": NOT_COMPARABLE, "reason": figure.not_comparable or "",
+        "our_basis": figure.basis, "published_basis": row["basis"], "source_key": row["source_key"],
+        **source_columns(row["source_key"], sources), "confidence": row["confidence"],
     }  # fmt: skip
+    try:
+        intervals = reconcile.published_interval(row["value"], exact_integers=row["unit"] in EXACT_UNITS)
+    except ValueError as exc:
+        return {**record, "status": NOT_COMPARABLE, "reason": f"{exc}: the figure's text needs a reading"}
+    interval, gap = reconcile.nearest(ours, intervals) if math.isfinite(ours) else (intervals[0], math.nan)
+    record.update(interval_low=interval.low, interval_high=interval.high, difference=gap)
     if figure.not_comparable is not None:
         return record
-    try:
-        readings = parse_published(row["value"])
-    except ValueError as exc:
-        return {**record, "not_comparable_kind": UNREADABLE, "reason": f"{UNREADABLE}: {exc}"}
     if not math.isfinite(ours):
-        return {**record, "not_comparable_kind": NO_DATA, "reason": f"{NO_DATA}: our value is missing"}
-    tolerance = _tolerance(row, readings, tolerance_count_rel, tolerance_money_rel)
-    status, detail = compare_published(ours, row["value"], tolerance)
-    low, high, gap, gap_pct = _nearest_gap(ours, readings)
-    if figure.later_release and _beyond_rounding(ours, row["value"], readings):
-        status = PASS_LATER_REVISION if status == PASS else REVISED
-        detail = f"ours is from a later release than the published figure; {detail}"
-    record.update(published_low=low, published_high=high, difference=gap, difference_pct=gap_pct,
-                  tolerance_pct=100 * tolerance, status=status, reason=detail)
+        return {**record, "reason": "no data: our value is missing"}
+    adjusted = ours - figure.adjustment.amount / scale if figure.adjustment else None
+    record.update(status=reconcile.classify(ours, intervals, adjusted),
+                  reason=reason_text(ours, intervals, row["unit"], figure.adjustment, adjusted))
     return record
 
 
+def read_hnb_factors() -> pd.DataFrame:
+    """The high-needs block factors (England) of every ESFA in-year workbook in data/raw."""
+    from sendlib.readers import dsg_allocations
+
+    return pd.concat([dsg_allocations.read_esfa_hnb_factors(p) for p in dsg_allocations.esfa_paths()],
+                     ignore_index=True)
+
+
 def published_comparison(
-    published: pd.DataFrame,
-    tables: Mapping[str, pd.DataFrame],
-    tolerance_count_rel: float = 0.005,
-    tolerance_money_rel: float = 0.03,
+    published: pd.DataFrame, tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame
 ) -> pd.DataFrame:
-    """Every published row (in file order) with our value in its unit, the difference from the
-    nearest published bound, the tolerance used and a status from STATUSES with the reason."""
-    check_tolerances(tolerance_count_rel, tolerance_money_rel)
+    """Every published row (in file order) with the interval its text implies, ours in its unit,
+    the difference from the nearest bound, a status from STATUSES with its reason, and the source.
+    ``tables`` may add ``hnb_factors`` (:func:`read_hnb_factors`) and ``projection``."""
     missing = [name for name in REQUIRED_TABLES if name not in tables]
     if missing:
         raise ValueError(f"published_comparison needs the processed table(s) {missing}")
-    rows = [compare_row(row, tables, tolerance_count_rel, tolerance_money_rel) for _, row in published.iterrows()]
+    if "projection" not in tables:
+        tables = {**tables, "projection": projection_by_unit(tables["panel"])}
+    rows = [compare_row(row, tables, sources) for _, row in published.iterrows()]
     frame = pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
     text = [c for c in COMPARISON_COLUMNS if c not in {"row", *_NUMERIC_COLUMNS}]
     return frame.astype({"row": "int64", **dict.fromkeys(_NUMERIC_COLUMNS, "float64"), **dict.fromkeys(text, "string")})
-
 
 
 def status_counts(comparison: pd.DataFrame) -> dict[str, int]:
@@ -444,14 +691,18 @@ def status_counts(comparison: pd.DataFrame) -> dict[str, int]:
     return {status: int(counts.get(status, 0)) for status in STATUSES}
 
 
+def tally_line(counts: Mapping[str, int]) -> str:
+    """The one-line tally the notebook opens with: "41 published figures: 20 MATCH, ..."."""
+    parts = ", ".join(f"**{n} {markup.escape(status)}**" for status, n in counts.items())
+    return f"{sum(counts.values())} published figures: {parts}."
+
+
 def ehcp_ours_vs_published(comparison: pd.DataFrame, ehcp_national: pd.DataFrame) -> pd.DataFrame:
     """EHC plans in force by January for a figure: ours (every January of ``ehcp_national``) and
-    the published point values compared in ``comparison``. Columns january, series ("ours
-    (SEN2)" / "published"), ehcp_count; sorted."""
+    the published values compared (interval midpoints). Columns january, series, ehcp_count."""
     rows = comparison[comparison["series"].str.startswith("EHC plans") & (comparison["status"] != NOT_COMPARABLE)]
-    rows = rows[rows["published_low"] == rows["published_high"]]
     published_points = pd.DataFrame({"january": rows["period"].map(period_january), "series": "published",
-                                     "ehcp_count": rows["published_low"]})
+                                     "ehcp_count": (rows["interval_low"] + rows["interval_high"]) / 2})
     ours = pd.DataFrame({"january": ehcp_national["january"], "series": "ours (SEN2)",
                          "ehcp_count": ehcp_national["ehcp_count"]})
     frame = pd.concat([ours, published_points], ignore_index=True)
@@ -460,29 +711,70 @@ def ehcp_ours_vs_published(comparison: pd.DataFrame, ehcp_national: pd.DataFrame
 
 
 def comparison_results(comparison: pd.DataFrame) -> dict[str, object]:
-    """The numbers for results.json: rows, counts per status (and PASS including later revisions),
-    NOT COMPARABLE rows per kind, and per CSV row its status, ours and difference %."""
-    counts = status_counts(comparison)
-    kinds = comparison.loc[comparison["status"] == NOT_COMPARABLE, "not_comparable_kind"].value_counts()
+    """The numbers for results.json: ``status_counts`` and, per CSV row, the figure, interval,
+    ours, difference, status and reason."""
     return {
         "n_rows": len(comparison),
-        "status_counts": counts,
-        "n_pass": counts[PASS] + counts[PASS_LATER_REVISION],
-        "n_fail": counts[FAIL] + counts[REVISED],
-        "n_not_comparable": counts[NOT_COMPARABLE],
-        "not_comparable_kinds": {kind: int(kinds.get(kind, 0)) for kind in NOT_COMPARABLE_KINDS},
+        "status_counts": status_counts(comparison),
         "rows": {
-            str(row.row): {"series": row.series, "period": row.period, "published": row.published, "unit": row.unit,
-                           "ours": row.ours, "difference_pct": row.difference_pct, "status": row.status}
-            for row in comparison.itertuples()
+            str(r.row): {"series": r.series, "period": r.period, "published": r.published, "unit": r.unit,
+                         "interval_low": r.interval_low, "interval_high": r.interval_high, "ours": r.ours,
+                         "difference": r.difference, "status": r.status, "reason": r.reason,
+                         "source_title": r.source_title, "source_url": r.source_url}
+            for r in comparison.itertuples()
         },
     }
 
 
-def describe_row(row: pd.Series) -> str:
-    """One line for a compared row: "row 18, <series> (<period>): published <text> <unit>, ours
-    <value> (<difference %> from the nearest published bound); <our basis>"."""
-    decimals = 0 if row["unit"] in COUNT_UNITS else 3
-    return (f"row {row['row']}, {row['series']} ({row['period']}): published {row['published']} {row['unit']}, "
-            f"ours {row['ours']:,.{decimals}f} ({row['difference_pct']:+.2f}% from the nearest published bound); "
-            f"{row['our_basis']}")
+# --- display -----------------------------------------------------------------------------------
+
+DISPLAY_HEADINGS = {"series": "Figure", "period": "Period", "published": "Published", "ours": "Ours",
+                    "difference": "Difference", "status": "Status", "reason": "Why", "source": "Source"}
+
+
+def _link(title: str, url: str) -> str:
+    """A Markdown link to the source (the title escaped), or the title alone when no URL."""
+    if not url or url == "no URL found":
+        return f"{markup.escape(title)} (no URL found)"
+    return f"[{markup.escape(title)}](<{url.replace('<', '%3C').replace('>', '%3E')}>)"
+
+
+def source_markdown(title: str, url: str, quote: str) -> str:
+    """Every source of a row as a link with its quote ("A | B" cells split)."""
+    titles, urls, quotes = title.split(" | "), url.split(" | "), quote.split(" | ")
+    parts = []
+    for t, u, q in zip(titles, urls + [""] * len(titles), quotes + [""] * len(titles)):
+        parts.append(_link(t, u) + (f": “{markup.escape(q)}”" if q else ""))
+    return "<br>".join(parts)
+
+
+def comparison_markdown(comparison: pd.DataFrame) -> str:
+    """The comparison as a Markdown table a reviewer reads: human headings, values in their units,
+    the status, the reason, and each source as a link with its quote."""
+    header = "| " + " | ".join(DISPLAY_HEADINGS.values()) + " |\n|" + "---|" * len(DISPLAY_HEADINGS)
+    lines = [header]
+    for r in comparison.itertuples():
+        ours = format_value(r.ours, r.unit) if math.isfinite(r.ours) else "none"
+        difference = "" if not math.isfinite(r.difference) else (
+            "inside" if r.difference == 0 else ("+" if r.difference > 0 else "") + format_value(r.difference, r.unit))
+        cells = [r.series, r.period, f"{r.published} ({r.unit})", ours, difference, r.status, r.reason]
+        cells = [markup.escape(c) for c in cells] + [source_markdown(r.source_title, r.source_url, r.source_quote)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def status_lines(comparison: pd.DataFrame, status: str) -> str:
+    """A Markdown list of the rows with ``status``: "- Figure (period): reason", or "none."."""
+    rows = comparison[comparison["status"] == status]
+    lines = [f"- {markup.escape(r.series)} ({markup.escape(r.period)}): {markup.escape(r.reason)}"
+             for r in rows.itertuples()]
+    return "\n".join(lines) if lines else "none."
+
+
+def checks_table(results: list[CheckResult]) -> pd.DataFrame:
+    """The source QA results with human headings (FAIL first)."""
+    from sendlib.validate import results_frame
+
+    frame = results_frame(results).rename(columns={"table": "Table", "check": "Check", "status": "Result",
+                                                   "message": "Detail"})
+    return frame

@@ -138,6 +138,31 @@ def read_esfa_high_needs(path: Path) -> pd.DataFrame:
     return table[columns].sort_values(keys, ignore_index=True)
 
 
+HNB_FACTOR_COLUMNS = ["fy", "factor", "label", "england_value", "source_file"]
+_FACTOR_LETTER = re.compile(r"^\[([A-Z])\]$")
+
+
+def read_esfa_hnb_factors(path: Path) -> pd.DataFrame:
+    """The England row of one ESFA workbook's ``High_needs_block`` sheet, one row per lettered
+    factor column: :data:`HNB_FACTOR_COLUMNS` (``factor`` = the letter, e.g. "F"; ``label`` = its
+    header as printed; ``england_value`` as printed: GBP, or a rate or pupil number)."""
+    sheets = _workbook(path)
+    fy = _esfa_year(path, sheets)
+    frame = _sheet(path, sheets, HNB_SHEET)
+    rows, header = _area_rows(path, HNB_SHEET, frame)
+    england = rows.index[rows["geographic_level"] == NATIONAL]
+    records = []
+    for col in header.columns:
+        letters = [m.group(1) for v in header[col].dropna() if (m := _FACTOR_LETTER.match(str(v).strip()))]
+        if letters:
+            label = re.sub(r"\s+", " ", str(header.iat[0, col])).strip()
+            value = float(_values(path, HNB_SHEET, frame, col, england).iat[0])
+            records.append((fy, letters[0], label, value, Path(path).name))
+    if not records:
+        raise SourceFormatError(path, f"sheet {HNB_SHEET!r}: no lettered factor columns ([A], [B], ...)")
+    return pd.DataFrame(records, columns=HNB_FACTOR_COLUMNS)
+
+
 def read_dsg_by_year(path: Path | None = None) -> pd.DataFrame:
     """``DSG_by_year_dr.xlsx``: total DSG before recoupment per area and FY (one sheet per FY):
     :data:`AREA_COLUMNS` + ``dsg_total_gbp, source_file``."""
