@@ -133,10 +133,11 @@ def test_default_run_writes_the_figures(default_run):
     assert len(gaps) == (table["status"] != "NOT COMPARABLE").sum()
 
 
-def test_a_negative_tolerance_fails_with_a_clear_message(processed_data, tmp_path):
+def test_a_negative_tolerance_is_refused_before_any_report(processed_data, tmp_path):
     result = run_notebook(tmp_path, "-p", "tolerance_count_rel", "-0.1")
-    assert result.returncode == 1
-    assert "ParameterError" in result.stderr and "tolerance_count_rel must be a share between 0 and 1" in result.stderr
+    assert result.returncode == 2
+    assert "tolerance_count_rel must be a share between 0 and 1" in result.stderr
+    assert not report_dirs(tmp_path)
 
 
 def test_a_non_number_or_unknown_parameter_is_refused_before_any_report(processed_data, tmp_path):
