@@ -138,3 +138,38 @@ def test_real_registry_acquires_and_verifies(raw_data: Path):
     from sendlib.sources import load_registry
 
     assert set(prov) == {f.relpath for f in load_registry()}
+
+
+@pytest.mark.parametrize("kind", ["absent", "a file"])
+def test_a_missing_mirror_folder_is_named_as_missing(tmp_path: Path, kind: str):
+    mirror = tmp_path / "no-such-mirror"
+    if kind == "a file":
+        mirror.write_text("not a folder")
+    with pytest.raises(DataUnavailableError) as err:
+        acq.acquire([make_raw_file()], raw=tmp_path / "raw", mirror=mirror)
+    message = str(err.value)
+    assert str(mirror) in message and "SENDLIB_DATA_MIRROR" in message
+    assert ("does not exist" if kind == "absent" else "is not a folder") in message
+    assert "set SENDLIB_DATA_MIRROR to" not in message  # no advice to set the variable that is set
+
+
+def test_a_missing_mirror_folder_does_not_matter_when_every_file_is_present(tmp_path: Path, mirror: Path):
+    raw = tmp_path / "raw"
+    acq.acquire([make_raw_file()], raw=raw, mirror=mirror)
+    assert acq.acquire([make_raw_file()], raw=raw, mirror=tmp_path / "gone")["demo/f one.csv"]["bytes"] == len(CONTENT)
+
+
+def test_verify_raw_files_names_each_changed_file_and_both_hashes(tmp_path: Path, mirror: Path):
+    raw = tmp_path / "raw"
+    files = [make_raw_file()]
+    acq.acquire(files, raw=raw, mirror=mirror)
+    assert acq.verify_raw_files(raw, files) == {"demo/f one.csv": files[0].sha256}
+    (raw / "demo" / "f one.csv").write_bytes(CONTENT + b"2,edited\n")
+    with pytest.raises(ChecksumError) as err:
+        acq.verify_raw_files(raw, files)
+    message = str(err.value)
+    assert str(raw / "demo" / "f one.csv") in message and files[0].sha256 in message
+    assert hashlib.sha256(CONTENT + b"2,edited\n").hexdigest() in message and "sendlib data" in message
+    (raw / "demo" / "f one.csv").unlink()
+    with pytest.raises(DataUnavailableError, match="demo/f one.csv"):
+        acq.verify_raw_files(raw, files)

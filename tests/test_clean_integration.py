@@ -1,19 +1,29 @@
 """The real clean step on the real raw files: coverage, national totals against published
-figures, byte-identical reruns, atomic writes, freshness, and bad input end to end."""
+figures, byte-identical reruns, atomic writes, freshness (never wrong: damaged tables, edited
+raw files, a kill between two renames), escaped output, and bad input end to end."""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_runs import report_folders, run_sendlib
 
 from sendlib import config, tables
 from sendlib import validate as qa
-from sendlib.errors import SourceFormatError, ValidationError
+from sendlib.acquire import PROVENANCE_FILE
+from sendlib.atomic import sha256_of
+from sendlib.errors import ChecksumError, SourceFormatError, ValidationError
+from sendlib.sources import load_registry, registry_by_relpath
 
 pytestmark = pytest.mark.needs_data
 
@@ -91,15 +101,133 @@ def test_a_failing_check_writes_nothing(raw_data: Path, tmp_path: Path, monkeypa
 
 def test_freshness_follows_inputs_and_settings(raw_data: Path, tmp_path: Path, monkeypatch):
     settings = tables.CleanSettings(raw_dir=raw_data)
-    assert not tables.is_up_to_date(settings, tmp_path)
+    assert "no build record" in tables.stale_reason(settings, tmp_path)
     tables.clean(settings, tmp_path)
     assert tables.is_up_to_date(settings, tmp_path)
+    record = json.loads((tmp_path / tables.BUILD_RECORD).read_text())
+    assert {f"{name}.parquet": sha for name, sha in record["tables"].items()} == _hashes(tmp_path)
+    assert len(record["tables"]) == 15
+    assert set(record["raw"]) == {f.relpath for f in load_registry()}
     assert not tables.is_up_to_date(tables.CleanSettings(raw_dir=raw_data, deflator_base_fy="2022-23"), tmp_path)
     monkeypatch.setattr(tables, "fingerprint", lambda s: "a changed raw file or code")
-    assert not tables.is_up_to_date(settings, tmp_path)
+    assert "code" in tables.stale_reason(settings, tmp_path)
     monkeypatch.undo()
     (tmp_path / "panel.parquet").unlink()
-    assert not tables.is_up_to_date(settings, tmp_path)
+    assert tables.stale_reason(settings, tmp_path) == f"{tmp_path / 'panel.parquet'} is missing"
+
+
+def test_a_truncated_table_is_not_up_to_date(processed_copy: Path):
+    panel = processed_copy / "processed" / "panel.parquet"
+    settings = tables.CleanSettings(raw_dir=processed_copy / "raw")
+    assert tables.is_up_to_date(settings, panel.parent)
+    panel.write_bytes(panel.read_bytes()[:1000])
+    assert tables.stale_reason(settings, panel.parent) == (
+        f"{panel} is not the table the last build wrote (its sha256 differs: damaged or replaced)")
+
+
+def test_an_old_or_unreadable_build_record_is_not_up_to_date(processed_copy: Path):
+    processed = processed_copy / "processed"
+    settings = tables.CleanSettings(raw_dir=processed_copy / "raw")
+    record = json.loads((processed / tables.BUILD_RECORD).read_text())
+    (processed / tables.BUILD_RECORD).write_text(json.dumps({**record, "tables": sorted(record["tables"])}))
+    assert "lists no table checksums" in tables.stale_reason(settings, processed)
+    (processed / tables.BUILD_RECORD).write_text('{"fingerprint": ')
+    assert "cannot be read" in tables.stale_reason(settings, processed)
+
+
+def test_an_edited_raw_file_is_never_built_from(processed_copy: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("SENDLIB_DATA_DIR", str(processed_copy))
+    before = _hashes(processed_copy / "processed")
+    edited = _edit_raw_file(processed_copy / "raw", "deflators/gdp_deflators.csv")
+    registered = registry_by_relpath()["deflators/gdp_deflators.csv"].sha256
+    settings = tables.CleanSettings(raw_dir=processed_copy / "raw")
+    assert str(edited) in tables.stale_reason(settings, processed_copy / "processed")
+    data = run_sendlib(tmp_path / "reports", "data")
+    assert data.returncode == 2 and str(edited) in data.stderr and registered in data.stderr
+    clean = run_sendlib(tmp_path / "reports", "run", "01_clean_data")
+    assert clean.returncode == 1
+    assert str(edited) in clean.stderr and registered in clean.stderr and sha256_of(edited) in clean.stderr
+    assert _hashes(processed_copy / "processed") == before  # nothing was built from the edited file
+    with pytest.raises(ChecksumError, match="gdp_deflators.csv"):
+        tables.clean(settings, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_kill_between_two_renames_is_rebuilt_by_sendlib_data(processed_copy: Path, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("SENDLIB_DATA_DIR", str(processed_copy))
+    processed = processed_copy / "processed"
+    before = _hashes(processed)
+    killed = subprocess.run([sys.executable, "-c", KILL_BEFORE_PANEL_RENAME], capture_output=True, text=True,
+                            timeout=600, env=dict(os.environ))
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    changed = {name for name, sha in _hashes(processed).items() if before[name] != sha}
+    assert "hn_spend.parquet" in changed and "panel.parquet" not in changed  # killed half-way through
+    assert pd.read_parquet(processed / "hn_spend.parquet")["fy"].max() == "2023-24"
+    assert pd.read_parquet(processed / "panel.parquet")["fy"].max() == "2024-25"
+    assert list(processed.glob(".panel.parquet.*.tmp"))  # the temporary file of the table being renamed
+    assert "no build record" in tables.stale_reason(tables.CleanSettings(raw_dir=processed_copy / "raw"), processed)
+    data = run_sendlib(tmp_path / "reports", "data")
+    assert data.returncode == 0, data.stderr
+    assert "up to date" not in data.stdout and "01_clean_data" in data.stdout
+    assert _hashes(processed) == before and not list(processed.glob(".*.tmp"))
+    again = run_sendlib(tmp_path / "reports", "data")
+    assert again.returncode == 0 and "up to date" in again.stdout
+
+
+#: The clean step with last_fy 2023-24 (as `sendlib run 01_clean_data -p last_fy 2023-24`), killed
+#: (SIGKILL) between two renames: hn_spend and the tables before it are replaced, the panel is not.
+KILL_BEFORE_PANEL_RENAME = """
+import os, signal
+from pathlib import Path
+from sendlib import config, tables
+rename = os.replace
+def replace(source, target):
+    if Path(target).name == "panel.parquet":
+        os.kill(os.getpid(), signal.SIGKILL)
+    rename(source, target)
+os.replace = replace
+tables.clean(tables.CleanSettings(raw_dir=config.raw_dir(), last_fy="2023-24"), config.processed_dir())
+"""
+
+
+def test_a_failed_write_leaves_no_temporary_file_and_no_record(processed_copy: Path, monkeypatch):
+    processed = processed_copy / "processed"
+    settings = tables.CleanSettings(raw_dir=processed_copy / "raw")
+    built = tables.build_all(settings)
+    calls = []
+
+    def failing_to_parquet(frame, path, **kwargs):
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        return original(frame, path, **kwargs)
+
+    original = pd.DataFrame.to_parquet
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", failing_to_parquet)
+    with pytest.raises(OSError, match="disk full"):
+        tables.write_tables(built, processed)
+    assert not list(processed.glob(".*.tmp")) and not tables.is_up_to_date(settings, processed)
+
+
+def _edit_raw_file(raw: Path, relpath: str) -> Path:
+    """Replace a raw file (a symlink into data/raw in the copy) by an edited copy of it."""
+    path = raw / relpath
+    text = path.read_text(encoding="utf-8")
+    path.unlink()
+    path.write_text(text.replace("1", "2", 1), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def processed_copy(processed_data: Path, tmp_path: Path) -> Path:
+    """A data folder (SENDLIB_DATA_DIR layout) for tests that damage it: raw/ as symlinks to
+    the real raw files (plus a copy of provenance.json), processed/ as a copy of the real tables."""
+    data = tmp_path / "data"
+    _raw_copy(config.raw_dir(), data / "raw")
+    (data / "raw" / PROVENANCE_FILE).unlink()
+    shutil.copy(config.raw_dir() / PROVENANCE_FILE, data / "raw" / PROVENANCE_FILE)
+    shutil.copytree(processed_data, data / "processed")
+    return data
 
 
 def _raw_copy(raw: Path, target: Path) -> Path:
@@ -118,14 +246,13 @@ def _raw_copy(raw: Path, target: Path) -> Path:
     ("ehcp_sen2", "education-health-and-care-plans_2025.zip", b"PK\x05\x06", "education-health-and-care-plans_2025"),
     ("la_lookup", "las.csv", None, "las.csv"),
 ])
-def test_bad_raw_file_stops_the_step_naming_the_file(raw_data, tmp_path, dataset, name, damage, message):
+def test_bad_raw_file_stops_the_build_naming_the_file(raw_data, tmp_path, dataset, name, damage, message):
     raw = _raw_copy(raw_data, tmp_path / "raw")
     (raw / dataset / name).unlink()
     if damage is not None:
         (raw / dataset / name).write_bytes(damage)
     with pytest.raises(SourceFormatError, match=re.escape(message)):
-        tables.clean(tables.CleanSettings(raw_dir=raw), tmp_path / "out")
-    assert not (tmp_path / "out").exists()
+        tables.build_all(tables.CleanSettings(raw_dir=raw))  # the readers' messages (clean() checks hashes first)
 
 
 def test_unknown_la_code_and_renamed_column_are_named(raw_data, tmp_path):
@@ -136,23 +263,27 @@ def test_unknown_la_code_and_renamed_column_are_named(raw_data, tmp_path):
     renamed = frame.rename(columns={"la_name": "local_authority"})
     renamed.to_excel(raw / "dsg_balance" / "dsg_deficit_derived.xlsx", index=False)
     with pytest.raises(SourceFormatError, match="la_name"):
-        tables.clean(tables.CleanSettings(raw_dir=raw), tmp_path / "out")
+        tables.build_all(tables.CleanSettings(raw_dir=raw))
     unknown = frame.copy()
     unknown.loc[unknown["geographic_level"] == "Local authority", "la_name"] = "Atlantis"
     unknown.to_excel(raw / "dsg_balance" / "dsg_deficit_derived.xlsx", index=False)
     with pytest.raises(SourceFormatError, match="Atlantis"):
-        tables.clean(tables.CleanSettings(raw_dir=raw), tmp_path / "out")
-    assert not (tmp_path / "out").exists()
+        tables.build_all(tables.CleanSettings(raw_dir=raw))
     shutil.rmtree(raw)
 
 
 def test_sendlib_data_skips_an_up_to_date_clean_step(processed_data: Path, tmp_path: Path):
-    import os
-    import subprocess
-    import sys
-
-    env = {**os.environ, "SENDLIB_REPORTS_DIR": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-m", "sendlib", "data"], env=env, capture_output=True, text=True,
-                          timeout=300)
+    done = run_sendlib(tmp_path, "data", timeout=300)
     assert done.returncode == 0, done.stderr
     assert "up to date" in done.stdout and not any(tmp_path.iterdir())
+
+
+def test_a_hostile_path_parameter_is_escaped_in_both_html_files(raw_data: Path, tmp_path: Path):
+    hostile = "x`<img src=x onerror=alert(1)>`"
+    done = run_sendlib(tmp_path / "reports", "run", "01_clean_data", "-p", "processed_dir", str(tmp_path / hostile))
+    assert done.returncode == 0, done.stderr
+    (html, nocode), = [(folder / "01_clean_data.html", folder / "01_clean_data.nocode.html")
+                       for folder in report_folders(tmp_path / "reports", "01_clean_data")]
+    for page in (html.read_text(encoding="utf-8"), nocode.read_text(encoding="utf-8")):
+        assert "<img" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in nocode.read_text(encoding="utf-8")

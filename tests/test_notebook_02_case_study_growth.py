@@ -180,12 +180,11 @@ def test_bad_parameter_exits_2_and_creates_no_report(
         (["-p", "base_fy", "2021-22", "-p", "end_fy", "2020-21"], "end_fy '2020-21' must come after base_fy '2021-22'"),
     ],
 )
-def test_combination_without_data_fails_before_computing(
+def test_combination_without_data_is_refused_before_a_kernel_starts(
     processed_data: Path, tmp_path: Path, overrides: list[str], message: str
 ) -> None:
     reports = tmp_path / "reports"
     completed = run(reports, *overrides)
-    assert completed.returncode == 1
-    assert f"ParameterError: {message}" in completed.stderr
-    assert not (report_dir(reports) / "results.json").exists()
-    assert not list((report_dir(reports) / "figures").glob("*"))
+    assert completed.returncode == 2
+    assert f"{STEM}: {message}" in completed.stderr
+    assert not reports.exists()  # no run folder (sendlib.prechecks)

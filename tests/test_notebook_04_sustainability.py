@@ -169,12 +169,11 @@ def test_bad_parameter_is_refused_before_running(processed_data: Path, tmp_path:
 
 
 @pytest.mark.needs_data
-def test_start_year_without_balance_fails_with_a_clear_message(processed_data: Path, tmp_path: Path):
+def test_start_year_without_balance_is_refused_before_running(processed_data: Path, tmp_path: Path):
     completed = run_notebook(tmp_path / "reports", "-p", "start_fy", "2022-23")
-    assert completed.returncode == 1
-    assert "ParameterError: start_fy '2022-23' has no DSG balance; years with balances: 2019-20, 2020-21, 2021-22" \
-        in completed.stderr
-    assert not list((tmp_path / "reports").rglob("results.json"))
+    assert completed.returncode == 2
+    assert "start_fy '2022-23' has no DSG balance; years with balances: 2019-20, 2020-21, 2021-22" in completed.stderr
+    assert not (tmp_path / "reports").exists()
 
 
 def test_committed_notebook_has_no_outputs():

@@ -200,11 +200,11 @@ def test_bad_parameters_fail_before_running(processed_data, tmp_path, args, mess
         (["-p", "last_fy", "2019-20"], "must come after a year with DSG balances"),
     ],
 )
-def test_combinations_the_data_cannot_answer_fail_the_report(processed_data, tmp_path, args, message):
+def test_combinations_the_data_cannot_answer_are_refused_before_running(processed_data, tmp_path, args, message):
     completed = report(tmp_path, "--la", "202", *args)
-    assert completed.returncode == 1
-    assert "ParameterError" in completed.stderr and message in completed.stderr
-    assert not (report_dir(tmp_path, "202") / "results.json").exists()
+    assert completed.returncode == 2
+    assert message in completed.stderr
+    assert not list(tmp_path.glob("*/manifest.json"))
 
 
 @pytest.mark.needs_data

@@ -336,3 +336,33 @@ def test_projection_rule_choices_are_checked_before_a_kernel_starts(tmp_path: Pa
         validate_parameters(path, {"spend_rule": "trend"})
     with pytest.raises(ParameterError, match="not a known gap_basis"):
         validate_parameters(path, {"gap_basis": "anchored"})
+
+
+@pytest.mark.parametrize(("name", "value", "shown"), [
+    ("level", float("nan"), "nan"), ("level", float("inf"), "inf"), ("level", float("-inf"), "-inf"),
+    ("weights", {"a": float("nan")}, "nan"),
+])
+def test_numbers_must_be_finite(notebook: Path, name: str, value: object, shown: str) -> None:
+    with pytest.raises(ParameterError, match=rf"nb: parameter '{name}' must be a finite number, got {shown}"):
+        validate_parameters(notebook, {name: value})
+
+
+@pytest.mark.parametrize("text", ["nan", "NaN", "inf", "-inf", "1e999"])
+def test_nan_and_inf_from_the_command_line_are_refused(notebook: Path, text: str) -> None:
+    value = parse_cli_value(text, notebook_parameters(notebook)["level"])
+    with pytest.raises(ParameterError, match="'level' must be a finite number"):
+        validate_parameters(notebook, {"level": value})
+
+
+def test_nan_in_a_parameter_file_is_refused(tmp_path: Path, notebook: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("level: .nan\nyears: [2019, .inf]\n", encoding="utf-8")
+    with pytest.raises(ParameterError) as info:
+        validate_parameters(notebook, load_parameter_file(path))
+    assert "'level' must be a finite number, got nan" in str(info.value)
+    assert "'years' expects list of int" in str(info.value)  # a float in an int list: the type check comes first
+
+
+def test_a_directory_given_as_parameter_file_is_named_as_such(tmp_path: Path) -> None:
+    with pytest.raises(ParameterError, match="is a directory, not a parameter file"):
+        load_parameter_file(tmp_path)

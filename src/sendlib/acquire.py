@@ -14,9 +14,6 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pooch
-import requests
-
 from sendlib import config
 from sendlib.atomic import atomic_path, sha256_of, write_json_atomic
 from sendlib.errors import ChecksumError, DataUnavailableError
@@ -41,11 +38,18 @@ def _check_hash(path: Path, expected: str, label: str) -> None:
 
 def copy_from_mirror(raw_file: RawFile, mirror: Path, dest: Path) -> str:
     """Copy one file from the mirror to ``dest`` via a verified temporary file; return its source."""
+    if not mirror.is_dir():
+        raise DataUnavailableError(
+            f"{raw_file.relpath} is needed, but the mirror folder {mirror} (SENDLIB_DATA_MIRROR) "
+            f"{'is not a folder' if mirror.exists() else 'does not exist'}: correct SENDLIB_DATA_MIRROR, "
+            "or unset it to download the files"
+        )
     source = mirror / raw_file.dataset / raw_file.file
     if not source.is_file():
         raise DataUnavailableError(
-            f"{raw_file.relpath}: not found in the mirror at {source}. "
-            "The mirror must be laid out <dataset>/<file>; " + HOW_TO_PROVIDE
+            f"{raw_file.relpath}: not found in the mirror {mirror} (SENDLIB_DATA_MIRROR), expected at {source}. "
+            "The mirror must be laid out <dataset>/<file>; put the file there or at "
+            f"data/raw/{raw_file.relpath}, or unset SENDLIB_DATA_MIRROR to download it"
         )
     with atomic_path(dest) as tmp:
         shutil.copyfile(source, tmp)
@@ -55,6 +59,9 @@ def copy_from_mirror(raw_file: RawFile, mirror: Path, dest: Path) -> str:
 
 def download(raw_file: RawFile, dest: Path, base_url: str | None = None, progressbar: bool = False) -> str:
     """Download one file to ``dest`` with timeouts and retries, verifying its sha256; return the URL."""
+    import pooch  # imported only to download: the other commands and the notebooks do without it
+    import requests
+
     url = raw_file.download_url(base_url)
     fetcher = pooch.create(
         path=dest.parent,
@@ -73,6 +80,31 @@ def download(raw_file: RawFile, dest: Path, base_url: str | None = None, progres
             f"{raw_file.relpath}: could not download from {url} ({type(exc).__name__}: {exc}). " + HOW_TO_PROVIDE
         ) from exc
     return url
+
+
+def verify_raw_files(raw: Path | None = None, files: Iterable[RawFile] | None = None) -> dict[str, str]:
+    """Check that every registered raw file in ``raw`` (default data/raw) still has its
+    registered sha256, before anything reads it; return ``<dataset>/<file>`` -> sha256.
+
+    A missing file is a DataUnavailableError; files whose bytes changed after they were
+    acquired are one ChecksumError naming each file and both hashes."""
+    raw = Path(raw or config.raw_dir())
+    files = list(load_registry() if files is None else files)
+    missing = [f.relpath for f in files if not (raw / f.relpath).is_file()]
+    if missing:
+        raise DataUnavailableError(f"{len(missing)} raw file(s) not found in {raw}: {', '.join(missing)}; "
+                                   "run `sendlib data` to get them")
+    problems = []
+    for raw_file in files:
+        actual = sha256_of(raw / raw_file.relpath)
+        if actual != raw_file.sha256:
+            problems.append(f"{raw / raw_file.relpath}: sha256 {actual}, registered {raw_file.sha256}")
+    if problems:
+        raise ChecksumError(
+            "raw file(s) changed since they were acquired (data/reference/sources.csv registers other bytes):\n"
+            + "\n".join(problems) + "\nrestore them: delete the file(s) and run `sendlib data` to fetch them again"
+        )
+    return {raw_file.relpath: raw_file.sha256 for raw_file in files}
 
 
 def read_provenance(raw: Path) -> dict[str, dict]:

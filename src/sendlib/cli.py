@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from sendlib import config, runner
-from sendlib.errors import SendlibError
+from sendlib.errors import ParameterError, SendlibError
 from sendlib.params import load_parameter_file, notebook_parameters, parse_cli_value, validate_parameters
+from sendlib.prechecks import check_before_run
 
 CLEAN_NOTEBOOK = "01_clean_data"
 ANALYSIS_NOTEBOOKS = ("02_case_study_growth", "03_programme_groups", "04_sustainability", "06_published_figures",
@@ -36,12 +37,15 @@ def _acquire() -> None:
 def _prepare_job(notebook: str | Path, overrides: Mapping[str, Any], report_name: str) -> PreparedJob:
     """(notebook path, validated parameters, report name); raises before anything runs."""
     path = runner.find_notebook(notebook)
-    return path, validate_parameters(path, overrides), report_name
+    parameters = validate_parameters(path, overrides)
+    check_before_run(path, parameters)
+    return path, parameters, report_name
 
 
 def _council_job(notebook: Path, overrides: Mapping[str, Any], council: str) -> PreparedJob:
     """A council profile job, named after the council's resolved 3-digit code."""
     parameters = validate_parameters(notebook, {**overrides, COUNCIL_PARAMETER: council})
+    check_before_run(notebook, parameters)
     return notebook, parameters, f"council_{parameters[COUNCIL_PARAMETER]}"
 
 
@@ -49,6 +53,9 @@ def _overrides(notebook: Path, args: argparse.Namespace) -> dict[str, Any]:
     """Parameters from ``-f FILE`` then ``-p NAME VALUE`` (the command line wins)."""
     declared = notebook_parameters(notebook)
     overrides = load_parameter_file(args.params_file) if args.params_file else {}
+    if args.command == "report" and COUNCIL_PARAMETER in overrides:
+        raise ParameterError(f"{args.params_file}: `{COUNCIL_PARAMETER}` is not a parameter of `sendlib report`; "
+                             "choose the council(s) with --la, or --all with --la-list/--limit")
     for name, text in args.parameter or []:
         overrides[name] = parse_cli_value(text, declared[name]) if name in declared else text
     return overrides
@@ -141,8 +148,11 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def _positive_int(text: str) -> int:
-    """An argparse type: an integer >= 1."""
-    value = int(text)
+    """An argparse type: an integer >= 1 (a bad value reads "argument --jobs: expected ...")."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
@@ -214,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "report" and args.la is not None and (args.limit is not None or args.la_list):
         parser.error("--limit and --la-list go with --all, not --la")
+    if args.command == "report" and any(name == COUNCIL_PARAMETER for name, _ in args.parameter or []):
+        parser.error(f"-p {COUNCIL_PARAMETER} is not a parameter of `sendlib report`: "
+                     "choose the council(s) with --la, or --all with --la-list/--limit")
     try:
         return args.func(args)
     except SendlibError as exc:

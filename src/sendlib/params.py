@@ -10,7 +10,11 @@ Value rules, keyed by parameter name (values are normalised as they are checked)
 - ``measure``, ``basis``, ``denominator``, ``spend_rule``, ``gap_basis``, ``both_rule``, ``comparators``: one of the choices
   their analysis module declares (see CHOICE_PARAMETERS);
 - ``as_at``: a YYYY-MM-DD date within the dates of data/reference/programmes.csv;
+- every number must be finite: NaN and infinity are refused whatever the parameter;
 - ``output_dir`` is set by the runner and cannot be overridden.
+
+Checks that need the panel (ranges, year order, data present) run next, before any kernel
+starts, through sendlib.prechecks.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import difflib
 import importlib
 import io
 import json
+import math
 import tokenize
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -95,6 +100,8 @@ def notebook_parameters(path: str | Path) -> dict[str, Parameter]:
 def load_parameter_file(path: str | Path) -> dict[str, Any]:
     """The ``name: value`` mapping of a YAML parameter file (empty file -> {})."""
     path = Path(path)
+    if path.is_dir():
+        raise ParameterError(f"{path}: is a directory, not a parameter file (give a YAML file of name: value lines)")
     if not path.is_file():
         raise ParameterError(f"{path}: parameter file not found")
     try:
@@ -290,6 +297,7 @@ def _validated_value(declared: Mapping[str, Parameter], name: str, value: Any) -
             f"parameter {name!r} expects {parameter.type_name} (default {parameter.default!r}), "
             f"got {type(value).__name__} {value!r}"
         ) from None
+    _check_finite(name, value)
     rule = _rule_for(name)
     if rule is None:
         return value
@@ -311,6 +319,16 @@ def _conformed(value: Any, default: Any) -> Any:
     if type(value) is not type(default):
         raise TypeError(f"{value!r} is not a {type(default).__name__}")
     return value
+
+
+def _check_finite(name: str, value: Any) -> None:
+    """A ParameterError naming ``name`` when ``value`` is or holds a NaN or an infinite number."""
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
+    for item in items:
+        if isinstance(item, (list, dict)):
+            _check_finite(name, item)
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise ParameterError(f"parameter {name!r} must be a finite number, got {item!r}")
 
 
 def _each(value: Any, rule: Callable[[Any], Any]) -> Any:

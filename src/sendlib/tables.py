@@ -1,13 +1,17 @@
 """Build the processed tables from the raw files: read (readers), put on DfE codes and
 harmonised units (geography), check (QA), and write atomically as Parquet.
 
-Nothing is written unless every table passes its schema and no QA check FAILs; each table
-is then written to a temporary file and renamed, so a failed run never leaves
-half-written tables.
+Nothing is read until every raw file has its registered sha256, and nothing is written
+unless every table passes its schema and no QA check FAILs; each table is then written to a
+temporary file and renamed, so a failed run never leaves half-written tables. The build
+record (``_build.json``: what the tables were built from and each table's sha256) is removed
+before the first rename and written after the last, so "up to date" is never claimed for a
+mix of old and new tables, a damaged table or an edited raw file.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +19,9 @@ import pandas as pd
 
 from sendlib import config, geography, programmes, years
 from sendlib import validate as qa
-from sendlib.atomic import atomic_path
+from sendlib.acquire import verify_raw_files
+from sendlib.atomic import atomic_path, sha256_of, write_json_atomic
+from sendlib.errors import SendlibError
 from sendlib.readers import (
     deflator,
     deprivation,
@@ -269,10 +275,17 @@ def build_tables(settings: CleanSettings) -> dict[str, pd.DataFrame]:
 
 
 def write_tables(tables: dict[str, pd.DataFrame], processed_dir: Path) -> list[Path]:
-    """Write each table as ``<name>.parquet`` atomically, in a stable byte layout."""
+    """Write each table as ``<name>.parquet`` atomically, in a stable byte layout.
+
+    The build record is removed first (and rewritten by :func:`write_build_record` once every
+    table is in place), so tables left by an interrupted write are never taken as up to date;
+    temporary files left by a killed earlier write are removed."""
+    invalidate_build_record(processed_dir)
     written = []
     for name in sorted(tables):
         target = Path(processed_dir) / f"{name}.parquet"
+        for leftover in target.parent.glob(f".{target.name}.*.tmp"):
+            leftover.unlink(missing_ok=True)
         with atomic_path(target) as tmp:
             tables[name].reset_index(drop=True).to_parquet(tmp, index=False, engine="pyarrow", compression="zstd")
         written.append(target)
@@ -318,14 +331,16 @@ def coverage_summary(tables: dict[str, pd.DataFrame], fys: list[str]) -> pd.Data
 def clean(settings: CleanSettings, processed_dir: Path) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """The clean step: build every table and the panel, validate, QA, and write them all.
 
-    Returns the tables and the QA results table. Any schema failure or FAIL check raises
-    ValidationError before anything is written.
+    Returns the tables and the QA results table. A raw file whose sha256 is not the
+    registered one raises ChecksumError before anything is read; any schema failure or FAIL
+    check raises ValidationError before anything is written.
     """
+    raw_hashes = verify_raw_files(settings.raw_dir)
     tables = build_all(settings)
     results = quality_checks(tables, tables["la_lookup"], settings)
     qa.raise_on_fail(results)
     write_tables(tables, processed_dir)
-    write_build_record(tables, settings, processed_dir)
+    write_build_record(tables, settings, processed_dir, raw_hashes)
     return tables, qa.results_frame(results)
 
 
@@ -359,24 +374,54 @@ def fingerprint(settings: CleanSettings) -> str:
     return digest.hexdigest()
 
 
-def write_build_record(tables: dict[str, pd.DataFrame], settings: CleanSettings, processed_dir: Path) -> None:
-    """Record what the processed tables were built from (read by :func:`is_up_to_date`)."""
-    from sendlib.atomic import write_json_atomic
+def invalidate_build_record(processed_dir: Path) -> None:
+    """Remove the build record: until it is written again, nothing in ``processed_dir`` is up to date."""
+    (Path(processed_dir) / BUILD_RECORD).unlink(missing_ok=True)
 
-    write_json_atomic(Path(processed_dir) / BUILD_RECORD, {
-        "fingerprint": fingerprint(settings), "tables": sorted(tables),
+
+def write_build_record(tables: dict[str, pd.DataFrame], settings: CleanSettings, processed_dir: Path,
+                       raw_hashes: dict[str, str]) -> None:
+    """Record what the processed tables were built from (the fingerprint, the settings, each
+    raw file's sha256) and each written table's sha256 (read by :func:`stale_reason`)."""
+    processed_dir = Path(processed_dir)
+    write_json_atomic(processed_dir / BUILD_RECORD, {
+        "fingerprint": fingerprint(settings), "raw": dict(sorted(raw_hashes.items())),
+        "tables": {name: sha256_of(processed_dir / f"{name}.parquet") for name in sorted(tables)},
         "settings": {"first_fy": settings.first_fy, "last_fy": settings.last_fy,
                      "deflator_base_fy": settings.deflator_base_fy},
     })
 
 
-def is_up_to_date(settings: CleanSettings, processed_dir: Path) -> bool:
-    """True when every table recorded by the last build exists and nothing it depends on changed."""
-    import json
+def stale_reason(settings: CleanSettings, processed_dir: Path) -> str | None:
+    """Why the processed tables must be rebuilt, or None when they are up to date: the build
+    record is missing (never built, or a build was interrupted) or unreadable, the raw files,
+    code or settings changed, a raw file is not the registered one, or a table is missing or
+    its bytes are not the recorded ones (damaged or replaced)."""
+    processed_dir = Path(processed_dir)
+    try:
+        record = json.loads((processed_dir / BUILD_RECORD).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return f"no build record ({BUILD_RECORD}): the tables were never built, or their last build did not finish"
+    except (OSError, ValueError) as exc:
+        return f"the build record {BUILD_RECORD} cannot be read ({exc})"
+    recorded = record.get("tables") if isinstance(record, dict) else None
+    if not isinstance(recorded, dict) or not recorded:
+        return f"the build record {BUILD_RECORD} lists no table checksums (written by an older version)"
+    if record.get("fingerprint") != fingerprint(settings):
+        return "the raw files' registry, the code, the reference files or the settings changed since the last build"
+    try:
+        verify_raw_files(settings.raw_dir)
+    except SendlibError as exc:
+        return str(exc)
+    for name, sha256 in sorted(recorded.items()):
+        path = processed_dir / f"{name}.parquet"
+        if not path.is_file():
+            return f"{path} is missing"
+        if sha256_of(path) != sha256:
+            return f"{path} is not the table the last build wrote (its sha256 differs: damaged or replaced)"
+    return None
 
-    record_path = Path(processed_dir) / BUILD_RECORD
-    if not record_path.is_file():
-        return False
-    record = json.loads(record_path.read_text(encoding="utf-8"))
-    tables_exist = all((Path(processed_dir) / f"{name}.parquet").is_file() for name in record.get("tables", []))
-    return tables_exist and record.get("fingerprint") == fingerprint(settings)
+
+def is_up_to_date(settings: CleanSettings, processed_dir: Path) -> bool:
+    """True when the last build finished, nothing it depends on changed and every table is intact."""
+    return stale_reason(settings, processed_dir) is None
