@@ -7,8 +7,8 @@ Value rules, keyed by parameter name (values are normalised as they are checked)
   with sendlib.geography.resolve_la to 3-digit ``la_code`` strings (a number such as 202 is a code);
 - names ending ``_fy``: a financial year "2021-22" (or a list), which must be one of the panel's
   ``fy`` values when data/processed/panel.parquet exists;
-- ``measure``, ``basis``, ``denominator``, ``spend_rule``, ``gap_basis``, ``both_rule``, ``comparators``: one of the choices
-  their analysis module declares (see CHOICE_PARAMETERS);
+- ``measure``, ``basis``, ``denominator``, ``spend_rule``, ``gap_basis``, ``both_rule``, ``comparators``,
+  ``sn_model``: one of the choices their analysis module declares (see CHOICE_PARAMETERS);
 - ``output_dir`` is set by the runner and cannot be overridden.
 """
 
@@ -45,6 +45,7 @@ CHOICE_PARAMETERS = {
     "gap_basis": ("sendlib.analysis.projections", "GAP_BASES"),
     "both_rule": ("sendlib.analysis.programme_groups", "BOTH_RULES"),
     "comparators": ("sendlib.analysis.profile", "COMPARATOR_METHODS"),
+    "sn_model": ("sendlib.analysis.profile", "SN_MODELS"),
 }
 PANEL_FILE = "panel.parquet"
 _TRUE = frozenset({"true", "yes", "on", "1"})
