@@ -65,3 +65,52 @@ def test_schema_lists_all_failures():
         v.validate_schema(frame, schema, "demo")
     message = str(err.value)
     assert "demo" in message and "la_code" in message and "fy" in message and "column n" in message
+
+
+# --- statistical neighbours ----------------------------------------------------------------
+
+def neighbours(la_code: str, codes: list[str], model: str = "2025", current: bool = True) -> pd.DataFrame:
+    """One council's neighbour rows, ranked 1..len(codes)."""
+    return pd.DataFrame({"model": model, "la_code": la_code, "la_name": f"LA {la_code}",
+                         "rank": range(1, len(codes) + 1), "neighbour_la_code": codes, "la_current": current})
+
+
+TEN = [f"{300 + i}" for i in range(10)]
+
+
+def test_neighbour_sets_fail_for_nine_or_a_repeated_neighbour():
+    assert v.check_neighbour_sets(neighbours("202", TEN), "t").status == v.PASS
+    nine = v.check_neighbour_sets(neighbours("202", TEN[:9]), "t")
+    assert nine.status == v.FAIL and "model 2025: 202" in nine.message
+    repeated = v.check_neighbour_sets(neighbours("203", TEN[:9] + ["300"]), "t")
+    assert repeated.status == v.FAIL and "203" in repeated.message
+    assert v.check_neighbour_sets(neighbours("835", TEN[:9], current=False), "t").status == v.PASS  # former council
+
+
+def test_unknown_neighbour_code_fails_naming_council_and_code():
+    frame = neighbours("202", TEN[:9] + ["999"])
+    result = v.check_known_codes(frame, "neighbour_la_code", set(TEN), "t")
+    assert result.status == v.FAIL and "202 LA 202 -> 999" in result.message
+    assert v.check_known_codes(neighbours("202", TEN), "neighbour_la_code", set(TEN), "t").status == v.PASS
+
+
+def test_council_as_its_own_neighbour_fails():
+    result = v.check_not_own_neighbour(neighbours("305", TEN), "t")
+    assert result.status == v.FAIL and "305" in result.message and "rank 6" in result.message
+    assert v.check_not_own_neighbour(neighbours("202", TEN), "t").status == v.PASS
+
+
+def test_former_councils_are_advisory_and_named():
+    frame = pd.concat([neighbours("202", TEN), neighbours("928", TEN, model="2021", current=False)])
+    frame.loc[frame["la_code"] == "928", "la_name"] = "Northamptonshire"
+    result = v.check_former_councils(frame, "t")
+    assert result.status == v.ADVISORY and "model 2021: 928 Northamptonshire" in result.message
+    assert v.check_former_councils(neighbours("202", TEN), "t").status == v.PASS
+
+
+def test_council_name_disagreeing_with_its_code_fails():
+    accepted = {"202": {"camden"}, "300": {"la 300"}}
+    frame = pd.concat([neighbours("202", TEN), neighbours("300", TEN)])
+    result = v.check_names_match(frame, accepted, str.lower, "t")
+    assert result.status == v.FAIL and "model 2025: 202 LA 202" in result.message and "300" not in result.message
+    assert v.check_names_match(frame.assign(la_name="LA 300").iloc[10:], accepted, str.lower, "t").status == v.PASS

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
+from sendlib.readers.stat_neighbours import CLOSENESS_BANDS
+from sendlib.readers.stat_neighbours import MODEL_FILES as STAT_NEIGHBOUR_MODELS
 from sendlib.validate import validate_schema
 
 
@@ -93,6 +95,12 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "la_code": la_code_column(), "programme": pa.Column(str), "confidence": pa.Column(str),
         "source": pa.Column(str, nullable=True),
     }),
+    "stat_neighbours": pa.DataFrameSchema({
+        "model": pa.Column(str, pa.Check.isin(list(STAT_NEIGHBOUR_MODELS))), "la_code": la_code_column(),
+        "la_name": pa.Column(str), "rank": pa.Column(int, pa.Check.in_range(1, 10)),
+        "neighbour_la_code": la_code_column(), "closeness": pa.Column(str, pa.Check.isin(list(CLOSENESS_BANDS))),
+        "old_section": _flag(), "la_current": _flag(), "neighbour_current": _flag(),
+    }, unique=["model", "la_code", "rank"], strict=True),
     "panel": pa.DataFrameSchema({
         "unit": pa.Column(str), "fy": fy_column(), "fy_start": _year(2010, 2035), "hn_spend_gbp": money_column(),
         "hn_spend_complete": _flag(), "hnb_after_deductions_gbp": count_column(), "dsg_total_gbp": count_column(),

@@ -26,6 +26,7 @@ from sendlib.readers import (
     population,
     s251,
     sen_support,
+    stat_neighbours,
 )
 
 
@@ -161,6 +162,39 @@ def build_programmes(lookup: pd.DataFrame) -> pd.DataFrame:
     return programmes.read_programmes(config.PROGRAMMES_CSV, lookup)
 
 
+def build_stat_neighbours(settings: CleanSettings, lookup: pd.DataFrame) -> pd.DataFrame:
+    """DfE statistical neighbours (2025 and 2021 models), one row per (model, council, rank), with
+    ``la_current`` / ``neighbour_current``: the council / neighbour still exists (no end date in
+    the lookup). Rows of former councils are kept, flagged (QA reports them)."""
+    table = stat_neighbours.read_stat_neighbours(settings.raw_dir)
+    live = set(lookup.loc[lookup["end_date"].isna(), "la_code"])
+    table["la_current"] = table["la_code"].isin(live)
+    table["neighbour_current"] = table["neighbour_la_code"].isin(live)
+    return table
+
+
+def stat_neighbour_checks(table: pd.DataFrame, lookup: pd.DataFrame) -> list[qa.CheckResult]:
+    """Ten distinct neighbours per current council, known codes, names agreeing with the lookup, no
+    council its own neighbour; former councils named and current councils missing from a model
+    (ADVISORY)."""
+    known = set(lookup["la_code"])
+    live = set(lookup.loc[lookup["end_date"].isna(), "la_code"])
+    names: dict[str, set[str]] = {code: {geography.normalise_name(n)} for code, n in zip(lookup["la_code"], lookup["la_name"])}
+    for alias, code in geography.NAME_ALIASES.items():
+        names.setdefault(code, set()).add(geography.normalise_name(alias))
+    name = "stat_neighbours"
+    results = [qa.check_unique_keys(table, ["model", "la_code", "rank"], name),
+               qa.check_neighbour_sets(table, name),
+               qa.check_known_codes(table, "la_code", known, name),
+               qa.check_known_codes(table, "neighbour_la_code", known, name),
+               qa.check_not_own_neighbour(table, name),
+               qa.check_names_match(table, names, geography.normalise_name, name),
+               qa.check_former_councils(table, name)]
+    current = table[table["la_current"]]
+    results += qa.check_coverage(current, "la_code", "model", {m: live for m in sorted(set(table["model"]))}, name)
+    return results
+
+
 # --- QA ------------------------------------------------------------------------------------
 
 
@@ -208,6 +242,7 @@ def quality_checks(tables: dict[str, pd.DataFrame], lookup: pd.DataFrame, settin
                 qa.check_unique_keys(tables["sen_support"], ["la_code", "january"], "sen_support"),
                 qa.check_unique_keys(tables["deprivation"], ["la_code", "iod_year"], "deprivation"),
                 qa.check_unique_keys(tables["la_lookup"], ["la_code"], "la_lookup")]
+    results += stat_neighbour_checks(tables["stat_neighbours"], lookup)
     return results
 
 
@@ -228,6 +263,7 @@ def build_tables(settings: CleanSettings) -> dict[str, pd.DataFrame]:
     tables["sen_support"] = build_sen_support(settings, lookup)
     tables["deprivation"] = build_deprivation(settings, lookup)
     tables["programmes"] = build_programmes(lookup)
+    tables["stat_neighbours"] = build_stat_neighbours(settings, lookup)
     return tables
 
 

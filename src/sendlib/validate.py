@@ -7,7 +7,7 @@ council missing from one year of a source) and carried into the tables' notes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 
 from typing import TYPE_CHECKING
@@ -161,3 +161,70 @@ def check_magnitude(frame: pd.DataFrame, value: str, low: float, high: float, ta
     if pd.isna(median) or not low <= median <= high:
         return CheckResult(table, name, FAIL, f"median {median:,.2f} outside [{low:,.0f}, {high:,.0f}] expected for {what}")
     return CheckResult(table, name, PASS, f"median {median:,.0f} is plausible for {what}")
+
+
+# --- statistical neighbours -----------------------------------------------------------------
+
+def _council_labels(frame: pd.DataFrame) -> pd.Series:
+    """"model <m>: <la_code> <la_name>" per row, for messages."""
+    return "model " + frame["model"].astype(str) + ": " + frame["la_code"].astype(str) + " " + frame["la_name"].astype(str)
+
+
+def check_neighbour_sets(frame: pd.DataFrame, table: str, neighbours: int = 10) -> CheckResult:
+    """FAIL when a current council (``la_current``) has not exactly ``neighbours`` distinct
+    neighbours ranked 1..``neighbours`` in a model."""
+    current = frame[frame["la_current"]]
+    groups = current.groupby(["model", "la_code"])
+    ranks_ok = groups["rank"].agg(lambda r: sorted(r) == list(range(1, neighbours + 1)))
+    distinct_ok = groups["neighbour_la_code"].nunique() == neighbours
+    bad = ranks_ok.index[~(ranks_ok & distinct_ok)]
+    name = f"{neighbours} distinct neighbours per current council"
+    if len(bad):
+        labels = [f"model {model}: {code}" for model, code in bad]
+        return CheckResult(table, name, FAIL, f"{len(bad)} council(s) without {neighbours} distinct ranked neighbours: "
+                                              f"{_examples(labels)}")
+    return CheckResult(table, name, PASS, f"{len(ranks_ok)} council-model pairs, each with {neighbours}")
+
+
+def check_known_codes(frame: pd.DataFrame, column: str, known: set[str], table: str) -> CheckResult:
+    """FAIL when ``column`` holds a code that is not a known DfE LA code."""
+    unknown = frame[~frame[column].astype(str).isin(known)]
+    name = f"{column} is a known DfE code"
+    if len(unknown):
+        cases = _council_labels(unknown) + " -> " + unknown[column].astype(str)
+        return CheckResult(table, name, FAIL, f"{len(unknown)} unknown code(s): {_examples(cases)}")
+    return CheckResult(table, name, PASS, f"all {frame[column].nunique()} codes known")
+
+
+def check_not_own_neighbour(frame: pd.DataFrame, table: str) -> CheckResult:
+    """FAIL when a council is listed as its own neighbour."""
+    own = frame[frame["la_code"] == frame["neighbour_la_code"]]
+    if len(own):
+        return CheckResult(table, "no council its own neighbour", FAIL,
+                           f"{len(own)} row(s): {_examples(_council_labels(own) + ' rank ' + own['rank'].astype(str))}")
+    return CheckResult(table, "no council its own neighbour", PASS, f"{len(frame)} rows")
+
+
+def check_former_councils(frame: pd.DataFrame, table: str) -> CheckResult:
+    """ADVISORY naming the councils (``la_current`` False) whose rows are kept although they no
+    longer exist, e.g. pre-reorganisation Dorset, Northamptonshire, Cumbria."""
+    former = frame[~frame["la_current"]].drop_duplicates(["model", "la_code"])
+    name = "rows for councils that no longer exist"
+    if len(former):
+        return CheckResult(table, name, ADVISORY, f"{len(former)} kept (flagged la_current=False): "
+                                                  f"{_examples(_council_labels(former), limit=12)}")
+    return CheckResult(table, name, PASS, "every council listed still exists")
+
+
+def check_names_match(frame: pd.DataFrame, accepted: Mapping[str, set[str]], normalise: Callable[[object], str],
+                      table: str) -> CheckResult:
+    """FAIL when a row's ``la_name`` (normalised) is not a name ``accepted`` for its ``la_code``:
+    catches a code and a name that disagree (e.g. shifted columns)."""
+    councils = frame.drop_duplicates(["model", "la_code"])
+    ok = [normalise(name) in accepted.get(code, set()) for code, name in zip(councils["la_code"], councils["la_name"])]
+    bad = councils[[not good for good in ok]]
+    name = "la_name agrees with the lookup"
+    if len(bad):
+        return CheckResult(table, name, FAIL, f"{len(bad)} council(s) whose name is not the lookup's: "
+                                              f"{_examples(_council_labels(bad))}")
+    return CheckResult(table, name, PASS, f"{len(councils)} council-model names agree")
