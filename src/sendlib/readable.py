@@ -13,12 +13,12 @@ from sendlib.markup import escape
 
 NO_DATA = "no data"
 #: Unit name -> how a value of it is written (see :func:`format_value`).
-UNITS = ("gbp", "gbp_m", "pct", "signed_pct", "rate", "count", "text")
+UNITS = ("gbp", "gbp_m", "pct", "signed_pct", "rate", "index", "count", "text")
 
 
 def format_value(value: object, unit: str) -> str:
     """``value`` for a table cell: "gbp" £1,205 (whole pounds), "gbp_m" £12.3m, "pct" 12.3%,
-    "signed_pct" +12.3%, "rate" 201.8, "count" 1,234, "text" as is; "no data" when missing."""
+    "signed_pct" +12.3%, "rate" 201.8, "index" 1.062, "count" 1,234, "text" as is; "no data" when missing."""
     if unit not in UNITS:
         raise ValueError(f"unknown unit {unit!r}; choose one of {list(UNITS)}")
     if value is None or (not isinstance(value, str) and pd.isna(value)):
@@ -33,6 +33,7 @@ def format_value(value: object, unit: str) -> str:
         "pct": lambda: f"{number:.1f}%",
         "signed_pct": lambda: f"{number:+.1f}%",
         "rate": lambda: f"{number:,.1f}",
+        "index": lambda: f"{number:.3f}",
         "count": lambda: f"{number:,.0f}",
     }
     return formats[unit]()

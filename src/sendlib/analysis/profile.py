@@ -36,7 +36,7 @@ from sendlib.geography import operating_on, resolve_la
 from sendlib.markup import code, escape
 from sendlib.neighbours import neighbour_units
 from sendlib.programmes import COUNT_DATE, membership_by_la
-from sendlib.readable import readable_frame
+from sendlib.readable import format_value, readable_frame
 from sendlib.years import fy_label, fy_range, fy_start, january_for_fy
 
 COMPARATOR_METHODS = ("stat_neighbours", "region", "la_type", "nearest")
@@ -505,7 +505,7 @@ def projection_findings(outlook: Mapping[str, object], unit_label: str, assumed_
     the first assumed year against ``assumed_first``; S251 spend growth against its trend);
     every clause whose numbers are missing is left out."""
     if pd.isna(outlook["balance_end_gbp"]):
-        projected = f"No projection for {unit_label}: its start-year allocation or DSG balance is not available."
+        projected = f"No projection for {escape(unit_label)}: its start-year allocation or DSG balance is not available."
     else:
         path = ", ".join(
             f"{format_pct(rate)} in {fy}{' (actual)' if fy in outlook['actual_funding_years'] else ''}"
@@ -531,20 +531,28 @@ def projection_findings(outlook: Mapping[str, object], unit_label: str, assumed_
 
 def programme_summary(flags: Mapping[str, object]) -> str:
     """One line per programme from a panel row's flags (dbv, dbv_tranche, safety_valve,
-    safety_valve_year, safety_valve_amount_gbp, case_study_2022)."""
+    safety_valve_year, safety_valve_amount_gbp, case_study_2022), as Markdown (data escaped)."""
     def known(value: object) -> bool:
         return value is not None and not pd.isna(value)
 
-    dbv = f"yes ({flags['dbv_tranche']})" if flags["dbv"] and known(flags["dbv_tranche"]) else (
+    dbv = f"yes ({escape(flags['dbv_tranche'])})" if flags["dbv"] and known(flags["dbv_tranche"]) else (
         "yes" if flags["dbv"] else "not on the known list")
     valve = "not on the list"
     if flags["safety_valve"]:
-        details = [f"agreement {flags['safety_valve_year']}" if known(flags["safety_valve_year"]) else "",
-                   format_gbp(flags["safety_valve_amount_gbp"]) if known(flags["safety_valve_amount_gbp"]) else ""]
+        details = [f"agreement {escape(flags['safety_valve_year'])}" if known(flags["safety_valve_year"]) else "",
+                   escape(format_gbp(flags["safety_valve_amount_gbp"])) if known(flags["safety_valve_amount_gbp"])
+                   else ""]
         valve = "yes" + (f" ({', '.join(d for d in details if d)})" if any(details) else "")
     case_study = "yes" if flags["case_study_2022"] else "not known to be one"
     return (f"- Delivering Better Value: {dbv}\n- Safety Valve: {valve}\n"
             f"- one of the ten 2022 case-study councils: {case_study}")
+
+
+def known_lists_sentence(known: Mapping[str, int], claimed_dbv: float, case_studies: Sequence[str]) -> str:
+    """How complete the curated programme lists are (from :func:`programme_council_counts`)."""
+    return (f"The known DBV list names {known['dbv']} of the {claimed_dbv:.0f} DBV councils (councils as they were "
+            f"in 2022); only {known['case_study_2022']} of the ten 2022 case-study councils "
+            f"({escape(', '.join(case_studies))}) is public.")
 
 
 def programme_council_counts(programmes: pd.DataFrame, lookup: pd.DataFrame) -> dict[str, int]:
@@ -557,21 +565,33 @@ def programme_council_counts(programmes: pd.DataFrame, lookup: pd.DataFrame) -> 
 
 def projection_table(projection: pd.DataFrame) -> pd.DataFrame:
     """A :func:`guidance_projection` table as text for reading: Year, money in £m, growth and
-    the balance as %, indices to 3 decimals, "no data" where missing."""
-    table = projection.assign(
-        balance_pct_of_dsg=projection["balance_pct_of_dsg"],
-        funding_growth_pct=100 * projection["funding_growth"],
-        spend_index_projected=projection["spend_index_projected"].round(3),
-        spend_index_actual=projection["spend_index_actual"].round(3),
-    )
-    return readable_frame(table, {
+    the balance as %, indices to 3 decimals, "no data" where missing (see :func:`projection_notes`)."""
+    return readable_frame(projection.assign(funding_growth_pct=100 * projection["funding_growth"]), {
         "fy": ("Year", "text"), "funding_gbp": ("Funding", "gbp_m"), "spend_gbp": ("Spending", "gbp_m"),
         "gap_gbp": ("In-year gap", "gbp_m"), "balance_gbp": ("DSG balance (positive = deficit)", "gbp_m"),
         "balance_pct_of_dsg": ("Balance as % of DSG", "pct"), "actual_funding_gbp": ("Actual allocation", "gbp_m"),
         "funding_growth_pct": ("Funding growth", "signed_pct"),
-        "spend_index_projected": ("Spending index (trend)", "text"),
-        "spend_index_actual": ("Spending index (actual)", "text"),
+        "spend_index_projected": ("Spending index (trend)", "index"),
+        "spend_index_actual": ("Spending index (actual)", "index"),
     })
+
+
+def projection_notes(projection: pd.DataFrame) -> list[str]:
+    """Why cells of :func:`projection_table` say "no data": the start year has no growth, and
+    the actual allocation and spending exist only for the years published in the data."""
+    def missing(column: str) -> str:
+        return ", ".join(projection.loc[projection[column].isna(), "fy"].astype(str))
+
+    notes = []
+    if pd.isna(projection["funding_growth"].iloc[0]):
+        notes.append(f"Funding growth: none for {projection['fy'].iloc[0]}, the start year.")
+    for column, what in (("actual_funding_gbp", "Actual allocation"), ("spend_index_actual", "Spending index (actual)")):
+        if years := missing(column):
+            notes.append(f"{what}: no data for {years} (not in the published data used here).")
+    for column, what in (("funding_gbp", "Funding"), ("balance_gbp", "DSG balance")):
+        if years := missing(column):
+            notes.append(f"{what}: no data for {years} (an input of the projection is missing).")
+    return notes
 
 
 def balance_table(rows: pd.DataFrame) -> pd.DataFrame:
@@ -588,11 +608,15 @@ PROGRAMME_NAMES = {"delivering_better_value": "Delivering Better Value", "safety
 
 
 def programme_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """:func:`programme_rows` output as text: Council, Programme, Group, Amount, Confidence, Source."""
+    """:func:`programme_rows` output as text: Council, Programme, Group, Amount (Safety Valve
+    only; "no data" when unknown), Confidence, Source."""
     named = rows.assign(programme=rows["programme"].map(PROGRAMME_NAMES).fillna(rows["programme"]),
                         council=rows["la_name"] + " (" + rows["la_code"] + ")")
+    amounts = [format_value(amount, "gbp_m") if programme == "safety_valve" else "not applicable"
+               for programme, amount in zip(rows["programme"], rows["amount_gbp"])]
+    named["amount"] = amounts
     return readable_frame(named, {"council": ("Council", "text"), "programme": ("Programme", "text"),
-                                  "group": ("Group", "text"), "amount_gbp": ("Amount", "gbp_m"),
+                                  "group": ("Group", "text"), "amount": ("Amount", "text"),
                                   "confidence": ("Confidence", "text"), "source": ("Source", "text")})
 
 
