@@ -282,11 +282,11 @@ def test_formatting():
 
 def test_describe_unit():
     merged = profile.describe_unit(profile.council_unit(lookup(), "104"))
-    assert merged.startswith("Delta North (104) is shown as its harmonised unit <code>m</code>, Delta, which joins "
+    assert merged.startswith("Delta North (104) is shown as its harmonised unit `m`, Delta, which joins "
                              "Delta North (104), Delta South (105)")
     assert "not the council alone" in merged
     assert profile.describe_unit(profile.council_unit(lookup(), "101")) == (
-        "Alpha (101) is its own harmonised unit (<code>101</code>): every figure is for the council alone.")
+        "Alpha (101) is its own harmonised unit (`101`): every figure is for the council alone.")
 
 
 def test_subject_summary_by_hand():
@@ -469,6 +469,11 @@ def test_council_with_no_row_in_the_model_is_refused():
                                              r"model 2021 has its neighbours \(use sn_model 2021\)"):
         profile.check_profile_parameters(frame, sn_model="2025", **arguments)
     assert profile.check_profile_parameters(frame, sn_model="2021", **arguments) == "2021-22"
+
+
+def test_code_span():
+    assert profile.code_span("bcp_dorset") == "`bcp_dorset`"
+    assert profile.code_span("a`b") == "a\\`b"
 
 
 def test_report_sentences():
