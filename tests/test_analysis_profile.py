@@ -363,7 +363,8 @@ def test_projection_table_for_reading():
 
 def test_readable_tables_of_balance_and_programmes():
     rows = projection_panel(1e6).set_index("fy").assign(dsg_balance_pct=[np.nan, np.nan, 0.55, 1.5, np.nan, np.nan])
-    assert profile.balance_table(rows).values.tolist() == [["2020-21", "£5.0m", "0.6%"], ["2021-22", "£15.0m", "1.5%"]]
+    assert profile.balance_table(rows).values.tolist() == [["2020-21", "£5.0m", "0.6%"],
+                                                           ["2021-22", "£15.0m", "1.5%"]]
     programmes = pd.DataFrame({
         "la_code": ["101", "101"], "la_name": ["Alpha", "Alpha"], "programme": ["safety_valve", "case_study_2022"],
         "group": ["2022-23", "case study"], "amount_gbp": [np.nan, np.nan], "confidence": ["high", "low"],

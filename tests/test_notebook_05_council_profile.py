@@ -246,7 +246,8 @@ def test_merged_unit_cumberland(panel, tmp_path):
         (["--la", "999"], "unknown council '999'"),
         (["--la", "Camden", "-p", "last_fy", "2030-31"], "'2030-31' is not a year of the panel"),
         (["--la", "Camden", "-p", "measure", "spend"], "unknown parameter 'measure'"),
-        (["--la", "Camden", "-p", "sn_model", "2019"], "'2019' is not a known sn_model (did you mean '2021' or '2025'?); choose from 2025, 2021"),
+        (["--la", "Camden", "-p", "sn_model", "2019"],
+         "'2019' is not a known sn_model (did you mean '2021' or '2025'?); choose from 2025, 2021"),
     ],
 )
 def test_bad_parameters_fail_before_running(processed_data, tmp_path, args, message):

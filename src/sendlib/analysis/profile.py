@@ -512,7 +512,8 @@ def projection_findings(outlook: Mapping[str, object], unit_label: str, assumed_
     the first assumed year against ``assumed_first``; S251 spend growth against its trend);
     every clause whose numbers are missing is left out."""
     if pd.isna(outlook["balance_end_gbp"]):
-        projected = f"No projection for {escape(unit_label)}: its start-year allocation or DSG balance is not available."
+        projected = (f"No projection for {escape(unit_label)}: its start-year allocation or DSG balance is "
+                     "not available.")
     else:
         path = ", ".join(
             f"{format_pct(rate)} in {fy}{' (actual)' if fy in outlook['actual_funding_years'] else ''}"
@@ -592,7 +593,8 @@ def projection_notes(projection: pd.DataFrame) -> list[str]:
     notes = []
     if pd.isna(projection["funding_growth"].iloc[0]):
         notes.append(f"Funding growth: none for {projection['fy'].iloc[0]}, the start year.")
-    for column, what in (("actual_funding_gbp", "Actual allocation"), ("spend_index_actual", "Spending index (actual)")):
+    actuals = (("actual_funding_gbp", "Actual allocation"), ("spend_index_actual", "Spending index (actual)"))
+    for column, what in actuals:
         if years := missing(column):
             notes.append(f"{what}: no data for {years} (not in the published data used here).")
     for column, what in (("funding_gbp", "Funding"), ("balance_gbp", "DSG balance")):
