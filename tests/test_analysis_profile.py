@@ -441,7 +441,8 @@ def test_comparators_sentence_and_heading():
     chosen = profile.select_comparators(panel(), "A", "stat_neighbours", 10, "2021-22", neighbours_frame())
     assert profile.comparators_sentence("stat_neighbours", chosen, "2021", "2021-22", "North", "unitary authority") == (
         "Compared with DfE's statistical neighbours (2021 model, as in LAIT and the High Needs Benchmarking Tool): "
-        "Unit D, Unit B.")
+        "Unit D, Unit B. That is 2 units for the model's 10 neighbours: a neighbour inside the council's own "
+        "harmonised unit is left out, and neighbours sharing a unit count once.")
     region = profile.select_comparators(panel().assign(unit_name="<b>x</b>"), "A", "region", 10, "2021-22")
     assert profile.comparators_sentence("region", region, "2025", "2021-22", "North", "") == (
         "Compared with every other unit in North: &lt;b&gt;x&lt;/b&gt;, &lt;b&gt;x&lt;/b&gt;.")

@@ -42,6 +42,7 @@ from sendlib.years import fy_label, fy_range, fy_start, january_for_fy
 COMPARATOR_METHODS = ("stat_neighbours", "region", "la_type", "nearest")
 #: Statistical-neighbour models (sendlib.neighbours): the 2025 model and the April 2021 one.
 SN_MODELS = ("2025", "2021")
+SN_NEIGHBOURS = 10  # neighbours per council in each model
 #: Comparator method -> how its group is named in headings ("Statistical neighbours' average").
 COMPARATOR_NAMES = {"stat_neighbours": "statistical neighbours", "region": "councils in the region",
                     "la_type": "councils of the same type", "nearest": "nearest councils"}
@@ -278,7 +279,13 @@ def comparators_sentence(method: str, chosen: pd.DataFrame, sn_model: str, basel
         "region": f"every other unit in {escape(region)}",
         "la_type": f"every other {escape(la_type_name)}",
     }[method]
-    return f"Compared with {basis}: {names}." if len(chosen) else f"No comparators: {basis} is empty."
+    if not len(chosen):
+        return f"No comparators: {basis} is empty."
+    fewer = ""
+    if method == "stat_neighbours" and len(chosen) < SN_NEIGHBOURS:
+        fewer = (f" That is {len(chosen)} units for the model's {SN_NEIGHBOURS} neighbours: a neighbour inside the "
+                 "council's own harmonised unit is left out, and neighbours sharing a unit count once.")
+    return f"Compared with {basis}: {names}.{fewer}"
 
 
 def comparator_average(series: pd.DataFrame, comparators: Collection[str], columns: Sequence[str],
