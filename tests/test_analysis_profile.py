@@ -237,7 +237,9 @@ def test_programme_rows():
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"comparators": "county"}, "comparators must be one of region, la_type, nearest; got 'county'"),
+        ({"comparators": "county"},
+         "comparators must be one of stat_neighbours, region, la_type, nearest; got 'county'"),
+        ({"comparators": "stat_neighbours", "sn_model": "2019"}, "sn_model must be one of 2025, 2021; got '2019'"),
         ({"n_nearest": 0}, r"n_nearest must be between 1 and 4"),
         ({"n_nearest": 5}, r"n_nearest must be between 1 and 4"),
         ({"first_fy": "2023-24"}, "first_fy '2023-24' must come before last_fy '2023-24'"),
@@ -334,7 +336,7 @@ def test_programme_summary():
     flags = {"dbv": True, "dbv_tranche": "tranche 1", "safety_valve": True, "safety_valve_year": "2021-22",
              "safety_valve_amount_gbp": 20e6, "case_study_2022": False}
     assert profile.programme_summary(flags) == (
-        "- Delivering Better Value: yes (tranche 1)\n- Safety Valve: yes (agreement 2021-22, £20.0m)\n"
+        "- Delivering Better Value: yes (tranche 1)\n- Safety Valve: yes (agreement 2021\\-22, £20\\.0m)\n"
         "- one of the ten 2022 case-study councils: not known to be one")
     none = {"dbv": False, "dbv_tranche": pd.NA, "safety_valve": False, "safety_valve_year": None,
             "safety_valve_amount_gbp": np.nan, "case_study_2022": True}
@@ -344,14 +346,35 @@ def test_programme_summary():
 
 
 def test_projection_table_for_reading():
-    table = profile.projection_table(profile.guidance_projection(projection_panel(1e6), "A", "2021-22", "2023-24",
-                                                                 0.05, 0.03))
-    assert table.index.tolist() == ["2021-22", "2022-23", "2023-24"]
-    assert table["funding £m"].tolist() == [100.0, 110.0, 115.5]
-    assert table["spending £m"].tolist() == [106.5, 117.1, 128.8]
-    assert table["DSG balance £m"].tolist()[0] == 15.0
-    assert table["funding growth %"].tolist()[1:] == [10.0, 5.0]
-    assert table["spending index (trend)"].tolist() == [1.0, 1.1, 1.21]
+    projection = profile.guidance_projection(projection_panel(1e6), "A", "2021-22", "2023-24", 0.05, 0.03)
+    table = profile.projection_table(projection)
+    assert table["Year"].tolist() == ["2021-22", "2022-23", "2023-24"]
+    assert table["Funding"].tolist() == ["£100.0m", "£110.0m", "£115.5m"]
+    assert table["Spending"].tolist() == ["£106.5m", "£117.1m", "£128.8m"]
+    assert table["DSG balance (positive = deficit)"].tolist()[0] == "£15.0m"
+    assert table["Funding growth"].tolist() == ["no data", "+10.0%", "+5.0%"]
+    assert table["Spending index (trend)"].tolist() == ["1.000", "1.100", "1.210"]
+    assert table["Spending index (actual)"].tolist()[2] == "no data"
+    assert profile.projection_notes(projection) == [
+        "Funding growth: none for 2021-22, the start year.",
+        "Spending index (actual): no data for 2023-24 (not in the published data used here).",
+    ]
+
+
+def test_readable_tables_of_balance_and_programmes():
+    rows = projection_panel(1e6).set_index("fy").assign(dsg_balance_pct=[np.nan, np.nan, 0.55, 1.5, np.nan, np.nan])
+    assert profile.balance_table(rows).values.tolist() == [["2020-21", "£5.0m", "0.6%"],
+                                                           ["2021-22", "£15.0m", "1.5%"]]
+    programmes = pd.DataFrame({
+        "la_code": ["101", "101"], "la_name": ["Alpha", "Alpha"], "programme": ["safety_valve", "case_study_2022"],
+        "group": ["2022-23", "case study"], "amount_gbp": [np.nan, np.nan], "confidence": ["high", "low"],
+        "source": ["s1", "s2"],
+    })
+    table = profile.programme_table(programmes)
+    assert table.columns.tolist() == ["Council", "Programme", "Group", "Amount", "Confidence", "Source"]
+    assert table.values.tolist() == [["Alpha (101)", "Safety Valve", "2022-23", "no data", "high", "s1"],
+                                     ["Alpha (101)", "2022 case-study council", "case study", "not applicable", "low",
+                                      "s2"]]
 
 
 def test_programme_council_counts_as_of_2022():
@@ -390,3 +413,90 @@ def test_projection_findings():
                "actual_spend_fy": None}
     assert profile.projection_findings(missing, "Unit A", 0.05) == (
         "No projection for Unit A: its start-year allocation or DSG balance is not available.")
+
+
+def neighbours_frame() -> pd.DataFrame:
+    """neighbour_units output for subject A: D (rank 1), B (rank 2, standing for two neighbours)."""
+    return pd.DataFrame({
+        "rank": [1, 2], "neighbour_la_code": ["904", "902"], "neighbour_name": ["Dee", "Bee North"],
+        "closeness": ["very close", "close"], "unit": ["D", "B"], "unit_name": ["Unit D", "Unit B"],
+        "neighbour_la_codes": ["904", "902;903"], "note": ["", "stands for neighbours 902, 903"],
+    })
+
+
+def test_select_comparators_stat_neighbours_keeps_rank_order():
+    chosen = profile.select_comparators(panel(), "A", "stat_neighbours", 10, "2021-22", neighbours_frame())
+    assert chosen["unit"].tolist() == ["D", "B"] and chosen["unit_name"].tolist() == ["Unit D", "Unit B"]
+    assert chosen["closeness"].tolist() == ["very close", "close"] and chosen["distance"].isna().all()
+    shown = profile.comparators_frame(chosen, "stat_neighbours")
+    assert shown.columns.tolist() == ["Rank", "Statistical neighbour", "Closeness", "Compared as", "Note"]
+    assert shown.iloc[1].tolist() == ["2", "Bee North", "close", "Unit B", "stands for neighbours 902, 903"]
+    with pytest.raises(ValueError, match="needs the council's neighbours"):
+        profile.select_comparators(panel(), "A", "stat_neighbours", 10, "2021-22")
+    with pytest.raises(ValueError, match=r"neighbour unit\(s\) \['Z'\] are not in the panel"):
+        profile.select_comparators(panel(), "A", "stat_neighbours", 10, "2021-22", neighbours_frame().assign(unit="Z"))
+
+
+def test_comparators_sentence_and_heading():
+    chosen = profile.select_comparators(panel(), "A", "stat_neighbours", 10, "2021-22", neighbours_frame())
+    assert profile.comparators_sentence("stat_neighbours", chosen, "2021", "2021-22", "North", "unitary authority") == (
+        "Compared with DfE's statistical neighbours (2021 model, as in LAIT and the High Needs Benchmarking Tool): "
+        "Unit D, Unit B. That is 2 units for the model's 10 neighbours: a neighbour inside the council's own "
+        "harmonised unit is left out, and neighbours sharing a unit count once.")
+    region = profile.select_comparators(panel().assign(unit_name="<b>x</b>"), "A", "region", 10, "2021-22")
+    assert profile.comparators_sentence("region", region, "2025", "2021-22", "North", "") == (
+        "Compared with every other unit in North: &lt;b&gt;x&lt;/b&gt;, &lt;b&gt;x&lt;/b&gt;.")
+    assert profile.comparators_heading("stat_neighbours", 10) == "Statistical neighbours' average (10)"
+
+
+def test_comparator_average_is_the_simple_mean_of_those_with_a_value():
+    series = profile.group_series(panel(), ["A", "B", "D", "E"], ["2021-22"])
+    average = profile.comparator_average(series, ["B", "D", "E"], ["spend_per_head_2_18_gbp", "ehcp_per_10k_0_25"],
+                                         "Average")
+    row = average.iloc[0]
+    assert (row["fy"], row["unit_name"]) == ("2021-22", "Average")
+    assert row["spend_per_head_2_18_gbp"] == pytest.approx(3.0) and row["n_spend_per_head_2_18_gbp"] == 2  # E none
+    assert row["ehcp_per_10k_0_25"] == pytest.approx((10 + 30 + 20) / 3) and row["n_ehcp_per_10k_0_25"] == 3
+
+
+def test_council_with_no_row_in_the_model_is_refused():
+    frame = panel().merge(projection_panel()[["fy", "dsg_balance_gbp"]], on="fy")
+    table = pd.DataFrame({"model": ["2021", "2021", "2025"], "la_code": ["101", "101", "102"], "rank": [1, 2, 1],
+                          "neighbour_la_code": ["102", "103", "101"], "closeness": "close",
+                          "la_name": ["Alpha", "Alpha", "Beta"]})
+    arguments = {"unit": "A", "comparators": "stat_neighbours", "n_nearest": 2, "baseline_fy": "2021-22",
+                 "first_fy": "2018-19", "last_fy": "2023-24", "funding_growth_first": 0.05,
+                 "funding_growth_after": 0.03, "la_code": "101", "stat_neighbours": table, "lookup": lookup()}
+    with pytest.raises(ParameterError, match=r"council 101 has no statistical neighbours in the 2025 model; "
+                                             r"model 2021 has its neighbours \(use sn_model 2021\)"):
+        profile.check_profile_parameters(frame, sn_model="2025", **arguments)
+    assert profile.check_profile_parameters(frame, sn_model="2021", **arguments) == "2021-22"
+
+
+def test_code_span():
+    assert profile.code_span("bcp_dorset") == "`bcp_dorset`"
+    assert profile.code_span("a`b") == "a\\`b"
+
+
+def test_report_sentences():
+    summary = {"spend_first_gbp": 28.8e6, "spend_last_gbp": 50.3e6, "spend_growth_cash": 0.744,
+               "spend_growth_real": 0.35, "spend_per_head_2_18_gbp": 1204.8, "ehcp_first_count": 1241.0,
+               "ehcp_last_count": np.nan, "ehcp_growth": np.nan, "ehcp_per_10k_0_25": 201.08}
+    assert profile.spending_sentence(summary, "2017-18", "2024-25", "2023-24") == (
+        "High-needs spending went from £28\\.8m in 2017\\-18 to £50\\.3m in 2024\\-25: \\+74\\.4% in cash and "
+        "\\+35\\.0% in real terms. Spending per head aged 2-18 in 2023\\-24: £1,205.")
+    assert profile.ehcp_sentence(summary, "2017-18", "2024-25", "2023-24") == (
+        "EHC plans went from 1,241 in January 2018 to not available in January 2025 (not available); in 2023\\-24 "
+        "there were 201\\.1 plans per 10,000 aged 0-25.")
+    assert profile.allocation_sentence(None, np.nan, np.nan, "Unit <A>") == (
+        "No year has both an allocation and spending for Unit &lt;A&gt;.")
+    assert profile.allocation_sentence("2023-24", 90.0e6, 100.0e6, "A") == (
+        "In 2023\\-24, the latest year with both, S251 high-needs spending was £90\\.0m against an allocation of "
+        "£100\\.0m (\\-10\\.0%).")
+    assert profile.balance_sentence("2021-22", 13.2e6, 7.1, 3, 148, "A") == (
+        "At the end of 2021\\-22 the cumulative DSG balance was a deficit of £13\\.2m \\(7\\.1% of total DSG\\): "
+        "ranked 3rd of 148 units by deficit as a share of total DSG (1st = the largest deficit).")
+    assert profile.balance_sentence(None, np.nan, np.nan, None, 0, "A") == "No DSG balance is available for A."
+    heading = profile.council_heading(profile.council_unit(lookup(), "101"), "North East", "UA")
+    assert heading.startswith("## Alpha (101)\n\nAlpha (101) is its own") and heading.endswith(
+        "Region: North East; type: unitary authority.")

@@ -3,7 +3,9 @@ pandas on the panel, plus the plots helper it uses."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -18,6 +20,7 @@ import yaml
 
 from cli_runs import run_sendlib
 from sendlib import plots
+from sendlib.readers import stat_neighbours as sn
 
 STEM = "05_council_profile"
 SPEND, ALLOCATION, BALANCE = "hn_spend_gbp", "hnb_after_deductions_gbp", "dsg_balance_gbp"
@@ -56,6 +59,25 @@ def camden(processed_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tu
     return reports_dir, results_of(reports_dir, "202")
 
 
+def raw_neighbours(raw_data: Path, model: str, la_code: str) -> list[str]:
+    """The council's ten neighbours (SN1..SN10) as the raw LAIT workbook lists them, read with openpyxl."""
+    raw = pd.read_excel(raw_data / sn.DATASET / sn.MODEL_FILES[model], sheet_name=sn.SHEET, header=2, dtype=str,
+                        engine="openpyxl")
+    row = raw[raw["LA num"] == la_code].iloc[0]
+    return [row[f"SN{rank}"] for rank in range(1, 11)]
+
+
+def comparators_csv(reports_dir: Path, la_code: str) -> pd.DataFrame:
+    return pd.read_csv(report_dir(reports_dir, la_code) / "figures" / "comparators.csv", dtype=str)
+
+
+def visible_text(page: str) -> str:
+    """The text of an exported page as a reader sees it (no styles, scripts, images or tags)."""
+    for pattern in (r"<style.*?</style>", r"<script.*?</script>", r"<[^>]+>"):
+        page = re.sub(pattern, " ", page, flags=re.S)
+    return html.unescape(page)
+
+
 def unit_rows(panel: pd.DataFrame, unit: str) -> pd.DataFrame:
     return panel[panel["unit"] == unit].set_index("fy")
 
@@ -92,7 +114,7 @@ def expected_balance_end(rows: pd.DataFrame, first: float, after: float, last_st
 
 
 @pytest.mark.needs_data
-def test_camden_matches_the_panel(camden, panel):
+def test_camden_matches_the_panel(camden, panel, raw_data):
     reports_dir, results = camden
     rows = unit_rows(panel, "202")
     assert (results["la_code"], results["la_name"], results["unit"], results["unit_is_merged"]) == (
@@ -108,8 +130,12 @@ def test_camden_matches_the_panel(camden, panel):
         rows.loc["2023-24", "ehcp_count"] / rows.loc["2023-24", "pop_0_25_count"] * 10_000)
     plans = rows["ehcp_count"]
     assert results["ehcp_growth"] == pytest.approx(plans["2024-25"] / plans["2017-18"] - 1)
-    # comparators: the 10 nearest in 2018-19; Camden's rank on spend growth among the 11
-    assert results["comparator_units"] == nearest_units(panel, "202", "2018-19", 10)
+    # comparators: Camden's ten 2025-model statistical neighbours (London boroughs: each its own unit)
+    expected = raw_neighbours(raw_data, "2025", "202")
+    assert (results["comparators"], results["sn_model"]) == ("stat_neighbours", "2025")
+    assert results["comparator_units"] == expected and len(set(expected)) == 10
+    assert comparators_csv(reports_dir, "202")["unit"].tolist() == expected
+    # Camden's rank on spend growth among the 11
     group = ["202", *results["comparator_units"]]
     growth = panel[panel["fy"] == "2024-25"].set_index("unit").loc[group, SPEND] / \
         panel[panel["fy"] == "2017-18"].set_index("unit").loc[group, SPEND] - 1
@@ -127,14 +153,51 @@ def test_camden_matches_the_panel(camden, panel):
     assert results["projection_balance_end_gbp"] == pytest.approx(balance)
     assert results["projection_balance_end_pct"] == pytest.approx(pct)
     assert results["projection_actual_spend_growth"] == pytest.approx(spend["2024-25"] / spend["2021-22"] - 1)
+    # the headline: per EHC plan and % of allocation against the neighbours' simple mean and England
+    headline = {entry["key"]: entry for entry in results["headline"]}
+    assert len(headline) == 6 and results["headline"][0]["measure"] == "High-needs spending per head aged 2-18"
+    for key, (numerator, denominator, fy) in {"spend_per_ehcp_gbp": (SPEND, "ehcp_count", "2024-25"),
+                                             "spend_pct_of_allocation": (SPEND, ALLOCATION, "2023-24")}.items():
+        year = panel[panel["fy"] == fy].set_index("unit")
+        ratio = (year[numerator].where(year["hn_spend_complete"]) / year[denominator]).dropna()
+        scale = 100 if key.endswith("allocation") else 1
+        both = year.loc[ratio.index]
+        assert headline[key]["year"] == fy and headline[key]["value"] == pytest.approx(scale * ratio["202"])
+        assert headline[key]["neighbours"] == pytest.approx(scale * ratio.reindex(expected).mean())
+        assert headline[key]["n_neighbours_with_value"] == ratio.reindex(expected).notna().sum()
+        assert headline[key]["england"] == pytest.approx(scale * both[numerator].sum() / both[denominator].sum())
     # the report: HTML without code, with its figures embedded, and every figure's PNG + CSV
     folder = report_dir(reports_dir, "202")
     page = (folder / f"{STEM}.nocode.html").read_text(encoding="utf-8")
     assert page.count("data:image/png;base64") >= 10 and "Traceback" not in page
+    text = visible_text(page)
+    assert page.index("Headline summary") < page.index("<img")  # before the first figure
+    assert text.index("Headline summary") < text.index("Spending is the Section 251 outturn")
+    assert "Statistical neighbours' average (10)" in text and "£" in text
+    for raw_name in ("NaN", "nan", "unit_name", "la_code", "hn_spend_gbp", "<NA>", "None"):
+        assert raw_name not in text.split(), raw_name
     pngs = sorted(p.stem for p in (folder / "figures").glob("*.png"))
     assert len(pngs) == 10 and all((folder / "figures" / f"{stem}.csv").is_file() for stem in pngs)
     manifest = json.loads((reports_dir / "latest" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["reports"]["council_202"]["status"] == "ok"
+
+
+@pytest.mark.needs_data
+def test_sn_model_2021_gives_the_april_2021_neighbours(processed_data, raw_data, tmp_path):
+    run_ok(tmp_path, "--la", "Camden", "-p", "sn_model", "2021")
+    results = results_of(tmp_path, "202")
+    expected = raw_neighbours(raw_data, "2021", "202")
+    assert results["sn_model"] == "2021" and results["comparator_units"] == expected
+    assert comparators_csv(tmp_path, "202")["unit"].tolist() == expected
+    assert expected != raw_neighbours(raw_data, "2025", "202")  # the models differ for Camden
+
+
+@pytest.mark.needs_data
+def test_nearest_comparators(panel, tmp_path):
+    run_ok(tmp_path, "--la", "202", "-p", "comparators", "nearest")
+    results = results_of(tmp_path, "202")
+    assert results["comparator_units"] == nearest_units(panel, "202", "2018-19", 10)
+    assert results["sn_model"] is None
 
 
 @pytest.mark.needs_data
@@ -183,6 +246,8 @@ def test_merged_unit_cumberland(panel, tmp_path):
         (["--la", "999"], "unknown council '999'"),
         (["--la", "Camden", "-p", "last_fy", "2030-31"], "'2030-31' is not a year of the panel"),
         (["--la", "Camden", "-p", "measure", "spend"], "unknown parameter 'measure'"),
+        (["--la", "Camden", "-p", "sn_model", "2019"],
+         "'2019' is not a known sn_model (did you mean '2021' or '2025'?); choose from 2025, 2021"),
     ],
 )
 def test_bad_parameters_fail_before_running(processed_data, tmp_path, args, message):
@@ -198,10 +263,13 @@ def test_bad_parameters_fail_before_running(processed_data, tmp_path, args, mess
     [
         (["-p", "n_nearest", "0"], "n_nearest must be between 1 and"),
         (["-p", "last_fy", "2019-20"], "must come after a year with DSG balances"),
+        (["--la", "Cumberland", "-p", "sn_model", "2021"],
+         "council 942 has no statistical neighbours in the 2021 model; model 2025 has its neighbours"),
     ],
 )
 def test_combinations_the_data_cannot_answer_are_refused_before_running(processed_data, tmp_path, args, message):
-    completed = report(tmp_path, "--la", "202", *args)
+    council = [] if "--la" in args else ["--la", "202"]
+    completed = report(tmp_path, *council, *args)
     assert completed.returncode == 2
     assert message in completed.stderr
     assert not list(tmp_path.glob("*/manifest.json"))
@@ -213,7 +281,7 @@ def test_unknown_comparator_method_is_refused(processed_data, tmp_path):
     sendlib.params lists `comparators` among its choice parameters."""
     completed = report(tmp_path, "--la", "202", "-p", "comparators", "county")
     assert completed.returncode in (1, 2)
-    assert "'county'" in completed.stderr and "region, la_type, nearest" in completed.stderr
+    assert "'county'" in completed.stderr and "stat_neighbours, region, la_type, nearest" in completed.stderr
     assert not (report_dir(tmp_path, "202") / "results.json").exists()
 
 

@@ -7,8 +7,8 @@ Value rules, keyed by parameter name (values are normalised as they are checked)
   with sendlib.geography.resolve_la to 3-digit ``la_code`` strings (a number such as 202 is a code);
 - names ending ``_fy``: a financial year "2021-22" (or a list), which must be one of the panel's
   ``fy`` values when data/processed/panel.parquet exists;
-- ``measure``, ``basis``, ``denominator``, ``spend_rule``, ``gap_basis``, ``both_rule``, ``comparators``: one of the choices
-  their analysis module declares (see CHOICE_PARAMETERS);
+- ``measure``, ``basis``, ``denominator``, ``spend_rule``, ``gap_basis``, ``both_rule``, ``comparators``,
+  ``sn_model``: one of the choices their analysis module declares (see CHOICE_PARAMETERS);
 - ``as_at``: a YYYY-MM-DD date within the dates of data/reference/programmes.csv;
 - every number must be finite: NaN and infinity are refused whatever the parameter;
 - ``output_dir`` is set by the runner and cannot be overridden.
@@ -52,6 +52,7 @@ CHOICE_PARAMETERS = {
     "both_rule": ("sendlib.analysis.programme_groups", "BOTH_RULES"),
     "comparators": ("sendlib.analysis.profile", "COMPARATOR_METHODS"),
     "frame_rule": ("sendlib.analysis.selection", "FRAME_RULES"),
+    "sn_model": ("sendlib.analysis.profile", "SN_MODELS"),
 }
 AS_AT = "as_at"
 PANEL_FILE = "panel.parquet"

@@ -133,11 +133,11 @@ def time_series(
     ylabel: str = "",
     xlabel: str = "",
 ) -> Figure:
-    """One line per ``hue`` level (x axis labelled ``xlabel``, default the column name). With ``highlight``: those levels in colour (labelled), the
-    rest thin grey; without: every level in the palette."""
+    """One line per ``hue`` level (x axis labelled ``xlabel``, default the column name). With ``highlight``: those levels in colour (labelled, the
+    first in HIGHLIGHT, in the order given), the rest thin grey; without: every level in the palette."""
     fig, ax = plt.subplots()
     levels = sorted(frame[hue].dropna().unique(), key=str)
-    emphasised = [level for level in levels if level in set(highlight)] if highlight else levels
+    emphasised = [level for level in highlight if level in set(levels)] if highlight else levels  # in given order
     colours = dict(zip(emphasised, cycle([HIGHLIGHT, *PALETTE] if highlight else PALETTE)))
     for level in levels:
         line = frame.loc[frame[hue] == level].sort_values(x)

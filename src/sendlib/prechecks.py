@@ -109,14 +109,18 @@ def sustainability(panel: pd.DataFrame, p: Mapping[str, Any]) -> None:
 
 
 def council_profile(panel: pd.DataFrame, p: Mapping[str, Any]) -> None:
-    """05: the council's unit, years in the panel and in order, n_nearest, growth rates."""
+    """05: the council's unit, its statistical neighbours in sn_model, years in the panel and in
+    order, n_nearest, growth rates."""
     from sendlib.analysis import profile
 
-    council = profile.council_unit(read_processed("la_lookup"), p["la"])
+    lookup = read_processed("la_lookup")
+    council = profile.council_unit(lookup, p["la"])
     profile.check_profile_parameters(
         panel, unit=council.unit, comparators=p["comparators"], n_nearest=p["n_nearest"],
         baseline_fy=p["baseline_fy"], first_fy=p["first_fy"], last_fy=p["last_fy"],
         funding_growth_first=p["funding_growth_first"], funding_growth_after=p["funding_growth_after"],
+        sn_model=p["sn_model"], la_code=council.la_code, stat_neighbours=read_processed("stat_neighbours"),
+        lookup=lookup,
     )
 
 

@@ -6,6 +6,9 @@ Definitions:
 - a council is shown as its harmonised unit (Cumberland -> ``cumbria``), since the panel is per unit;
 - spend per head 2-18 = S251 high-needs outturn / population aged 2-18 (complete spend only);
   EHC plan rate = EHC plans (January ``fy_start + 1``) per 10,000 population aged 0-25;
+- "stat_neighbours" comparators (the default): the council's ten DfE statistical neighbours in
+  the ``sn_model`` model ("2025" or "2021"), mapped onto units by sendlib.neighbours.neighbour_units
+  (a merged neighbour -> its unit, counted once; a neighbour in the council's own unit left out);
 - "nearest" comparators: every unit with both baseline features is standardised
   (z = (x - mean) / sd, sd with ddof=0); the distance to the subject is Euclidean over the
   z-scores; the ``n`` smallest distances win, ties broken by unit id;
@@ -30,10 +33,19 @@ from sendlib.analysis.measures import COMPLETENESS_FLAGS, measure_values, requir
 from sendlib.analysis.projections import project_all
 from sendlib.errors import ParameterError
 from sendlib.geography import operating_on, resolve_la
+from sendlib.markup import escape
+from sendlib.neighbours import neighbour_units
 from sendlib.programmes import COUNT_DATE, membership_by_la
-from sendlib.years import fy_label, fy_range, fy_start
+from sendlib.readable import format_value, readable_frame
+from sendlib.years import fy_label, fy_range, fy_start, january_for_fy
 
-COMPARATOR_METHODS = ("region", "la_type", "nearest")
+COMPARATOR_METHODS = ("stat_neighbours", "region", "la_type", "nearest")
+#: Statistical-neighbour models (sendlib.neighbours): the 2025 model and the April 2021 one.
+SN_MODELS = ("2025", "2021")
+SN_NEIGHBOURS = 10  # neighbours per council in each model
+#: Comparator method -> how its group is named in headings ("Statistical neighbours' average").
+COMPARATOR_NAMES = {"stat_neighbours": "statistical neighbours", "region": "councils in the region",
+                    "la_type": "councils of the same type", "nearest": "nearest councils"}
 #: Comparator method -> the panel column its units must share with the subject.
 SHARED_COLUMNS = {"region": "region_name", "la_type": "la_type"}
 #: Feature column -> label, for comparator selection and ranking.
@@ -88,17 +100,80 @@ def council_unit(lookup: pd.DataFrame, la: str) -> CouncilUnit:
     )
 
 
+def code_span(value: str) -> str:
+    """``value`` as a Markdown code span (shown literally; the renderer escapes its HTML), or
+    escaped text when it holds a backtick. (sendlib.markup.code's ``<code>`` element comes out
+    empty in nbconvert's HTML.)"""
+    return escape(value) if "`" in value else f"`{value}`"
+
+
 def describe_unit(council: CouncilUnit) -> str:
-    """One sentence saying which unit the council is profiled through (and who is in it)."""
-    who = f"{council.la_name} ({council.la_code})"
+    """One sentence (Markdown, names escaped) saying which unit the council is profiled through
+    (and who is in it)."""
+    who = f"{escape(council.la_name)} ({escape(council.la_code)})"
     if not council.merged:
-        return f"{who} is its own harmonised unit (`{council.unit}`): every figure is for the council alone."
-    members = ", ".join(f"{name} ({code})" for code, name in zip(council.member_la_codes, council.member_la_names))
+        return f"{who} is its own harmonised unit ({code_span(council.unit)}): every figure is for the council alone."
+    members = ", ".join(f"{escape(name)} ({escape(la)})"
+                        for la, name in zip(council.member_la_codes, council.member_la_names))
     return (
-        f"{who} is shown as its harmonised unit `{council.unit}`, {council.unit_name}, which joins {members} "
-        "so that years before and after the reorganisation compare like with like: every figure is for the "
-        "whole unit, not the council alone."
+        f"{who} is shown as its harmonised unit {code_span(council.unit)}, {escape(council.unit_name)}, which joins "
+        f"{members} so that years before and after the reorganisation compare like with like: every figure is "
+        "for the whole unit, not the council alone."
     )
+
+
+def council_heading(council: CouncilUnit, region: str, la_type: str) -> str:
+    """The report's council heading and its first paragraph, as Markdown."""
+    type_name = LA_TYPE_NAMES.get(la_type, la_type)
+    return (f"## {escape(council.la_name)} ({escape(council.la_code)})\n\n{describe_unit(council)} "
+            f"Region: {escape(region)}; type: {escape(type_name)}.")
+
+
+def spending_sentence(summary: Mapping[str, float], first_fy: str, last_fy: str, level_fy: str | None) -> str:
+    """How the unit's high-needs spending grew, and its spending per head, from :func:`subject_summary`."""
+    return (
+        f"High-needs spending went from {escape(format_gbp(summary['spend_first_gbp']))} in {escape(first_fy)} to "
+        f"{escape(format_gbp(summary['spend_last_gbp']))} in {escape(last_fy)}: "
+        f"{escape(format_pct(summary['spend_growth_cash']))} in cash and "
+        f"{escape(format_pct(summary['spend_growth_real']))} in real terms. Spending per head aged 2-18 in "
+        f"{escape(level_fy or 'the latest year')}: {escape(format_gbp(summary['spend_per_head_2_18_gbp']))}."
+    )
+
+
+def ehcp_sentence(summary: Mapping[str, float], first_fy: str, last_fy: str, level_fy: str | None) -> str:
+    """How the unit's EHC plans grew, and their rate per 10,000 aged 0-25, from :func:`subject_summary`."""
+    def count(value: float) -> str:
+        return "not available" if pd.isna(value) else f"{value:,.0f}"
+
+    return (
+        f"EHC plans went from {escape(count(summary['ehcp_first_count']))} in January "
+        f"{escape(january_for_fy(first_fy))} to {escape(count(summary['ehcp_last_count']))} in January "
+        f"{escape(january_for_fy(last_fy))} ({escape(format_pct(summary['ehcp_growth']))}); in "
+        f"{escape(level_fy or 'the latest year')} there were "
+        f"{escape(format_measure('ehcp_per_10k_0_25', summary['ehcp_per_10k_0_25']))} plans per 10,000 aged 0-25."
+    )
+
+
+def allocation_sentence(allocation_fy: str | None, spent: float, allocated: float, unit_label: str) -> str:
+    """Spending against the allocation in the latest year with both (or that there is none)."""
+    if allocation_fy is None:
+        return f"No year has both an allocation and spending for {escape(unit_label)}."
+    return (
+        f"In {escape(allocation_fy)}, the latest year with both, S251 high-needs spending was "
+        f"{escape(format_gbp(spent))} against an allocation of {escape(format_gbp(allocated))} "
+        f"({escape(format_pct(spent / allocated - 1))})."
+    )
+
+
+def balance_sentence(balance_fy: str | None, balance_gbp: float, balance_pct: float, rank: int | None,
+                     n_ranked: int, unit_label: str) -> str:
+    """The unit's latest cumulative DSG balance and its rank by deficit share (1st = largest)."""
+    if balance_fy is None:
+        return f"No DSG balance is available for {escape(unit_label)}."
+    ranked = (f": ranked {ordinal(rank)} of {n_ranked} units by deficit as a share of total DSG "
+              "(1st = the largest deficit)." if rank else ".")
+    return (f"At the end of {escape(balance_fy)} the cumulative DSG balance was "
+            f"{escape(balance_phrase(balance_gbp, balance_pct))}{ranked}")
 
 
 def complete_spend(panel: pd.DataFrame, basis: str = "cash", denominator: str = "total") -> pd.Series:
@@ -135,10 +210,13 @@ def standardised_distances(features: pd.DataFrame, subject: str) -> pd.Series:
 
 
 def select_comparators(
-    panel: pd.DataFrame, subject: str, method: str, n_nearest: int, baseline_fy: str
+    panel: pd.DataFrame, subject: str, method: str, n_nearest: int, baseline_fy: str,
+    neighbours: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The subject's comparator units (the subject itself excluded).
 
+    ``stat_neighbours``: the units of ``neighbours`` (sendlib.neighbours.neighbour_units output),
+    in rank order, with its columns rank, neighbour_la_code, neighbour_name, closeness and note;
     ``region``/``la_type``: every unit sharing the subject's region_name / la_type, sorted by
     unit; ``nearest``: the ``n_nearest`` units closest in ``baseline_fy`` features (see module
     doc), sorted by distance then unit. Columns: unit, unit_name, distance (NaN unless nearest).
@@ -149,7 +227,16 @@ def select_comparators(
     units = panel.drop_duplicates("unit").set_index("unit")[["unit_name", "region_name", "la_type"]].sort_index()
     if subject not in units.index:
         raise ValueError(f"unit {subject!r} is not in the panel")
-    if method == "nearest":
+    extra: list[str] = []
+    if method == "stat_neighbours":
+        if neighbours is None:
+            raise ValueError("comparators 'stat_neighbours' needs the council's neighbours (neighbour_units output)")
+        unknown = sorted(set(neighbours["unit"]) - set(units.index))
+        if unknown:
+            raise ValueError(f"neighbour unit(s) {unknown} are not in the panel")
+        extra = ["rank", "neighbour_la_code", "neighbour_name", "closeness", "note"]
+        chosen = neighbours.loc[neighbours["unit"] != subject, ["unit", *extra]].assign(distance=np.nan)
+    elif method == "nearest":
         distance = standardised_distances(unit_features(panel, baseline_fy), subject)
         chosen = distance.drop(subject).dropna().reset_index().sort_values(["distance", "unit"], kind="stable")
         chosen = chosen.head(n_nearest)
@@ -158,9 +245,60 @@ def select_comparators(
         same = units.index[(units[column] == units.loc[subject, column]) & (units.index != subject)]
         chosen = pd.DataFrame({"unit": same, "distance": np.nan})
     chosen["unit_name"] = chosen["unit"].map(units["unit_name"])
-    return chosen[["unit", "unit_name", "distance"]].astype(
+    return chosen[["unit", "unit_name", "distance", *extra]].astype(
         {"unit": "string", "unit_name": "string", "distance": "float64"}
     ).reset_index(drop=True)
+
+
+def comparators_heading(method: str, n_comparators: int) -> str:
+    """"statistical neighbours' average (10)": the column heading of the comparators' average."""
+    return f"{COMPARATOR_NAMES[method][0].upper()}{COMPARATOR_NAMES[method][1:]}' average ({n_comparators})"
+
+
+def comparators_frame(chosen: pd.DataFrame, method: str) -> pd.DataFrame:
+    """The :func:`select_comparators` table as text for reading: Rank, Statistical neighbour,
+    Closeness, Compared as, Note (stat_neighbours); else Council (and Distance for nearest)."""
+    if method == "stat_neighbours":
+        return readable_frame(chosen, {"rank": ("Rank", "count"), "neighbour_name": ("Statistical neighbour", "text"),
+                                       "closeness": ("Closeness", "text"), "unit_name": ("Compared as", "text"),
+                                       "note": ("Note", "text")})
+    columns = {"unit_name": ("Council", "text")}
+    if method == "nearest":
+        columns["distance"] = ("Distance (standardised)", "rate")
+    return readable_frame(chosen, columns)
+
+
+def comparators_sentence(method: str, chosen: pd.DataFrame, sn_model: str, baseline_fy: str, region: str,
+                         la_type_name: str) -> str:
+    """Which comparators the report uses, and why, as Markdown (data-derived text escaped)."""
+    names = ", ".join(escape(name) for name in chosen["unit_name"])
+    basis = {
+        "stat_neighbours": f"DfE's statistical neighbours ({escape(sn_model)} model, as in LAIT and the High Needs "
+                           "Benchmarking Tool)",
+        "nearest": f"the {len(chosen)} units nearest in {escape(baseline_fy)} spending per head and EHC plan rate",
+        "region": f"every other unit in {escape(region)}",
+        "la_type": f"every other {escape(la_type_name)}",
+    }[method]
+    if not len(chosen):
+        return f"No comparators: {basis} is empty."
+    fewer = ""
+    if method == "stat_neighbours" and len(chosen) < SN_NEIGHBOURS:
+        fewer = (f" That is {len(chosen)} units for the model's {SN_NEIGHBOURS} neighbours: a neighbour inside the "
+                 "council's own harmonised unit is left out, and neighbours sharing a unit count once.")
+    return f"Compared with {basis}: {names}.{fewer}"
+
+
+def comparator_average(series: pd.DataFrame, comparators: Collection[str], columns: Sequence[str],
+                       label: str) -> pd.DataFrame:
+    """Rows of a :func:`group_series` table for the comparators' average per year (simple mean
+    over the comparators with a value, as LAIT shows it): fy, unit "", unit_name ``label``,
+    each column's mean and ``n_<column>`` (how many had a value)."""
+    rows = series.loc[series["unit"].isin(set(comparators))]
+    grouped = rows.groupby("fy", sort=True)[list(columns)]
+    average = grouped.mean().join(grouped.count().add_prefix("n_")).reset_index()
+    average.insert(1, "unit", "")
+    average.insert(2, "unit_name", label)
+    return average.astype({"fy": "string", "unit": "string", "unit_name": "string"})
 
 
 def latest_fy_with(panel: pd.DataFrame, columns: str | Sequence[str], up_to_fy: str) -> str | None:
@@ -381,7 +519,8 @@ def projection_findings(outlook: Mapping[str, object], unit_label: str, assumed_
     the first assumed year against ``assumed_first``; S251 spend growth against its trend);
     every clause whose numbers are missing is left out."""
     if pd.isna(outlook["balance_end_gbp"]):
-        projected = f"No projection for {unit_label}: its start-year allocation or DSG balance is not available."
+        projected = (f"No projection for {escape(unit_label)}: its start-year allocation or DSG balance is "
+                     "not available.")
     else:
         path = ", ".join(
             f"{format_pct(rate)} in {fy}{' (actual)' if fy in outlook['actual_funding_years'] else ''}"
@@ -407,20 +546,28 @@ def projection_findings(outlook: Mapping[str, object], unit_label: str, assumed_
 
 def programme_summary(flags: Mapping[str, object]) -> str:
     """One line per programme from a panel row's flags (dbv, dbv_tranche, safety_valve,
-    safety_valve_year, safety_valve_amount_gbp, case_study_2022)."""
+    safety_valve_year, safety_valve_amount_gbp, case_study_2022), as Markdown (data escaped)."""
     def known(value: object) -> bool:
         return value is not None and not pd.isna(value)
 
-    dbv = f"yes ({flags['dbv_tranche']})" if flags["dbv"] and known(flags["dbv_tranche"]) else (
+    dbv = f"yes ({escape(flags['dbv_tranche'])})" if flags["dbv"] and known(flags["dbv_tranche"]) else (
         "yes" if flags["dbv"] else "not on the known list")
     valve = "not on the list"
     if flags["safety_valve"]:
-        details = [f"agreement {flags['safety_valve_year']}" if known(flags["safety_valve_year"]) else "",
-                   format_gbp(flags["safety_valve_amount_gbp"]) if known(flags["safety_valve_amount_gbp"]) else ""]
+        details = [f"agreement {escape(flags['safety_valve_year'])}" if known(flags["safety_valve_year"]) else "",
+                   escape(format_gbp(flags["safety_valve_amount_gbp"])) if known(flags["safety_valve_amount_gbp"])
+                   else ""]
         valve = "yes" + (f" ({', '.join(d for d in details if d)})" if any(details) else "")
     case_study = "yes" if flags["case_study_2022"] else "not known to be one"
     return (f"- Delivering Better Value: {dbv}\n- Safety Valve: {valve}\n"
             f"- one of the ten 2022 case-study councils: {case_study}")
+
+
+def known_lists_sentence(known: Mapping[str, int], claimed_dbv: float, case_studies: Sequence[str]) -> str:
+    """How complete the curated programme lists are (from :func:`programme_council_counts`)."""
+    return (f"The known DBV list names {known['dbv']} of the {claimed_dbv:.0f} DBV councils (councils as they were "
+            f"in 2022); only {known['case_study_2022']} of the ten 2022 case-study councils "
+            f"({escape(', '.join(case_studies))}) is public.")
 
 
 def programme_council_counts(programmes: pd.DataFrame, lookup: pd.DataFrame) -> dict[str, int]:
@@ -432,18 +579,61 @@ def programme_council_counts(programmes: pd.DataFrame, lookup: pd.DataFrame) -> 
 
 
 def projection_table(projection: pd.DataFrame) -> pd.DataFrame:
-    """A :func:`guidance_projection` table for reading, indexed by fy: money in GBP million
-    (1 decimal), growth in %, indices to 3 decimals."""
-    money = {"funding_gbp": "funding £m", "spend_gbp": "spending £m", "gap_gbp": "in-year gap £m",
-             "balance_gbp": "DSG balance £m", "actual_funding_gbp": "actual allocation £m"}
-    table = pd.DataFrame(index=pd.Index(projection["fy"].astype(str), name="fy"))
-    for column, label in money.items():
-        table[label] = (projection[column].to_numpy() / 1e6).round(1)
-    table["balance % of DSG"] = projection["balance_pct_of_dsg"].to_numpy().round(1)
-    table["funding growth %"] = (100 * projection["funding_growth"].to_numpy()).round(1)
-    table["spending index (trend)"] = projection["spend_index_projected"].to_numpy().round(3)
-    table["spending index (actual)"] = projection["spend_index_actual"].to_numpy().round(3)
-    return table
+    """A :func:`guidance_projection` table as text for reading: Year, money in £m, growth and
+    the balance as %, indices to 3 decimals, "no data" where missing (see :func:`projection_notes`)."""
+    return readable_frame(projection.assign(funding_growth_pct=100 * projection["funding_growth"]), {
+        "fy": ("Year", "text"), "funding_gbp": ("Funding", "gbp_m"), "spend_gbp": ("Spending", "gbp_m"),
+        "gap_gbp": ("In-year gap", "gbp_m"), "balance_gbp": ("DSG balance (positive = deficit)", "gbp_m"),
+        "balance_pct_of_dsg": ("Balance as % of DSG", "pct"), "actual_funding_gbp": ("Actual allocation", "gbp_m"),
+        "funding_growth_pct": ("Funding growth", "signed_pct"),
+        "spend_index_projected": ("Spending index (trend)", "index"),
+        "spend_index_actual": ("Spending index (actual)", "index"),
+    })
+
+
+def projection_notes(projection: pd.DataFrame) -> list[str]:
+    """Why cells of :func:`projection_table` say "no data": the start year has no growth, and
+    the actual allocation and spending exist only for the years published in the data."""
+    def missing(column: str) -> str:
+        return ", ".join(projection.loc[projection[column].isna(), "fy"].astype(str))
+
+    notes = []
+    if pd.isna(projection["funding_growth"].iloc[0]):
+        notes.append(f"Funding growth: none for {projection['fy'].iloc[0]}, the start year.")
+    actuals = (("actual_funding_gbp", "Actual allocation"), ("spend_index_actual", "Spending index (actual)"))
+    for column, what in actuals:
+        if years := missing(column):
+            notes.append(f"{what}: no data for {years} (not in the published data used here).")
+    for column, what in (("funding_gbp", "Funding"), ("balance_gbp", "DSG balance")):
+        if years := missing(column):
+            notes.append(f"{what}: no data for {years} (an input of the projection is missing).")
+    return notes
+
+
+def balance_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """The unit's years with a DSG balance (``rows`` indexed by fy) as text: Year, Cumulative
+    balance £m (positive = deficit), % of total DSG."""
+    known = rows.loc[rows[BALANCE_COLUMN].notna()].reset_index()
+    return readable_frame(known, {"fy": ("Year", "text"),
+                                  BALANCE_COLUMN: ("Cumulative DSG balance (positive = deficit)", "gbp_m"),
+                                  "dsg_balance_pct": ("% of total DSG", "pct")})
+
+
+PROGRAMME_NAMES = {"delivering_better_value": "Delivering Better Value", "safety_valve": "Safety Valve",
+                   "case_study_2022": "2022 case-study council"}
+
+
+def programme_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """:func:`programme_rows` output as text: Council, Programme, Group, Amount (Safety Valve
+    only; "no data" when unknown), Confidence, Source."""
+    named = rows.assign(programme=rows["programme"].map(PROGRAMME_NAMES).fillna(rows["programme"]),
+                        council=rows["la_name"] + " (" + rows["la_code"] + ")")
+    amounts = [format_value(amount, "gbp_m") if programme == "safety_valve" else "not applicable"
+               for programme, amount in zip(rows["programme"], rows["amount_gbp"])]
+    named["amount"] = amounts
+    return readable_frame(named, {"council": ("Council", "text"), "programme": ("Programme", "text"),
+                                  "group": ("Group", "text"), "amount": ("Amount", "text"),
+                                  "confidence": ("Confidence", "text"), "source": ("Source", "text")})
 
 
 def programme_rows(programmes: pd.DataFrame, la_codes: Collection[str]) -> pd.DataFrame:
@@ -457,16 +647,25 @@ def programme_rows(programmes: pd.DataFrame, la_codes: Collection[str]) -> pd.Da
 
 def check_profile_parameters(
     panel: pd.DataFrame, *, unit: str, comparators: str, n_nearest: int, baseline_fy: str, first_fy: str,
-    last_fy: str, funding_growth_first: float, funding_growth_after: float,
+    last_fy: str, funding_growth_first: float, funding_growth_after: float, sn_model: str = SN_MODELS[0],
+    la_code: str | None = None, stat_neighbours: pd.DataFrame | None = None, lookup: pd.DataFrame | None = None,
 ) -> str:
     """Raise ParameterError for a combination the data cannot answer; return the projection's
-    start year (the last year with DSG balances before ``last_fy``)."""
+    start year (the last year with DSG balances before ``last_fy``). With comparators
+    "stat_neighbours" and the ``stat_neighbours`` and ``lookup`` tables, a council ``la_code``
+    with no row in ``sn_model`` raises sendlib.neighbours.NoNeighboursError (a ParameterError
+    naming the model that has its neighbours)."""
     fys = set(panel["fy"].astype(str))
     for name, fy in (("baseline_fy", baseline_fy), ("first_fy", first_fy), ("last_fy", last_fy)):
         if fy not in fys:
             raise ParameterError(f"{name} {fy!r} is not a year of the panel ({min(fys)} to {max(fys)})")
     if comparators not in COMPARATOR_METHODS:
         raise ParameterError(f"comparators must be one of {', '.join(COMPARATOR_METHODS)}; got {comparators!r}")
+    if comparators == "stat_neighbours":
+        if sn_model not in SN_MODELS:
+            raise ParameterError(f"sn_model must be one of {', '.join(SN_MODELS)}; got {sn_model!r}")
+        if stat_neighbours is not None and lookup is not None and la_code is not None:
+            neighbour_units(stat_neighbours, lookup, la_code, sn_model)
     n_units = panel["unit"].nunique()
     if not 1 <= n_nearest < n_units:
         raise ParameterError(f"n_nearest must be between 1 and {n_units - 1} (the other units); got {n_nearest}")

@@ -1,0 +1,243 @@
+"""The standard benchmarking measures of a council profile, as DfE's benchmarking tools (High
+Needs Benchmarking Tool, FBIT, LAIT) show them: the unit's value, its comparators' average,
+England's figure, its rank among its comparators and its national quartile.
+
+Definitions (spend = S251 high-needs outturn, lines 1.2.x, cash, complete units only):
+
+- ``spend_per_head_2_18_gbp`` = spend / population aged 2-18;
+- ``spend_per_ehcp_gbp`` = spend / EHC plans in force in January ``fy_start + 1``;
+- ``spend_pct_of_allocation`` = 100 x spend / high needs block allocation after deductions;
+- ``ehcp_per_10k_0_25`` = 10,000 x EHC plans / population aged 0-25;
+- ``dsg_balance_pct`` = 100 x cumulative DSG balance (POSITIVE = deficit) / total DSG;
+- ``spend_growth_pct`` = 100 x (spend in ``last_fy`` / spend in the base year ``first_fy`` - 1).
+
+Each measure is ``scale x numerator / denominator + offset`` per unit (a missing or non-positive
+denominator gives a missing value). **England** is the same ratio of the numerators' and
+denominators' sums over every unit with both (a national figure, not an average of councils).
+The **comparators' average** is the simple mean over the comparators with a value, as LAIT
+shows it, with how many had one. **Rank** 1 = the highest of the subject and its comparators
+with a value (ties share the better rank). **National quartile** 1 = the highest quarter:
+ceil(4 x national rank / number of units with a value). Each level measure is taken in its
+latest year up to ``last_fy`` in which some unit has a value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sendlib.analysis.measures import require_panel_columns
+from sendlib.analysis.profile import complete_spend, ordinal, rank_of
+from sendlib.readable import NO_DATA, format_value
+from sendlib.years import fy_start
+
+SPEND = "spend"  # the complete S251 spend, computed by profile.complete_spend
+
+
+@dataclass(frozen=True)
+class StandardMeasure:
+    """One standard measure: its ratio (panel columns, or SPEND) and how it reads."""
+
+    key: str
+    label: str
+    unit: str  # "gbp" (pounds), "pct" (a percentage), "signed_pct" (a change in %), "rate"
+    numerator: str
+    denominator: str
+    numerator_label: str
+    denominator_label: str
+    scale: float = 1.0
+    offset: float = 0.0
+    growth: bool = False  # numerator in last_fy, denominator = the same column in first_fy
+
+
+STANDARD_MEASURES: tuple[StandardMeasure, ...] = (
+    StandardMeasure("spend_per_head_2_18_gbp", "High-needs spending per head aged 2-18", "gbp", SPEND,
+                    "pop_2_18_count", "complete high-needs spending", "population aged 2-18"),
+    StandardMeasure("spend_per_ehcp_gbp", "High-needs spending per EHC plan", "gbp", SPEND, "ehcp_count",
+                    "complete high-needs spending", "EHC plan count"),
+    StandardMeasure("spend_pct_of_allocation", "Spending as % of the high needs block allocation", "pct", SPEND,
+                    "hnb_after_deductions_gbp", "complete high-needs spending", "high needs block allocation",
+                    scale=100.0),
+    StandardMeasure("ehcp_per_10k_0_25", "EHC plans per 10,000 aged 0-25", "rate", "ehcp_count", "pop_0_25_count",
+                    "EHC plan count", "population aged 0-25", scale=10_000.0),
+    StandardMeasure("dsg_balance_pct", "Cumulative DSG balance as % of DSG (positive = deficit)", "pct",
+                    "dsg_balance_gbp", "dsg_total_gbp", "DSG balance", "total DSG", scale=100.0),
+    StandardMeasure("spend_growth_pct", "Growth in high-needs spending since the base year (cash)", "signed_pct",
+                    SPEND, SPEND, "complete high-needs spending in the last year",
+                    "complete high-needs spending in the base year", scale=100.0, offset=-100.0, growth=True),
+)
+MEASURES_BY_KEY = {measure.key: measure for measure in STANDARD_MEASURES}
+QUARTILES = 4
+
+
+def _column(rows: pd.DataFrame, column: str) -> pd.Series:
+    """A panel column as float64 (SPEND: the complete spend), indexed like ``rows``."""
+    if column == SPEND:
+        return complete_spend(rows)
+    return rows[column].astype("float64")
+
+
+def measure_parts(panel: pd.DataFrame, measure: StandardMeasure, fy: str, base_fy: str) -> pd.DataFrame:
+    """Per unit (index, sorted): numerator and denominator of ``measure`` in ``fy`` (for a
+    growth measure: numerator in ``fy``, denominator in ``base_fy``); a denominator that is
+    not positive is missing."""
+    columns = [c for c in (measure.numerator, measure.denominator) if c != SPEND]
+    require_panel_columns(panel, ["unit", "fy", *columns])
+
+    def year_rows(year: str) -> pd.DataFrame:
+        return panel.loc[panel["fy"] == year].set_index("unit").sort_index()
+
+    top = year_rows(fy)
+    bottom = year_rows(base_fy) if measure.growth else top
+    numerator = pd.Series(_column(top, measure.numerator).to_numpy(), index=top.index, dtype="float64")
+    denominator = pd.Series(_column(bottom, measure.denominator).to_numpy(), index=bottom.index, dtype="float64")
+    parts = pd.DataFrame({"numerator": numerator, "denominator": denominator.reindex(numerator.index)})
+    parts["denominator"] = parts["denominator"].where(parts["denominator"] > 0)
+    return parts.rename_axis("unit")
+
+
+def unit_values(parts: pd.DataFrame, measure: StandardMeasure) -> pd.Series:
+    """The measure per unit from :func:`measure_parts` (NaN where a part is missing)."""
+    return (measure.scale * parts["numerator"] / parts["denominator"] + measure.offset).rename(measure.key)
+
+
+def england_value(parts: pd.DataFrame, measure: StandardMeasure) -> float:
+    """The measure for England: the ratio of the sums over units with both parts (NaN if none)."""
+    known = parts.dropna()
+    if known.empty:
+        return float("nan")
+    return float(measure.scale * known["numerator"].sum() / known["denominator"].sum() + measure.offset)
+
+
+def national_quartile(values: pd.Series, subject: str) -> int | None:
+    """1 = the highest quarter of the units with a value: ceil(4 x rank / n); None without a value."""
+    rank, n_ranked = rank_of(values, subject)
+    return None if rank is None else math.ceil(QUARTILES * rank / n_ranked)
+
+
+def measure_year(panel: pd.DataFrame, measure: StandardMeasure, first_fy: str, last_fy: str) -> str | None:
+    """The year the measure is shown for: ``last_fy`` for growth, else the latest year up to
+    ``last_fy`` in which some unit has a value (None if none)."""
+    if measure.growth:
+        return last_fy
+    years = sorted((fy for fy in panel["fy"].astype(str).unique() if fy_start(fy) <= fy_start(last_fy)),
+                   key=fy_start, reverse=True)
+    for fy in years:
+        if unit_values(measure_parts(panel, measure, fy, first_fy), measure).notna().any():
+            return fy
+    return None
+
+
+def missing_reason(parts: pd.DataFrame, measure: StandardMeasure, unit: str, unit_label: str, fy: str,
+                   base_fy: str) -> str:
+    """Why the unit has no value: which part is missing (or not positive), in which year."""
+    row = parts.reindex([unit]).iloc[0]
+    if pd.isna(row["numerator"]):
+        return f"no {measure.numerator_label} for {unit_label} in {fy}"
+    return f"no {measure.denominator_label} for {unit_label} in {base_fy if measure.growth else fy}"
+
+
+def measure_table(
+    panel: pd.DataFrame, subject: str, comparators: Collection[str], first_fy: str, last_fy: str,
+    subject_label: str | None = None,
+) -> pd.DataFrame:
+    """One row per standard measure for ``subject`` against its ``comparators`` (units) and
+    England: measure, label, unit, fy (the year shown; growth: ``first_fy`` to ``last_fy``),
+    value, comparators_mean, n_comparators_with_value, n_comparators, england, rank (among the
+    subject and comparators), n_ranked, quartile (national), n_national, note (why the value
+    is missing, else empty)."""
+    group = [subject, *[unit for unit in dict.fromkeys(comparators) if unit != subject]]
+    label = subject_label or subject
+    rows = []
+    for measure in STANDARD_MEASURES:
+        fy = measure_year(panel, measure, first_fy, last_fy)
+        parts = measure_parts(panel, measure, fy, first_fy) if fy else pd.DataFrame(
+            {"numerator": [], "denominator": []}, index=pd.Index([], name="unit"), dtype="float64")
+        values = unit_values(parts, measure)
+        neighbour_values = values.reindex(group[1:])
+        rank, n_ranked = rank_of(values.reindex(group), subject)
+        value = values.get(subject, np.nan)
+        rows.append({
+            "measure": measure.key, "label": measure.label, "unit": measure.unit,
+            "fy": f"{first_fy} to {fy}" if measure.growth else (fy or ""),
+            "value": value, "comparators_mean": neighbour_values.mean(),
+            "n_comparators_with_value": int(neighbour_values.notna().sum()), "n_comparators": len(group) - 1,
+            "england": england_value(parts, measure), "rank": rank, "n_ranked": n_ranked,
+            "quartile": national_quartile(values, subject), "n_national": int(values.notna().sum()),
+            "note": "" if pd.notna(value) else (
+                missing_reason(parts, measure, subject, label, fy, first_fy) if fy else "no year has this measure"),
+        })
+    table = pd.DataFrame(rows)
+    return table.astype({"measure": "string", "label": "string", "unit": "string", "fy": "string",
+                         "value": "float64", "comparators_mean": "float64", "england": "float64",
+                         "rank": "Int64", "quartile": "Int64", "note": "string"})
+
+
+QUARTILE_WORDS = {1: "top quarter (highest)", 2: "second quarter", 3: "third quarter", 4: "bottom quarter (lowest)"}
+
+
+def comparator_average_text(row: pd.Series) -> str:
+    """The comparators' average of a :func:`measure_table` row, with how many had a value when
+    not all did: "£1,205", "£1,180 (9 of 10 with data)", "no data"."""
+    text = format_value(row["comparators_mean"], row["unit"])
+    if text != NO_DATA and row["n_comparators_with_value"] < row["n_comparators"]:
+        text += f" ({row['n_comparators_with_value']} of {row['n_comparators']} with data)"
+    return text
+
+
+def missing_notes(table: pd.DataFrame, subject_label: str) -> list[str]:
+    """One note per "no data" in a :func:`measure_table`: why the subject, the comparators or
+    England have no value for a measure."""
+    notes = []
+    for row in table.itertuples():
+        if pd.isna(row.value):
+            notes.append(f"{row.label}: no data for {subject_label} ({row.note}).")
+        if pd.isna(row.comparators_mean) and row.n_comparators:
+            notes.append(f"{row.label}: no comparator has a value for {row.fy or 'any year'}.")
+        if pd.isna(row.england):
+            notes.append(f"{row.label}: no England figure (no unit has a value).")
+    return notes
+
+
+def headline_frame(table: pd.DataFrame, subject_label: str, comparators_heading: str) -> pd.DataFrame:
+    """The headline summary as text from :func:`measure_table`: Measure, Year, the subject,
+    the comparators' average (``comparators_heading``), England."""
+    return pd.DataFrame({
+        "Measure": table["label"].astype(str).to_list(),
+        "Year": [fy or NO_DATA for fy in table["fy"]],
+        subject_label: [format_value(v, u) for v, u in zip(table["value"], table["unit"])],
+        comparators_heading: [comparator_average_text(row) for _, row in table.iterrows()],
+        "England": [format_value(v, u) for v, u in zip(table["england"], table["unit"])],
+    })
+
+
+def ranks_frame(table: pd.DataFrame, comparators_heading: str) -> pd.DataFrame:
+    """Rank and national quartile of every measure of :func:`measure_table`, as text."""
+    def rank_text(rank: object, n_ranked: int) -> str:
+        return NO_DATA if pd.isna(rank) else f"{ordinal(int(rank))} highest of {n_ranked}"
+
+    return pd.DataFrame({
+        "Measure": table["label"].astype(str).to_list(),
+        "Year": [fy or NO_DATA for fy in table["fy"]],
+        f"Rank among {comparators_heading}": [rank_text(r, n) for r, n in zip(table["rank"], table["n_ranked"])],
+        "National quartile": [NO_DATA if pd.isna(q) else QUARTILE_WORDS[int(q)] for q in table["quartile"]],
+        "Units with a value nationally": [f"{n:,}" for n in table["n_national"]],
+    })
+
+
+def headline_entries(table: pd.DataFrame) -> list[dict[str, object]]:
+    """The headline for results.json: per measure its label (``measure``), ``key``, ``year``,
+    ``unit``, ``value``, ``neighbours`` (the comparators' average), ``n_neighbours_with_value``,
+    ``england``, and each figure as shown (``*_text``)."""
+    return [
+        {"measure": row["label"], "key": row["measure"], "year": row["fy"], "unit": row["unit"],
+         "value": row["value"], "neighbours": row["comparators_mean"],
+         "n_neighbours_with_value": row["n_comparators_with_value"], "england": row["england"],
+         "value_text": format_value(row["value"], row["unit"]), "neighbours_text": comparator_average_text(row),
+         "england_text": format_value(row["england"], row["unit"])}
+        for _, row in table.iterrows()
+    ]

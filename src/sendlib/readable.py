@@ -1,0 +1,61 @@
+"""Numbers and tables as a person reads them in a report: pounds as £ or £m with sensible
+rounding, percentages with %, "no data" instead of NaN, and Markdown tables whose every cell
+and heading goes through sendlib.markup.escape (values come from data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from sendlib.markup import escape
+
+NO_DATA = "no data"
+#: Unit name -> how a value of it is written (see :func:`format_value`).
+UNITS = ("gbp", "gbp_m", "pct", "signed_pct", "rate", "index", "count", "text")
+
+
+def format_value(value: object, unit: str) -> str:
+    """``value`` for a table cell: "gbp" £1,205 (whole pounds), "gbp_m" £12.3m, "pct" 12.3%,
+    "signed_pct" +12.3%, "rate" 201.8, "index" 1.062, "count" 1,234, "text" as is; "no data" when missing."""
+    if unit not in UNITS:
+        raise ValueError(f"unknown unit {unit!r}; choose one of {list(UNITS)}")
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return NO_DATA
+    if unit == "text":
+        return str(value)
+    number = float(value)
+    sign = "-" if number < 0 else ""
+    formats = {
+        "gbp": lambda: f"{sign}£{abs(number):,.0f}",
+        "gbp_m": lambda: f"{sign}£{abs(number) / 1e6:,.1f}m",
+        "pct": lambda: f"{number:.1f}%",
+        "signed_pct": lambda: f"{number:+.1f}%",
+        "rate": lambda: f"{number:,.1f}",
+        "index": lambda: f"{number:.3f}",
+        "count": lambda: f"{number:,.0f}",
+    }
+    return formats[unit]()
+
+
+def readable_frame(frame: pd.DataFrame, columns: Mapping[str, tuple[str, str]]) -> pd.DataFrame:
+    """``frame``'s ``columns`` (column -> (heading, unit)) as text, under their headings, in that order."""
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise KeyError(f"columns {missing} are not in the table; it has {list(frame.columns)}")
+    return pd.DataFrame({heading: [format_value(v, unit) for v in frame[column]]
+                         for column, (heading, unit) in columns.items()})
+
+
+def markdown_table(frame: pd.DataFrame, notes: Sequence[str] = ()) -> str:
+    """A Markdown table of ``frame`` (cells as text, headings = its columns, no index), every
+    heading and cell escaped, then each of ``notes`` as a line below it."""
+    def row(cells: Sequence[object]) -> str:
+        return "| " + " | ".join(escape(cell) for cell in cells) + " |"
+
+    lines = [row(frame.columns), "|" + "|".join(" --- " for _ in frame.columns) + "|"]
+    lines += [row(values) for values in frame.astype(str).itertuples(index=False)]
+    if notes:
+        lines += ["", *(f"{escape(note)}  " for note in notes)]
+    return "\n".join(lines)

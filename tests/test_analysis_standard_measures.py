@@ -1,0 +1,131 @@
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sendlib.analysis import standard_measures as sm
+
+BASE, LAST = "2017-18", "2018-19"
+
+
+def panel() -> pd.DataFrame:
+    """Units A-E in FY2017-18 and 2018-19. In 2018-19: spend A 100, B 200, C 300, D 50 but
+    incomplete, E 400; EHC plans 4, 5, 10, 2, 0; allocation 80, 250, 300, 100, NaN; population
+    2-18 10, 20, 0, 10, 40 and 0-25 1000 each; DSG balance 10, -20, 0, NaN, 5 of total DSG
+    100, 200, 300, 100, 50. In 2017-18 every spend is half (E's missing), and nothing else."""
+    last = pd.DataFrame({
+        "unit": list("ABCDE"), "fy": LAST, "fy_start": 2018,
+        "hn_spend_gbp": [100.0, 200.0, 300.0, 50.0, 400.0], "hn_spend_complete": [True, True, True, False, True],
+        "ehcp_count": [4.0, 5.0, 10.0, 2.0, 0.0],
+        "hnb_after_deductions_gbp": [80.0, 250.0, 300.0, 100.0, np.nan],
+        "pop_2_18_count": [10.0, 20.0, 0.0, 10.0, 40.0], "pop_0_25_count": 1000.0,
+        "dsg_balance_gbp": [10.0, -20.0, 0.0, np.nan, 5.0], "dsg_total_gbp": [100.0, 200.0, 300.0, 100.0, 50.0],
+    })
+    base = last.assign(fy=BASE, fy_start=2017, hn_spend_gbp=[50.0, 100.0, 150.0, 25.0, np.nan],
+                       hn_spend_complete=[True, True, True, False, False])
+    for column in ("ehcp_count", "hnb_after_deductions_gbp", "pop_2_18_count", "dsg_balance_gbp", "dsg_total_gbp"):
+        base[column] = np.nan
+    return pd.concat([base, last], ignore_index=True)
+
+
+def table(subject: str = "A", comparators: tuple[str, ...] = ("B", "C", "D")) -> pd.DataFrame:
+    return sm.measure_table(panel(), subject, list(comparators), BASE, LAST, "Unit A").set_index("measure")
+
+
+def independent(frame: pd.DataFrame, numerator: str, denominator: str, scale: float) -> tuple[pd.Series, float]:
+    """Per-unit ratio and England ratio of sums, by plain pandas (complete spend, positive divisor)."""
+    rows = frame[frame["fy"] == LAST].set_index("unit")
+    top = rows[numerator].where(rows["hn_spend_complete"]) if numerator == "hn_spend_gbp" else rows[numerator]
+    bottom = rows[denominator].where(rows[denominator] > 0)
+    both = top.notna() & bottom.notna()
+    return scale * top / bottom, scale * top[both].sum() / bottom[both].sum()
+
+
+def test_per_ehcp_plan_by_hand_and_by_pandas():
+    row = table().loc["spend_per_ehcp_gbp"]
+    # A 25, B 40, C 30; D incomplete spend and E no plans have no value
+    assert row["value"] == 25.0 and row["fy"] == LAST
+    assert row["comparators_mean"] == pytest.approx(35.0)  # B and C; D has no value
+    assert (row["n_comparators_with_value"], row["n_comparators"]) == (2, 3)
+    assert row["england"] == pytest.approx(600 / 19)
+    assert (row["rank"], row["n_ranked"]) == (3, 3)
+    assert (row["quartile"], row["n_national"]) == (4, 3)  # ceil(4 x 3 / 3)
+    values, england = independent(panel(), "hn_spend_gbp", "ehcp_count", 1.0)
+    assert row["england"] == pytest.approx(england)
+    assert row["comparators_mean"] == pytest.approx(values.reindex(["B", "C", "D"]).mean())
+
+
+def test_pct_of_allocation_by_hand_and_by_pandas():
+    row = table().loc["spend_pct_of_allocation"]
+    assert row["value"] == pytest.approx(125.0)
+    assert row["comparators_mean"] == pytest.approx((80.0 + 100.0) / 2)
+    assert row["england"] == pytest.approx(100 * 600 / 630)
+    assert (row["rank"], row["n_ranked"], row["quartile"]) == (1, 3, 2)  # ceil(4 x 1 / 3)
+    values, england = independent(panel(), "hn_spend_gbp", "hnb_after_deductions_gbp", 100.0)
+    assert row["value"] == pytest.approx(values["A"]) and row["england"] == pytest.approx(england)
+    ranked = values.dropna().rank(ascending=False, method="min")
+    assert row["quartile"] == math.ceil(4 * ranked["A"] / len(ranked))
+
+
+def test_other_measures_by_hand():
+    measures = table()
+    per_head = measures.loc["spend_per_head_2_18_gbp"]  # A 10, B 10, C no population, E 10
+    assert per_head["value"] == 10.0 and per_head["england"] == pytest.approx(700 / 70)
+    assert (per_head["rank"], per_head["n_ranked"]) == (1, 2)  # ties share the better rank
+    rate = measures.loc["ehcp_per_10k_0_25"]
+    assert rate["value"] == pytest.approx(40.0) and rate["england"] == pytest.approx(10_000 * 21 / 5000)
+    balance = measures.loc["dsg_balance_pct"]  # A 10%, B -10%, C 0%, E 10%; D missing
+    assert balance["value"] == pytest.approx(10.0) and balance["comparators_mean"] == pytest.approx(-5.0)
+    assert balance["england"] == pytest.approx(100 * -5 / 650)
+    growth = measures.loc["spend_growth_pct"]  # every complete unit doubled; E has no base year
+    assert growth["fy"] == f"{BASE} to {LAST}" and growth["value"] == pytest.approx(100.0)
+    assert growth["england"] == pytest.approx(100.0) and growth["n_national"] == 3
+
+
+def test_missing_values_say_why():
+    measures = sm.measure_table(panel(), "D", ["A"], BASE, LAST, "Unit D").set_index("measure")
+    assert pd.isna(measures.loc["spend_per_ehcp_gbp", "value"])
+    assert measures.loc["spend_per_ehcp_gbp", "note"] == "no complete high-needs spending for Unit D in 2018-19"
+    assert measures.loc["dsg_balance_pct", "note"] == "no DSG balance for Unit D in 2018-19"
+    assert pd.isna(measures.loc["spend_per_ehcp_gbp", "rank"]) and pd.isna(measures.loc["dsg_balance_pct", "quartile"])
+    e = sm.measure_table(panel(), "E", [], BASE, LAST).set_index("measure")
+    assert e.loc["spend_per_ehcp_gbp", "note"] == "no EHC plan count for E in 2018-19"  # zero plans
+    assert e.loc["spend_growth_pct", "note"] == "no complete high-needs spending in the base year for E in 2017-18"
+    notes = sm.missing_notes(sm.measure_table(panel(), "D", ["A"], BASE, LAST, "Unit D"), "Unit D")
+    assert "High-needs spending per EHC plan: no data for Unit D (no complete high-needs spending for Unit D in " \
+           "2018-19)." in notes
+
+
+def test_subject_among_its_comparators_counts_once():
+    row = sm.measure_table(panel(), "A", ["B", "A", "B"], BASE, LAST).set_index("measure").loc["spend_per_ehcp_gbp"]
+    assert (row["n_comparators"], row["n_ranked"], row["comparators_mean"]) == (1, 2, 40.0)
+
+
+def test_measure_year_is_the_latest_with_a_value():
+    frame = panel()
+    frame.loc[frame["fy"] == LAST, "dsg_balance_gbp"] = np.nan
+    frame.loc[frame["fy"] == BASE, ["dsg_balance_gbp", "dsg_total_gbp"]] = [1.0, 10.0]
+    measure = sm.MEASURES_BY_KEY["dsg_balance_pct"]
+    assert sm.measure_year(frame, measure, BASE, LAST) == BASE
+    assert sm.measure_year(frame, sm.MEASURES_BY_KEY["spend_growth_pct"], BASE, LAST) == LAST
+
+
+def test_headline_and_ranks_read_as_text():
+    measures = table().reset_index()
+    headline = sm.headline_frame(measures, "Unit A", "Neighbours' average (3)")
+    assert list(headline.columns) == ["Measure", "Year", "Unit A", "Neighbours' average (3)", "England"]
+    per_plan = headline.set_index("Measure").loc["High-needs spending per EHC plan"]
+    assert (per_plan["Unit A"], per_plan["Neighbours' average (3)"]) == ("£25", "£35 (2 of 3 with data)")
+    growth = headline.set_index("Measure").loc["Growth in high-needs spending since the base year (cash)"]
+    assert growth["Unit A"] == "+100.0%" and growth["Year"] == "2017-18 to 2018-19"
+    ranks = sm.ranks_frame(measures, "neighbours").set_index("Measure")
+    assert ranks.loc["High-needs spending per EHC plan", "Rank among neighbours"] == "3rd highest of 3"
+    assert ranks.loc["High-needs spending per EHC plan", "National quartile"] == "bottom quarter (lowest)"
+    entries = sm.headline_entries(measures)
+    assert len(entries) == len(sm.STANDARD_MEASURES)
+    assert entries[1] == {
+        "measure": "High-needs spending per EHC plan", "key": "spend_per_ehcp_gbp", "year": LAST, "unit": "gbp",
+        "value": 25.0, "neighbours": 35.0, "n_neighbours_with_value": 2, "england": pytest.approx(600 / 19),
+        "value_text": "£25", "neighbours_text": "£35 (2 of 3 with data)", "england_text": "£32",
+    }

@@ -1,0 +1,39 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from sendlib.readable import NO_DATA, format_value, markdown_table, readable_frame
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "text"),
+    [
+        (1204.84, "gbp", "£1,205"), (-4_912_345.0, "gbp_m", "-£4.9m"), (80.28, "pct", "80.3%"),
+        (74.36, "signed_pct", "+74.4%"), (-2.0, "signed_pct", "-2.0%"), (201.08, "rate", "201.1"),
+        (12345.0, "count", "12,345"), ("Camden", "text", "Camden"),
+        (np.nan, "gbp", NO_DATA), (None, "pct", NO_DATA), (pd.NA, "count", NO_DATA),
+    ],
+)
+def test_format_value(value, unit, text):
+    assert format_value(value, unit) == text
+
+
+def test_format_value_unknown_unit():
+    with pytest.raises(ValueError, match="unknown unit 'euro'"):
+        format_value(1.0, "euro")
+
+
+def test_readable_frame_headings_and_no_nan():
+    frame = pd.DataFrame({"unit_name": ["A", "B"], "spend_gbp": [1.5e6, np.nan], "x": [1, 2]})
+    shown = readable_frame(frame, {"unit_name": ("Council", "text"), "spend_gbp": ("Spending", "gbp_m")})
+    assert shown.to_dict("list") == {"Council": ["A", "B"], "Spending": ["£1.5m", NO_DATA]}
+    with pytest.raises(KeyError, match="'la_code'"):
+        readable_frame(frame, {"la_code": ("Code", "text")})
+
+
+def test_markdown_table_escapes_every_cell_and_note():
+    frame = pd.DataFrame({"Council": ["<b>A|B</b>"], "Rate (%)": ["1.5%"]})
+    text = markdown_table(frame, ["a *note*"])
+    assert text.splitlines() == [
+        "| Council | Rate \\(%\\) |", "| --- | --- |", "| &lt;b&gt;A\\|B&lt;/b&gt; | 1\\.5% |", "", "a \\*note\\*  ",
+    ]
