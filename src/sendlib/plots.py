@@ -239,6 +239,8 @@ def box_strip_by_group(
     return fig
 
 
+#: Key of a displayed figure's image/png metadata naming its file under the report folder.
+FIGURE_KEY = "sendlib_figure"
 #: Pixels per figure inch on screen: a saved PNG (DPI per inch) is shown scaled to this.
 SCREEN_DPI = 100
 
@@ -251,4 +253,7 @@ def save_and_display(fig: Figure, data: pd.DataFrame, output_dir: Path, name: st
     png, _ = save_figure(fig, data, output_dir, name)
     content = png.read_bytes()
     width_px = int.from_bytes(content[16:20], "big")  # PNG IHDR: width, big-endian, at byte 16
-    display(Image(data=content, format="png", width=round(width_px * SCREEN_DPI / DPI)))
+    # The file's name lets the runner point the executed notebook and the HTML with code at
+    # the file instead of storing the image again (sendlib.workers.figures_as_files).
+    display(Image(data=content, format="png", width=round(width_px * SCREEN_DPI / DPI),
+                  metadata={FIGURE_KEY: png.relative_to(png.parent.parent).as_posix()}))
