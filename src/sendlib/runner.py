@@ -227,9 +227,11 @@ def _records(prepared: Sequence[tuple[Path, dict[str, Any], str]], run_dir: Path
                 yield index, _run_validated(worker, path, parameters, run_dir, name)
             completed = True
         finally:
-            if not completed and worker.kernel_pid:
-                workers.end_kernel(worker.kernel_pid)
-            worker.stop()
+            with workers.interrupts_deferred():
+                if not completed and worker.kernel_pid:
+                    workers.quiet_asyncio()
+                    workers.end_kernel(worker.kernel_pid)
+                worker.stop()
         return
     pool = workers.WorkerPool(n_workers)
     tasks = [(_run_validated, (path, parameters, run_dir, name)) for path, parameters, name in prepared]
@@ -237,7 +239,8 @@ def _records(prepared: Sequence[tuple[Path, dict[str, Any], str]], run_dir: Path
         yield from pool.run(tasks, on_lost=lambda index, reason: _lost(prepared[index], run_dir, reason))
         completed = True
     finally:
-        pool.close() if completed else pool.terminate()
+        with workers.interrupts_deferred():
+            pool.close() if completed else pool.terminate()
 
 
 def _lost(job: tuple[Path, dict[str, Any], str], run_dir: Path, reason: str) -> RunRecord:

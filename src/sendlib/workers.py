@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import ast
 import base64
+import contextlib
 import copy
 import html
+import logging
 import multiprocessing
 import os
 import signal
@@ -290,6 +292,27 @@ def end_kernel(pid: int, grace_s: float = 2.0) -> None:
             time.sleep(0.05)
 
 
+def quiet_asyncio() -> None:
+    """Silence asyncio's "Task exception was never retrieved" for the cell cut off by an
+    interrupt (its kernel is ended on purpose)."""
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Ignore Ctrl-C and SIGTERM while cleaning up after one (a second press would otherwise
+    leave kernels running); restored after. Only possible in the main thread."""
+    try:
+        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread
+        previous = {}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def remove_connection_file(path: str | Path | None) -> None:
     if path:
         Path(path).unlink(missing_ok=True)
@@ -306,6 +329,7 @@ def _serve(conn: Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
 
     def terminate(signum: int, frame: Any) -> None:
+        quiet_asyncio()
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, terminate)
