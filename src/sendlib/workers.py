@@ -132,7 +132,7 @@ class Exporters:
         """Write an executed notebook's files beside ``executed`` (``<stem>.ipynb``) and return them:
 
         - ``<stem>.nocode.html``, the page people read: figures embedded, so the file alone
-          shows everything;
+          shows everything (both pages keep only the CSS they use: sendlib.pagecss);
         - ``<stem>.html`` (with code) and ``<stem>.ipynb``: figures referenced as
           ``figures/<name>.png`` beside them (the report folder, copied or zipped whole, still
           shows them), so each figure is stored once as a file and once in the page to read.
@@ -142,9 +142,12 @@ class Exporters:
         resources = {"metadata": {"name": title}}
         targets = {"notebook": executed, "html": executed.with_suffix(".html"),
                    "html_nocode": executed.with_suffix(".nocode.html")}
-        write_text_atomic(targets["html_nocode"], self.without_code.from_notebook_node(notebook, resources)[0])
+        from sendlib.pagecss import slim_page
+
+        write_text_atomic(targets["html_nocode"],
+                          slim_page(self.without_code.from_notebook_node(notebook, resources)[0]))
         referenced = figures_as_files(notebook, executed.parent)
-        write_text_atomic(targets["html"], self.with_code.from_notebook_node(referenced, resources)[0])
+        write_text_atomic(targets["html"], slim_page(self.with_code.from_notebook_node(referenced, resources)[0]))
         write_text_atomic(targets["notebook"], nbformat.writes(referenced))
         return targets
 
