@@ -130,3 +130,17 @@ def test_warm_workers_give_the_same_council_reports_as_fresh_kernels(
             for relpath in files:
                 assert (warm / f"council_{code}" / relpath).read_bytes() == (
                     fresh / f"council_{code}" / relpath).read_bytes(), f"{code} {relpath} ({order})"
+    assert_folder_stands_alone(shutil.copytree(warm / "council_202", tmp_path / "elsewhere" / "council_202"))
+
+
+def assert_folder_stands_alone(folder: Path) -> None:
+    """A copied council folder: the page to read embeds every figure PNG of the folder, the
+    notebook and the HTML with code reference only files that are in the copy."""
+    figures = sorted((folder / "figures").glob("*.png"))
+    assert len(figures) >= 10
+    page = (folder / "05_council_profile.nocode.html").read_text(encoding="utf-8")
+    embedded = sorted(base64.b64decode(data) for data in re.findall(r'src="data:image/png;base64,([^"]+)"', page))
+    assert embedded == sorted(png.read_bytes() for png in figures)
+    for name in ("05_council_profile.html", "05_council_profile.ipynb"):
+        sources = re.findall(r'<img [^>]*?src=\\?"([^"\\]+)\\?"', (folder / name).read_text(encoding="utf-8"))
+        assert sorted(sources) == sorted(f"figures/{png.name}" for png in figures), name

@@ -20,17 +20,33 @@ Notebook conventions (every notebook in notebooks/ follows them):
 - Notebooks run in the ``sendlib`` kernel with the project root as working directory and
   read data through sendlib.config paths.
 
+How notebooks run (sendlib.workers): ``run_many`` keeps ``min(--jobs, jobs)`` warm workers
+(one in this process, or worker processes: the HTML export is CPU-bound Python, so threads
+would share one interpreter lock). Each worker owns one kernel that has done the notebook's
+imports once and reads each processed table once (``tables.read_table`` caches copies), and
+runs report after report in it; a hidden reset cell (sendlib.kernel_state, not saved) gives
+every report a fresh kernel's state. papermill injects the parameters (the executed
+notebook shows its "injected-parameters" cell). A kernel that dies fails only that report;
+the worker starts another. On Ctrl-C/SIGTERM queued reports are not started, kernels are
+interrupted then ended, and the unfinished reports are recorded "interrupted" (their
+partial folders removed); the CLI then writes the manifest and index and exits 130.
+
 A run lives in ``reports/<run-id>/`` (run id: UTC time, e.g. ``20261128T121500Z``)::
 
-    <report-name>/<stem>.ipynb          the executed notebook (kept when it fails)
-    <report-name>/<stem>.html           HTML with code
-    <report-name>/<stem>.nocode.html    HTML without code: the report to read
+    <report-name>/<stem>.nocode.html    HTML without code: the report to read, figures
+                                        embedded (the file alone shows everything)
+    <report-name>/<stem>.html           HTML with code     } figures shown from
+    <report-name>/<stem>.ipynb          the executed notebook } figures/*.png beside them
+                                        (kept when it fails)
     <report-name>/results.json, figures/*.png, figures/*.csv
     manifest.json                       parameters, versions, git commit, input and output
-                                        sha256 + size, timings, status
+                                        sha256 + size, timings, status ("ok", "failed",
+                                        "interrupted")
 
-``reports/index.html`` links every report of the latest run; ``reports/latest`` is a
-symlink to that run's folder.
+Each figure is stored twice (the PNG file and inside the page to read), not four times; a
+report folder copied or zipped alone still shows every figure. ``reports/index.html`` links
+every report of the latest run (the newest by recorded start time, among folders with a
+manifest); ``reports/latest`` is a symlink to that run's folder.
 """
 
 from __future__ import annotations
