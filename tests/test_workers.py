@@ -13,7 +13,7 @@ import pytest
 
 from sendlib import config
 from sendlib.runner import create_run_dir, run_many, run_notebook
-from sendlib.workers import Worker, notebook_imports, reset_source
+from sendlib.workers import Worker, notebook_imports, process_alive, reset_source
 
 TOYS = Path(__file__).parent / "fixtures" / "notebooks"
 COUNCILS = ["202", "886", "201"]
@@ -144,3 +144,22 @@ def assert_folder_stands_alone(folder: Path) -> None:
     for name in ("05_council_profile.html", "05_council_profile.ipynb"):
         sources = re.findall(r'<img [^>]*?src=\\?"([^"\\]+)\\?"', (folder / name).read_text(encoding="utf-8"))
         assert sorted(sources) == sorted(f"figures/{png.name}" for png in figures), name
+
+
+def test_kernels_keep_no_history_and_leave_no_connection_file(
+    toy_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    started: list[tuple[int, str]] = []
+    worker = Worker(on_kernel=lambda pid, connection_file: started.append((pid, connection_file)))
+    try:
+        record = run_notebook("toy_ok", {"label": "secret-parameter"}, create_run_dir(), "ok", worker=worker)
+        assert record.status == "ok"
+        assert len(started) == 1 and Path(started[0][1]).is_file()
+    finally:
+        worker.stop()
+    pid, connection_file = started[0]
+    assert not Path(connection_file).exists()
+    assert not process_alive(pid)
+    for history in (tmp_path / "ipython").rglob("history.sqlite"):
+        assert b"secret-parameter" not in history.read_bytes()

@@ -260,7 +260,7 @@ def _records(prepared: Sequence[tuple[Path, dict[str, Any], str]], run_dir: Path
 
 
 def _lost(job: tuple[Path, dict[str, Any], str], run_dir: Path, reason: str) -> RunRecord:
-    """The record of a report whose worker process died."""
+    """The record of a report whose worker process died or could not run it."""
     path, parameters, name = job
     now = _utc_now()
     outputs = {"notebook": f"{name}/{path.stem}.ipynb"} if (run_dir / name / f"{path.stem}.ipynb").is_file() else {}

@@ -328,7 +328,8 @@ Task = tuple[int, Callable[..., Any], tuple[Any, ...]]
 
 def _serve(conn: Connection) -> None:
     """A worker process: run ``function(worker, *args)`` for each task received, send back
-    ``("done", index, result)``; ``("kernel", pid, connection_file)`` when a kernel starts."""
+    ``("done", index, result)`` (``("error", index, message)`` if it raised);
+    ``("kernel", pid, connection_file)`` when a kernel starts."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
 
     def terminate(signum: int, frame: Any) -> None:
@@ -343,7 +344,11 @@ def _serve(conn: Connection) -> None:
             if task is None:
                 break
             index, function, args = task
-            conn.send(("done", index, function(worker, *args)))
+            try:
+                conn.send(("done", index, function(worker, *args)))
+            except Exception as exc:  # e.g. a kernel that cannot start: this task fails, the worker goes on
+                worker.stop()
+                conn.send(("error", index, f"{type(exc).__name__}: {exc}"))
     except SystemExit:
         pid = worker.kernel_pid
         if pid:
@@ -378,8 +383,8 @@ class WorkerPool:
 
     def run(self, tasks: Sequence[tuple[Callable[..., Any], tuple[Any, ...]]],
             on_lost: Callable[[int, str], Any]) -> Iterator[tuple[int, Any]]:
-        """Yield ``(task index, result)`` as tasks finish. A worker process that dies yields
-        ``on_lost(index, reason)`` for its task and is replaced."""
+        """Yield ``(task index, result)`` as tasks finish. A task that raises, or whose worker
+        process dies (the process is then replaced), yields ``on_lost(index, reason)``."""
         queue = list(range(len(tasks)))[::-1]
         busy = 0
         while queue or busy:
@@ -404,7 +409,7 @@ class WorkerPool:
                         continue
                     if message is not None:
                         slot.task, busy = None, busy - 1
-                        yield message[1], message[2]
+                        yield message[1], message[2] if message[0] == "done" else on_lost(message[1], message[2])
                         continue
                 if slot.process.sentinel in ready or not slot.process.is_alive():
                     lost, slot.task, busy = slot.task, None, busy - 1
