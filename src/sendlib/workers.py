@@ -199,6 +199,10 @@ class Worker:
                 end_kernel(pid)
         remove_connection_file(km.connection_file)
 
+    def start(self) -> None:
+        """Start the kernel now, if none runs (``run`` otherwise starts it on first use)."""
+        self._ensure_kernel()
+
     def _ensure_kernel(self) -> None:
         if self._km is not None:
             return
@@ -339,6 +343,8 @@ def _serve(conn: Connection) -> None:
     signal.signal(signal.SIGTERM, terminate)
     worker = Worker(on_kernel=lambda pid, connection: conn.send(("kernel", pid, connection)))
     try:
+        with contextlib.suppress(Exception):  # if it cannot start, the first task says why
+            worker.start()  # the kernel boots while this process imports papermill and nbconvert
         while True:
             task = conn.recv()
             if task is None:
