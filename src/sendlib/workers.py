@@ -174,7 +174,8 @@ class Worker:
         notebook = load_notebook_node(str(source))
         self._ensure_kernel()
         first = str(source) not in self._warmed
-        error, notebook = self._execute(notebook, source, parameters, notebook_imports(notebook) if first else None)
+        error, notebook = self._execute(notebook, source, executed, parameters,
+                                        notebook_imports(notebook) if first else None)
         self._warmed.add(str(source))
         if not self._kernel_alive():
             self.stop()  # the next report gets a new kernel
@@ -220,7 +221,7 @@ class Worker:
 
         return self._km is not None and bool(run_sync(self._km.is_alive)())
 
-    def _execute(self, notebook: Any, source: Path, parameters: Mapping[str, Any],
+    def _execute(self, notebook: Any, source: Path, executed: Path, parameters: Mapping[str, Any],
                  imports: str | None) -> tuple[str | None, Any]:
         """Run the notebook on this worker's kernel with papermill's client; (error, notebook)."""
         import nbformat
@@ -232,7 +233,7 @@ class Worker:
 
         notebook = parameterize_notebook(notebook, dict(parameters), report_mode=False,
                                          kernel_name=config.KERNEL_NAME, language="python")
-        notebook = remove_error_markers(prepare_notebook_metadata(notebook, str(source), "", False))
+        notebook = remove_error_markers(prepare_notebook_metadata(notebook, str(source), str(executed), False))
         reset = nbformat.v4.new_code_cell(reset_source(imports), metadata={"tags": [RESET_TAG]})
         notebook.cells.insert(0, reset)
         manager = NotebookExecutionManager(notebook, output_path=None, progress_bar=False, log_output=False,
