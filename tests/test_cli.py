@@ -6,15 +6,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import types
+import uuid
 from pathlib import Path
 
 import pytest
 
-from sendlib import cli, runner
+from sendlib import cli, config, runner
 from sendlib.errors import ParameterError
+from sendlib.workers import process_alive
 
 TOYS = Path(__file__).parent / "fixtures" / "notebooks"
 COUNCILS = {"202": "202", "camden": "202", "886": "886", "kent": "886"}
@@ -220,3 +224,54 @@ def test_reproduce_stops_when_cleaning_fails(
     assert cli.main(["reproduce"]) == 1
     assert "analyses and council profiles were not run" in capsys.readouterr().err
     assert list(manifest(only_run(folders["reports"]))["reports"]) == ["01_clean_data"]
+
+
+# --- interruption -----------------------------------------------------------------------------
+
+
+def processes_with(marker: str) -> list[int]:
+    """Live processes whose environment holds ``marker`` (the command, its workers, kernels)."""
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker.encode() in environ.read_bytes() and process_alive(int(environ.parent.name)):
+                found.append(int(environ.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.needs_data
+def test_ctrl_c_stops_a_report_fan_out_cleanly(processed_data: Path, tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) once the first report
+    is under way: exit 130, no process left (kernels run in their own session), a manifest
+    and index marking the unfinished reports "interrupted", no partial report or temp file."""
+    reports, marker = tmp_path / "reports", f"sendlib-test-{uuid.uuid4().hex}"
+    env = {**os.environ, "SENDLIB_REPORTS_DIR": str(reports), "SENDLIB_TEST_MARKER": marker}
+    env.pop("SENDLIB_RUN_ID", None)
+    process = subprocess.Popen([sys.executable, "-m", "sendlib", "report", "--all", "--limit", "6", "--jobs", "2"],
+                               cwd=config.PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    deadline = time.monotonic() + 300
+    while not list(reports.glob("*/council_*/results.json")) and process.poll() is None:
+        assert time.monotonic() < deadline, "no report started"
+        time.sleep(0.1)
+    os.killpg(process.pid, signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stdout + stderr
+    deadline = time.monotonic() + 10
+    while processes_with(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert processes_with(marker) == [], "a kernel or worker outlived the command"
+    run_dir = only_run(reports)
+    recorded = manifest(run_dir)
+    statuses = {name: report["status"] for name, report in recorded["reports"].items()}
+    assert len(statuses) == 6 and recorded["status"] == "interrupted"
+    assert "interrupted" in statuses.values(), statuses
+    assert set(statuses.values()) <= {"ok", "interrupted"}, statuses
+    for name, status in statuses.items():
+        assert (run_dir / name).exists() == (status == "ok"), name
+    assert set(recorded["outputs"]) == {p.relative_to(run_dir).as_posix() for p in run_dir.rglob("*")
+                                        if p.is_file() and p.name != "manifest.json"}
+    assert not [p for p in reports.rglob("*") if p.name.endswith(".tmp")]
+    assert "interrupted" in (reports / "index.html").read_text(encoding="utf-8")

@@ -4,7 +4,11 @@ on the toy notebooks in tests/fixtures/notebooks."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
+import subprocess
+import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -13,7 +17,7 @@ import pandas as pd
 import pytest
 
 from sendlib import config
-from sendlib.atomic import sha256_of, write_json_atomic
+from sendlib.atomic import atomic_path, sha256_of, write_json_atomic
 from sendlib.errors import ParameterError, SendlibError
 from sendlib.outputs import prepare_output_dir, save_table, write_results
 from sendlib.runner import (
@@ -336,3 +340,72 @@ def test_councils_with_data_on_the_real_lookup(raw_data: Path, tmp_path: Path) -
     assert len(councils) == 153
     assert {"838", "839", "940", "941", "942", "943", "201", "420"} <= set(councils)
     assert not {"835", "836", "837", "909", "928"} & set(councils)
+
+
+# --- files: permissions, temporary names, concurrent writers, the latest run ----------------
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_written_files_follow_the_umask(tmp_path: Path, umask: int, mode: int) -> None:
+    previous = os.umask(umask)
+    try:
+        write_json_atomic(tmp_path / "a.json", {"a": 1})
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "a.json").stat().st_mode) == mode
+
+
+def test_every_file_of_a_run_is_readable_by_others_under_umask_022(toy_env: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        run_dir = create_run_dir()
+        write_manifest(run_dir, run_many([("toy_ok", {}, "ok")], run_dir))
+        index = write_index(run_dir.parent)
+    finally:
+        os.umask(previous)
+    files = [index, *(p for p in run_dir.rglob("*") if p.is_file())]
+    assert len(files) > 5
+    assert {p.relative_to(toy_env).as_posix(): oct(stat.S_IMODE(p.stat().st_mode)) for p in files} == {
+        p.relative_to(toy_env).as_posix(): "0o644" for p in files}
+
+
+def test_a_failed_write_leaves_no_temporary_file(tmp_path: Path) -> None:
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_path(tmp_path / "table.parquet") as tmp:
+            tmp.write_bytes(b"half")
+            raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+
+
+def manifest_started(reports: Path, run_id: str, started_at: str) -> None:
+    write_json_atomic(reports / run_id / "manifest.json", {
+        "run_id": run_id, "status": "ok", "started_at": started_at, "finished_at": started_at, "git": {},
+        "reports": {}, "outputs": {},
+    })
+
+
+def test_latest_is_the_newest_run_by_start_time_not_by_id(tmp_path: Path) -> None:
+    manifest_started(tmp_path, "ok", "2026-11-28T10:00:00+00:00")
+    manifest_started(tmp_path, "20261128T120000Z", "2026-11-28T12:00:00+00:00")
+    manifest_started(tmp_path, "20261128T110000Z", "2026-11-28T11:00:00+00:00")
+    (tmp_path / "zzz-killed-run").mkdir()  # no manifest: never the latest
+    assert latest_run(tmp_path) == tmp_path / "20261128T120000Z"
+    write_index(tmp_path)
+    assert (tmp_path / "latest").resolve() == tmp_path / "20261128T120000Z"
+
+
+INDEX_WRITER = """
+import sys
+from sendlib.runner import write_index
+for _ in range(40):
+    write_index(sys.argv[1])
+"""
+
+
+def test_concurrent_index_writers_never_fail(tmp_path: Path) -> None:
+    manifest_started(tmp_path, "20261128T120000Z", "2026-11-28T12:00:00+00:00")
+    writers = [subprocess.Popen([sys.executable, "-c", INDEX_WRITER, str(tmp_path)], stderr=subprocess.PIPE, text=True)
+               for _ in range(3)]
+    outcomes = [(writer.wait(timeout=120), writer.stderr.read()) for writer in writers]
+    assert outcomes == [(0, "")] * 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["20261128T120000Z", "index.html", "latest"]

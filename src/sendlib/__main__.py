@@ -2,4 +2,5 @@
 
 from sendlib.cli import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # worker processes (spawned) import this module again: run nothing then
+    raise SystemExit(main())

@@ -1,4 +1,11 @@
-"""Write files atomically: to a temporary sibling first, renamed into place only when complete."""
+"""Write files atomically: to a temporary sibling first, renamed into place only when complete.
+
+Every writer gets its own temporary name (``.<name>.<random>.tmp`` beside the target), so two
+processes writing the same file never collide; the temporary file is removed when the write
+fails (an exception, KeyboardInterrupt included). Files get the permissions a plain ``open()``
+would give them: ``0666`` less the process umask (``0644`` under the usual ``022``), not the
+``0600`` of ``mkstemp``.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +19,24 @@ from pathlib import Path
 from typing import Any
 
 
+def umask_mode(base: int = 0o666) -> int:
+    """``base`` less the current umask (read without changing it where the OS allows)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return base & ~int(line.split()[1], 8)
+    except OSError:
+        pass
+    current = os.umask(0o022)  # no race-free way elsewhere; restored at once
+    os.umask(current)
+    return base & ~current
+
+
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; rename it onto ``target`` if the block succeeds."""
+    """Yield a unique temporary path beside ``target``; rename it onto ``target`` if the block
+    succeeds, delete it otherwise. The file ends with the umask's permissions."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -22,6 +44,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, umask_mode())
         os.replace(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)
@@ -31,6 +54,12 @@ def write_text_atomic(target: Path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``target`` atomically."""
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def write_bytes_atomic(target: Path, content: bytes) -> None:
+    """Write ``content`` to ``target`` atomically."""
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(content)
 
 
 def write_json_atomic(target: Path, data: Any) -> None:

@@ -2,12 +2,15 @@
 
 Every run goes to reports/<run-id>/ with a manifest.json; reports/index.html links the
 latest run. Exit status: 0 all reports ok, 1 a notebook failed (the index is still
-written), 2 a usage or data error (bad parameter, missing file; nothing is run).
+written), 2 a usage or data error (bad parameter, missing file; nothing is run), 130
+interrupted (Ctrl-C or SIGTERM: queued reports are not started, running ones are stopped,
+the manifest and index record what finished and mark the rest "interrupted").
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -23,6 +26,7 @@ ANALYSIS_NOTEBOOKS = ("02_case_study_growth", "03_programme_groups", "04_sustain
                       "07_selection_and_follow_up")
 COUNCIL_NOTEBOOK = "05_council_profile"
 COUNCIL_PARAMETER = "la"
+EXIT_INTERRUPTED = 130
 
 PreparedJob = tuple[Path, dict[str, Any], str]
 
@@ -71,16 +75,19 @@ def _run(jobs: Sequence[PreparedJob], n_jobs: int, run_dir: Path | None = None) 
 
 
 def _finish(run_dir: Path, records: Sequence[runner.RunRecord]) -> int:
-    """Write the index, print one line per report; 1 if any failed, else 0."""
+    """Write the index, print one line per report; 130 if the run was interrupted, 1 if any
+    report failed, else 0."""
     index = runner.write_index(run_dir.parent)
     for record in records:
         where = record.outputs.get("html_nocode") or record.outputs.get("notebook") or "-"
         print(f"{record.status:6}  {record.report_name}  {record.duration_s:.1f}s  {run_dir / where}")
         if record.error:
-            print(f"sendlib: {record.report_name} failed: {record.error}", file=sys.stderr)
-    failed = sum(record.status != "ok" for record in records)
-    print(f"run {run_dir.name}: {len(records)} report(s), {failed} failed; index: {index}")
-    return 1 if failed else 0
+            print(f"sendlib: {record.report_name} {record.status}: {record.error}", file=sys.stderr)
+    failed = sum(record.status == runner.FAILED for record in records)
+    interrupted = sum(record.status == runner.INTERRUPTED for record in records)
+    print(f"run {run_dir.name}: {len(records)} report(s), {failed} failed"
+          f"{f', {interrupted} interrupted' if interrupted else ''}; index: {index}")
+    return EXIT_INTERRUPTED if interrupted else 1 if failed else 0
 
 
 def _clean_is_current(job: PreparedJob) -> bool:
@@ -139,8 +146,9 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     _acquire()
     current = not args.force and _clean_is_current(clean)
     run_dir, records = (runner.create_run_dir(), []) if current else _run([clean], n_jobs=1)
-    if records and records[0].status != "ok":
-        print(f"sendlib: {CLEAN_NOTEBOOK} failed: the analyses and council profiles were not run", file=sys.stderr)
+    if records and records[0].status != runner.OK:
+        print(f"sendlib: {CLEAN_NOTEBOOK} {records[0].status}: the analyses and council profiles were not run",
+              file=sys.stderr)
         return _finish(run_dir, records)
     councils = [_council_job(council_notebook, {}, code) for code in runner.councils_with_data()]
     _, more = _run(analyses + councils, args.jobs, run_dir)
@@ -219,6 +227,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM stops a run as Ctrl-C does (runner.run_many handles KeyboardInterrupt)."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -227,8 +240,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "report" and any(name == COUNCIL_PARAMETER for name, _ in args.parameter or []):
         parser.error(f"-p {COUNCIL_PARAMETER} is not a parameter of `sendlib report`: "
                      "choose the council(s) with --la, or --all with --la-list/--limit")
+    previous = signal.signal(signal.SIGTERM, _interrupt_on_sigterm)
     try:
         return args.func(args)
     except SendlibError as exc:
         print(f"sendlib: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # outside a fan-out (acquiring, writing the manifest): nothing is left half-written
+        print("sendlib: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -20,17 +20,33 @@ Notebook conventions (every notebook in notebooks/ follows them):
 - Notebooks run in the ``sendlib`` kernel with the project root as working directory and
   read data through sendlib.config paths.
 
+How notebooks run (sendlib.workers): ``run_many`` keeps ``min(--jobs, jobs)`` warm workers
+(one in this process, or worker processes: the HTML export is CPU-bound Python, so threads
+would share one interpreter lock). Each worker owns one kernel that has done the notebook's
+imports once and reads each processed table once (``tables.read_table`` caches copies), and
+runs report after report in it; a hidden reset cell (sendlib.kernel_state, not saved) gives
+every report a fresh kernel's state. papermill injects the parameters (the executed
+notebook shows its "injected-parameters" cell). A kernel that dies fails only that report;
+the worker starts another. On Ctrl-C/SIGTERM queued reports are not started, kernels are
+interrupted then ended, and the unfinished reports are recorded "interrupted" (their
+partial folders removed); the CLI then writes the manifest and index and exits 130.
+
 A run lives in ``reports/<run-id>/`` (run id: UTC time, e.g. ``20261128T121500Z``)::
 
-    <report-name>/<stem>.ipynb          the executed notebook (kept when it fails)
-    <report-name>/<stem>.html           HTML with code
-    <report-name>/<stem>.nocode.html    HTML without code: the report to read
+    <report-name>/<stem>.nocode.html    HTML without code: the report to read, figures
+                                        embedded (the file alone shows everything)
+    <report-name>/<stem>.html           HTML with code     } figures shown from
+    <report-name>/<stem>.ipynb          the executed notebook } figures/*.png beside them
+                                        (kept when it fails)
     <report-name>/results.json, figures/*.png, figures/*.csv
     manifest.json                       parameters, versions, git commit, input and output
-                                        sha256 + size, timings, status
+                                        sha256 + size, timings, status ("ok", "failed",
+                                        "interrupted")
 
-``reports/index.html`` links every report of the latest run; ``reports/latest`` is a
-symlink to that run's folder.
+Each figure is stored twice (the PNG file and inside the page to read), not four times; a
+report folder copied or zipped alone still shows every figure. ``reports/index.html`` links
+every report of the latest run (the newest by recorded start time, among folders with a
+manifest); ``reports/latest`` is a symlink to that run's folder.
 """
 
 from __future__ import annotations
@@ -39,11 +55,12 @@ import json
 import os
 import platform
 import re
+import secrets
+import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -61,6 +78,8 @@ from sendlib.params import notebook_parameters, suggestion, validate_parameters
 if TYPE_CHECKING:
     import pandas as pd
 
+    from sendlib.workers import Worker
+
 # papermill, nbformat, nbconvert and pandas are imported where used: together they take
 # about two seconds to import, which `sendlib --help`, `sendlib params` and refusing a bad
 # parameter should not pay.
@@ -71,9 +90,7 @@ MANIFEST_FILE = "manifest.json"
 INDEX_FILE = "index.html"
 LATEST_LINK = "latest"
 PANEL_FILE = "panel.parquet"
-# Each kernel logs a TCP warning on start and, at times, "KeyboardInterrupt caught" when
-# shut down; neither concerns the notebook (cell errors are in the notebook itself).
-KERNEL_QUIET = "--IPKernelApp.log_level=CRITICAL"
+OK, FAILED, INTERRUPTED = "ok", "failed", "interrupted"
 RECORDED_PACKAGES = (
     "sendlib", "pandas", "numpy", "pyarrow", "scipy", "statsmodels", "matplotlib", "seaborn",
     "pandera", "papermill", "nbclient", "nbconvert", "ipykernel",
@@ -134,67 +151,130 @@ def create_run_dir(run_id: str | None = None) -> Path:
             candidate = config.reports_dir() / f"{base}-{attempt:02d}"
 
 
-def run_notebook(notebook: str | Path, parameters: Mapping[str, Any], run_dir: Path, report_name: str) -> RunRecord:
+def run_notebook(
+    notebook: str | Path, parameters: Mapping[str, Any], run_dir: Path, report_name: str, worker: Worker | None = None
+) -> RunRecord:
     """Validate ``parameters``, execute ``notebook`` into ``run_dir/report_name/`` and export
-    it to HTML with and without code. A notebook that fails is kept (and exported) and
-    recorded as "failed"; bad parameters raise ParameterError before any kernel starts."""
+    it to HTML, in ``worker``'s warm kernel or, without one, in a fresh kernel stopped after.
+    A notebook that fails is kept (and exported) and recorded as "failed"; bad parameters
+    raise ParameterError before any kernel starts."""
     path = find_notebook(notebook)
-    run_dir = Path(run_dir).resolve()
-    report_dir = run_dir / _safe_name(report_name, "report name")
     validated = validate_parameters(path, parameters)
+    _safe_name(report_name, "report name")
     _require_kernel()
+    if worker is not None:
+        return _run_validated(worker, path, validated, Path(run_dir), report_name)
+    from sendlib.workers import Worker
+
+    fresh = Worker()
+    try:
+        return _run_validated(fresh, path, validated, Path(run_dir), report_name)
+    finally:
+        fresh.stop()
+
+
+def _run_validated(
+    worker: Worker, path: Path, validated: Mapping[str, Any], run_dir: Path, report_name: str
+) -> RunRecord:
+    """Run one already validated job in ``worker`` (in this process or a worker process)."""
+    run_dir = run_dir.resolve()
+    report_dir = run_dir / report_name
     report_dir.mkdir(parents=True, exist_ok=True)
     injected = {**validated, "output_dir": str(report_dir)}
     defaults = {name: p.default for name, p in notebook_parameters(path).items()}
-    executed = report_dir / f"{path.stem}.ipynb"
     started_at, clock = _utc_now(), time.monotonic()
-    error = _execute(path, executed, injected)
-    exported = export_html(executed, title=report_name) if executed.is_file() else {}
+    execution = worker.run(path, injected, report_dir / f"{path.stem}.ipynb", title=report_name)
     return RunRecord(
         report_name=report_name,
         notebook=_display_path(path),
         parameters={**defaults, **injected},
-        status="failed" if error else "ok",
-        error=error,
+        status=FAILED if execution.error else OK,
+        error=execution.error,
         started_at=started_at,
         finished_at=_utc_now(),
         duration_s=round(time.monotonic() - clock, 2),
         outputs={
-            kind: file.relative_to(run_dir).as_posix()
-            for kind, file in {"notebook": executed, **exported}.items()
-            if file.is_file()
+            kind: file.relative_to(run_dir).as_posix() for kind, file in execution.outputs.items() if file.is_file()
         },
     )
 
 
-def export_html(executed: Path, title: str) -> dict[str, Path]:
-    """Write ``<stem>.html`` (with code) and ``<stem>.nocode.html`` beside an executed notebook,
-    images embedded so each file stands alone; return them by kind."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    notebook = nbformat.read(executed, as_version=4)
-    targets = {"html": executed.with_suffix(".html"), "html_nocode": executed.with_suffix(".nocode.html")}
-    for kind, target in targets.items():
-        hide_code = kind == "html_nocode"
-        exporter = HTMLExporter(
-            embed_images=True, exclude_input=hide_code, exclude_input_prompt=hide_code, exclude_output_prompt=hide_code
-        )
-        body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
-        write_text_atomic(target, body)
-    return targets
-
-
 def run_many(jobs: Sequence[Job], run_dir: Path, n_jobs: int = 1) -> list[RunRecord]:
-    """Run ``(notebook, parameters, report_name)`` jobs, ``n_jobs`` at a time (each in its own
-    kernel process), with a progress bar on a terminal; records come back in job order."""
+    """Run ``(notebook, parameters, report_name)`` jobs in ``min(n_jobs, len(jobs))`` warm
+    workers (sendlib.workers: one in this process, or that many worker processes), with a
+    progress bar on a terminal; records come back in job order. Every job is validated
+    before anything runs. On Ctrl-C (KeyboardInterrupt; the CLI turns SIGTERM into one)
+    queued jobs are not started, running kernels are interrupted then stopped, and each
+    unfinished report is recorded "interrupted" with its partial folder removed."""
     check_jobs(jobs, n_jobs)
-    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-        futures = [pool.submit(run_notebook, notebook, params, run_dir, name) for notebook, params, name in jobs]
-        with tqdm(total=len(futures), desc="reports", unit="report", disable=None, file=sys.stderr) as bar:
-            for _ in as_completed(futures):
+    prepared = []
+    for notebook, parameters, name in jobs:
+        path = find_notebook(notebook)
+        prepared.append((path, validate_parameters(path, parameters), _safe_name(name, "report name")))
+    _require_kernel()
+    run_dir = Path(run_dir).resolve()
+    records: list[RunRecord | None] = [None] * len(prepared)
+    finished = _records(prepared, run_dir, min(n_jobs, len(prepared)))
+    with tqdm(total=len(prepared), desc="reports", unit="report", disable=None, file=sys.stderr) as bar:
+        try:
+            for index, record in finished:
+                records[index] = record
                 bar.update()
-    return [future.result() for future in futures]
+        except KeyboardInterrupt:
+            finished.close()  # ends the kernels and workers (if the interrupt came between reports)
+            for index, record in enumerate(records):
+                if record is None:
+                    records[index] = _interrupted(prepared[index], run_dir)
+    return [record for record in records if record is not None]
+
+
+def _records(prepared: Sequence[tuple[Path, dict[str, Any], str]], run_dir: Path,
+             n_workers: int) -> Iterator[tuple[int, RunRecord]]:
+    """(job index, record) as jobs finish, from one worker in this process or a pool of worker
+    processes; if not run to the end (an interrupt), every kernel and worker is ended."""
+    from sendlib import workers
+
+    completed = False
+    if n_workers == 1:
+        worker = workers.Worker()
+        try:
+            for index, (path, parameters, name) in enumerate(prepared):
+                yield index, _run_validated(worker, path, parameters, run_dir, name)
+            completed = True
+        finally:
+            with workers.interrupts_deferred():
+                if not completed and worker.kernel_pid:
+                    workers.quiet_asyncio()
+                    workers.end_kernel(worker.kernel_pid)
+                worker.stop()
+        return
+    pool = workers.WorkerPool(n_workers)
+    tasks = [(_run_validated, (path, parameters, run_dir, name)) for path, parameters, name in prepared]
+    try:
+        yield from pool.run(tasks, on_lost=lambda index, reason: _lost(prepared[index], run_dir, reason))
+        completed = True
+    finally:
+        with workers.interrupts_deferred():
+            pool.close() if completed else pool.terminate()
+
+
+def _lost(job: tuple[Path, dict[str, Any], str], run_dir: Path, reason: str) -> RunRecord:
+    """The record of a report whose worker process died or could not run it."""
+    path, parameters, name = job
+    now = _utc_now()
+    outputs = {"notebook": f"{name}/{path.stem}.ipynb"} if (run_dir / name / f"{path.stem}.ipynb").is_file() else {}
+    return RunRecord(name, _display_path(path), {**parameters, "output_dir": str(run_dir / name)}, FAILED, reason,
+                     now, now, 0.0, outputs)
+
+
+def _interrupted(job: tuple[Path, dict[str, Any], str], run_dir: Path) -> RunRecord:
+    """The record of a report the run did not finish; its partial folder is removed, so what
+    is left of an interrupted run is complete reports only."""
+    path, parameters, name = job
+    shutil.rmtree(run_dir / name, ignore_errors=True)
+    now = _utc_now()
+    return RunRecord(name, _display_path(path), {**parameters, "output_dir": str(run_dir / name)}, INTERRUPTED,
+                     "the run was interrupted before this report finished", now, now, 0.0, {})
 
 
 def check_jobs(jobs: Sequence[Job], n_jobs: int) -> None:
@@ -220,7 +300,7 @@ def write_manifest(run_dir: Path, records: Sequence[RunRecord]) -> Path:
     reports = {**previous.get("reports", {}), **{r.report_name: asdict(r) for r in records}}
     manifest = {
         "run_id": run_dir.name,
-        "status": "failed" if any(r["status"] != "ok" for r in reports.values()) else "ok",
+        "status": run_status(r["status"] for r in reports.values()),
         "started_at": min((r["started_at"] for r in reports.values()), default=None),
         "finished_at": max((r["finished_at"] for r in reports.values()), default=None),
         "git": git_state(),
@@ -233,6 +313,13 @@ def write_manifest(run_dir: Path, records: Sequence[RunRecord]) -> Path:
     }
     write_json_atomic(target, manifest)
     return target
+
+
+def run_status(statuses: Any) -> str:
+    """A run's status from its reports': "interrupted" if any was, else "failed" if any
+    failed, else "ok"."""
+    seen = set(statuses)
+    return INTERRUPTED if INTERRUPTED in seen else FAILED if seen - {OK} else OK
 
 
 def git_state() -> dict[str, Any]:
@@ -276,12 +363,32 @@ def output_files(run_dir: Path) -> dict[str, dict[str, Any]]:
 
 
 def latest_run(reports_dir: Path | None = None) -> Path:
-    """The newest run folder (greatest run id) that has a manifest."""
+    """The newest run folder that has a manifest: the greatest recorded start time (then
+    finish time, then run id); a run id that sorts last (``SENDLIB_RUN_ID=ok``) is not
+    thereby the newest. Folders without a readable manifest (a run still going, or killed)
+    are never the latest."""
     reports_dir = Path(reports_dir or config.reports_dir())
-    runs = sorted(p.parent for p in reports_dir.glob(f"*/{MANIFEST_FILE}") if not p.parent.is_symlink())
-    if not runs:
+    candidates = []
+    for manifest in reports_dir.glob(f"*/{MANIFEST_FILE}"):
+        if manifest.parent.is_symlink():
+            continue
+        try:
+            recorded = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        candidates.append((_when(recorded.get("started_at")), _when(recorded.get("finished_at")), manifest.parent.name))
+    if not candidates:
         raise SendlibError(f"no run with a {MANIFEST_FILE} under {reports_dir}")
-    return runs[-1]
+    return reports_dir / max(candidates)[2]
+
+
+def _when(stamp: Any) -> datetime:
+    """An ISO timestamp from a manifest as an aware datetime (the earliest possible if missing)."""
+    try:
+        parsed = datetime.fromisoformat(str(stamp))
+    except ValueError:
+        return datetime.min.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 
 def write_index(reports_dir: Path | None = None) -> Path:
@@ -326,31 +433,14 @@ def councils_with_data(panel_path: Path | None = None, lookup: pd.DataFrame | No
 
 
 def _point_latest(reports_dir: Path, run_id: str) -> None:
-    """Make ``reports/latest`` a relative symlink to the run folder, replaced atomically."""
-    temporary = reports_dir / f".{LATEST_LINK}.tmp"
-    temporary.unlink(missing_ok=True)
-    temporary.symlink_to(run_id, target_is_directory=True)
-    os.replace(temporary, reports_dir / LATEST_LINK)
-
-
-def _execute(source: Path, executed: Path, parameters: Mapping[str, Any]) -> str | None:
-    """Execute with papermill (kernel cwd = project root, no process-wide chdir so parallel
-    runs are safe); the error message if the notebook failed, else None."""
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
+    """Make ``reports/latest`` a relative symlink to the run folder, replaced atomically
+    through a temporary link whose name is unique to this writer (removed if anything fails)."""
+    temporary = reports_dir / f".{LATEST_LINK}.{os.getpid()}.{secrets.token_hex(6)}.tmp"
     try:
-        papermill.execute_notebook(
-            str(source), str(executed), parameters=dict(parameters),
-            kernel_name=config.KERNEL_NAME, log_output=False, progress_bar=False,
-            resources={"metadata": {"path": str(config.PROJECT_ROOT)}},
-            extra_arguments=[KERNEL_QUIET],
-        )
-    except PapermillExecutionError as exc:
-        return f"cell [{exc.exec_count}]: {exc.ename}: {exc.evalue}"
-    except Exception as exc:  # a dead or unstartable kernel fails this report, not the whole run
-        return f"{type(exc).__name__}: {exc}"
-    return None
+        temporary.symlink_to(run_id, target_is_directory=True)
+        os.replace(temporary, reports_dir / LATEST_LINK)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _require_kernel() -> None:

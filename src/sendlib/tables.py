@@ -292,14 +292,28 @@ def write_tables(tables: dict[str, pd.DataFrame], processed_dir: Path) -> list[P
     return written
 
 
+_TABLE_CACHE: dict[tuple[str, int, int], pd.DataFrame] = {}
+
+
 def read_table(name: str, processed_dir: Path | None = None) -> pd.DataFrame:
-    """A processed table by name, with a clear message when the clean step has not run."""
-    path = Path(processed_dir or config.processed_dir()) / f"{name}.parquet"
-    if not path.is_file():
+    """A processed table by name, with a clear message when the clean step has not run.
+
+    Read once per process (a warm kernel runs many reports): cached by path, size and
+    modification time, so a rebuilt table is read again; each call gets its own copy, so a
+    notebook changing it cannot change what the next report reads."""
+    path = (Path(processed_dir or config.processed_dir()) / f"{name}.parquet").resolve()
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
         from sendlib.errors import DataUnavailableError
 
-        raise DataUnavailableError(f"{path} not found: run `make data` (or `sendlib data`) first")
-    return pd.read_parquet(path)
+        raise DataUnavailableError(f"{path} not found: run `make data` (or `sendlib data`) first") from None
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _TABLE_CACHE:
+        for stale in [k for k in _TABLE_CACHE if k[0] == key[0]]:
+            del _TABLE_CACHE[stale]
+        _TABLE_CACHE[key] = pd.read_parquet(path)
+    return _TABLE_CACHE[key].copy(deep=True)
 
 
 def build_all(settings: CleanSettings) -> dict[str, pd.DataFrame]:

@@ -1,0 +1,51 @@
+"""Give every report run in a warm kernel the state of a freshly started one (runs inside the kernel).
+
+A warm worker's kernel runs many notebooks one after another. Before each one the runner
+executes ``restore()`` in a hidden cell (not saved into the executed notebook): it clears
+the IPython user namespace (every variable and import binding, ``In``/``Out``), closes every
+matplotlib figure, puts back the matplotlib rcParams, warning filters, ``sys.path`` and
+working directory recorded by ``snapshot()`` after the warm-up imports, resets every pandas
+option to its default and restarts the execution counter, so the notebook's cells are
+numbered from 1 as in a fresh kernel. Imported modules stay loaded: that is the saving.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from typing import Any
+
+_SNAPSHOT: dict[str, Any] = {}
+
+
+def snapshot() -> None:
+    """Record the state ``restore()`` returns to (call once, after the warm-up imports)."""
+    import matplotlib
+
+    _SNAPSHOT.update(
+        rc=matplotlib.rcParams.copy(), cwd=os.getcwd(), path=list(sys.path), filters=list(warnings.filters)
+    )
+
+
+def restore() -> None:
+    """Back to the snapshot: empty namespace, no figure, the recorded rcParams, pandas option
+    defaults, warning filters, ``sys.path``, working directory, execution count 1."""
+    if not _SNAPSHOT:
+        return  # nothing has run in this kernel yet: it is fresh
+    import matplotlib
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    shell.reset(new_session=False, aggressive=False)
+    plt.close("all")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        matplotlib.rcParams.update(_SNAPSHOT["rc"])
+        pd.reset_option("all")
+    warnings.filters[:] = _SNAPSHOT["filters"]
+    sys.path[:] = _SNAPSHOT["path"]
+    os.chdir(_SNAPSHOT["cwd"])
+    shell.execution_count = 1  # as in a fresh kernel (IPython counts this cell before running it)

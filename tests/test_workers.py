@@ -1,0 +1,165 @@
+"""Warm workers (sendlib.workers): no state leaks from one report to the next, a dead kernel
+fails only its report, figures are stored once and a report folder stands alone."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sendlib import config
+from sendlib.runner import create_run_dir, run_many, run_notebook
+from sendlib.workers import Worker, notebook_imports, process_alive, reset_source
+
+TOYS = Path(__file__).parent / "fixtures" / "notebooks"
+COUNCILS = ["202", "886", "201"]
+
+
+@pytest.fixture
+def toy_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SENDLIB_REPORTS_DIR", str(tmp_path / "reports"))
+    monkeypatch.setenv("SENDLIB_NOTEBOOKS_DIR", str(TOYS))
+    monkeypatch.delenv("SENDLIB_RUN_ID", raising=False)
+    return tmp_path
+
+
+def execution_counts(notebook: Path) -> list:
+    cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+    return [cell["execution_count"] for cell in cells if cell["cell_type"] == "code"]
+
+
+def test_every_report_in_a_warm_kernel_starts_as_in_a_fresh_one(toy_env: Path) -> None:
+    """toy_state records what it finds (a variable, open figures, an rcParam, a pandas option,
+    the working directory), then changes all of it; the next report must not see any of it."""
+    fresh_dir, warm_dir = create_run_dir("fresh"), create_run_dir("warm")
+    run_notebook("toy_state", {"mark": 0}, fresh_dir, "state")
+    worker = Worker()
+    try:
+        records = [run_notebook("toy_state", {"mark": mark}, warm_dir, f"state{mark}", worker=worker)
+                   for mark in (1, 2, 3)]
+    finally:
+        worker.stop()
+    assert [r.status for r in records] == ["ok", "ok", "ok"], [r.error for r in records]
+    expected = (fresh_dir / "state" / "results.json").read_bytes()
+    found = json.loads(expected)
+    assert found["leftover_variable"] is False and found["open_figures"] == 0
+    assert found["cwd"] == str(config.PROJECT_ROOT) and found["max_rows"] == 60
+    for mark in (1, 2, 3):
+        assert (warm_dir / f"state{mark}" / "results.json").read_bytes() == expected, f"report {mark} saw a leak"
+        assert execution_counts(warm_dir / f"state{mark}" / "toy_state.ipynb") == execution_counts(
+            fresh_dir / "state" / "toy_state.ipynb")
+
+
+def test_executed_notebook_shows_injected_parameters_and_not_the_reset_cell(toy_env: Path) -> None:
+    run_dir = create_run_dir()
+    run_notebook("toy_state", {"mark": 7}, run_dir, "state")
+    cells = json.loads((run_dir / "state" / "toy_state.ipynb").read_text(encoding="utf-8"))["cells"]
+    injected = [c for c in cells if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert len(injected) == 1 and "mark = 7" in "".join(injected[0]["source"])
+    assert not any("kernel_state" in "".join(c["source"]) for c in cells)
+    assert execution_counts(run_dir / "state" / "toy_state.ipynb") == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_a_dead_kernel_fails_only_its_report(toy_env: Path, n_jobs: int) -> None:
+    run_dir = create_run_dir()
+    jobs = [("toy_die", {}, "before"), ("toy_die", {"die": True}, "dies"), ("toy_die", {}, "after1"),
+            ("toy_die", {}, "after2")]
+    records = run_many(jobs, run_dir, n_jobs=n_jobs)
+    assert [r.status for r in records] == ["ok", "failed", "ok", "ok"], [r.error for r in records]
+    assert "DeadKernelError" in records[1].error
+    assert (run_dir / "dies" / "toy_die.ipynb").is_file(), "the failed report's notebook is kept"
+    for name in ("before", "after1", "after2"):
+        assert json.loads((run_dir / name / "results.json").read_text()) == {"died": False}
+
+
+def test_figures_are_stored_once_and_a_copied_folder_shows_them(toy_env: Path, tmp_path: Path) -> None:
+    run_dir = create_run_dir()
+    record = run_notebook("toy_state", {}, run_dir, "state")
+    copy = shutil.copytree(run_dir / "state", tmp_path / "elsewhere" / "state")
+    shutil.rmtree(run_dir)  # nothing may point back at the run folder
+    png = (copy / "figures" / "bars.png").read_bytes()
+    page = (copy / "toy_state.nocode.html").read_text(encoding="utf-8")
+    embedded = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert [base64.b64decode(data) for data in embedded] == [png], "the page to read embeds the figure"
+    for kind in ("html", "notebook"):
+        text = (copy / Path(record.outputs[kind]).name).read_text(encoding="utf-8")
+        assert base64.b64encode(png)[:200].decode() not in text, f"{kind}: the figure is stored again"
+        sources = re.findall(r'<img [^>]*?src=\\?"([^"\\]+)\\?"', text)
+        assert sources == ["figures/bars.png"], sources
+        assert all((copy / source).is_file() for source in sources)
+
+
+def test_warm_up_imports_every_import_once() -> None:
+    import nbformat
+
+    notebook = nbformat.read(TOYS / "toy_state.ipynb", as_version=4)
+    imports = notebook_imports(notebook)
+    assert imports.splitlines() == [
+        "import os", "import matplotlib", "import matplotlib.pyplot as plt", "import pandas as pd",
+        "from sendlib import plots", "from sendlib.outputs import prepare_output_dir, write_results",
+    ]
+    source = reset_source(imports)
+    assert "snapshot()" in source and "    import pandas as pd" in source
+    assert "snapshot()" not in reset_source(None)
+
+
+@pytest.mark.needs_data
+def test_warm_workers_give_the_same_council_reports_as_fresh_kernels(
+    processed_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three councils, fresh kernel each, then through one warm worker in two orders: the
+    same results.json and figure CSVs, byte for byte."""
+    monkeypatch.setenv("SENDLIB_REPORTS_DIR", str(tmp_path / "reports"))
+    monkeypatch.delenv("SENDLIB_RUN_ID", raising=False)
+    fresh = create_run_dir("fresh")
+    for code in COUNCILS:
+        assert run_notebook("05_council_profile", {"la": code}, fresh, f"council_{code}").status == "ok"
+    for order in (COUNCILS, COUNCILS[::-1]):
+        warm = create_run_dir("warm")
+        records = run_many([("05_council_profile", {"la": code}, f"council_{code}") for code in order], warm)
+        assert all(r.status == "ok" for r in records), [r.error for r in records]
+        for code in COUNCILS:
+            files = ["results.json", *sorted(p.relative_to(fresh / f"council_{code}").as_posix()
+                                             for p in (fresh / f"council_{code}" / "figures").glob("*.csv"))]
+            assert len(files) > 5
+            for relpath in files:
+                assert (warm / f"council_{code}" / relpath).read_bytes() == (
+                    fresh / f"council_{code}" / relpath).read_bytes(), f"{code} {relpath} ({order})"
+    assert_folder_stands_alone(shutil.copytree(warm / "council_202", tmp_path / "elsewhere" / "council_202"))
+
+
+def assert_folder_stands_alone(folder: Path) -> None:
+    """A copied council folder: the page to read embeds every figure PNG of the folder, the
+    notebook and the HTML with code reference only files that are in the copy."""
+    figures = sorted((folder / "figures").glob("*.png"))
+    assert len(figures) >= 10
+    page = (folder / "05_council_profile.nocode.html").read_text(encoding="utf-8")
+    embedded = sorted(base64.b64decode(data) for data in re.findall(r'src="data:image/png;base64,([^"]+)"', page))
+    assert embedded == sorted(png.read_bytes() for png in figures)
+    for name in ("05_council_profile.html", "05_council_profile.ipynb"):
+        sources = re.findall(r'<img [^>]*?src=\\?"([^"\\]+)\\?"', (folder / name).read_text(encoding="utf-8"))
+        assert sorted(sources) == sorted(f"figures/{png.name}" for png in figures), name
+
+
+def test_kernels_keep_no_history_and_leave_no_connection_file(
+    toy_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    started: list[tuple[int, str]] = []
+    worker = Worker(on_kernel=lambda pid, connection_file: started.append((pid, connection_file)))
+    try:
+        record = run_notebook("toy_ok", {"label": "secret-parameter"}, create_run_dir(), "ok", worker=worker)
+        assert record.status == "ok"
+        assert len(started) == 1 and Path(started[0][1]).is_file()
+    finally:
+        worker.stop()
+    pid, connection_file = started[0]
+    assert not Path(connection_file).exists()
+    assert not process_alive(pid)
+    for history in (tmp_path / "ipython").rglob("history.sqlite"):
+        assert b"secret-parameter" not in history.read_bytes()
