@@ -201,14 +201,12 @@ def test_backtest_finding_says_what_exists() -> None:
     assert frontpage.backtest_finding({"horizon": 5}) is None
 
 
-def test_published_tally_reads_status_counts_or_the_older_keys() -> None:
-    counts = {"FAIL": 1, "NOT COMPARABLE": 21, "PASS": 16, "PASS — later revision": 2, "REVISED": 0}
-    assert frontpage.published_finding({"n_rows": 40, "status_counts": counts}) == (
-        "40 published national figures set against our data: 16 PASS, 2 PASS — later revision, 1 FAIL, "
-        "21 NOT COMPARABLE.")
-    assert frontpage.status_tally({"n_pass": 18, "n_fail": None, "n_not_comparable": 21}) == {
-        "PASS": 18, "NOT COMPARABLE": 21}
-    assert frontpage.published_finding({"tolerance_count_rel": 0.005}) is None
+def test_published_tally_reads_status_counts_in_the_order_of_statuses() -> None:
+    counts = {"DIFFERENT": 7, "EXPLAINED": 4, "MATCH": 23, "NOT COMPARABLE": 29, "OTHER": 0}
+    assert frontpage.published_finding({"n_rows": 63, "status_counts": counts}) == (
+        "63 published national figures set against our data: 23 MATCH, 4 EXPLAINED, 7 DIFFERENT, "
+        "29 NOT COMPARABLE.")
+    assert frontpage.published_finding({"n_pass": 18}) is None
 
 
 def test_findings_and_evidence_notebooks_on_the_page(tmp_path: Path) -> None:

@@ -31,9 +31,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sendlib.analysis.profile import LA_TYPE_NAMES, format_gbp, format_pct
-from sendlib.analysis.published import STATUSES
+from sendlib.analysis.reconcile import STATUSES
 from sendlib.errors import SendlibError
+from sendlib.readable import LA_TYPE_NAMES, format_gbp, format_pct
 from sendlib.runner import MANIFEST_FILE
 
 RESULTS_FILE = "results.json"
@@ -252,19 +252,18 @@ def backtest_finding(results: Mapping[str, Any]) -> str | None:
 
 
 def status_tally(results: Mapping[str, Any]) -> dict[str, int]:
-    """06's count per status: ``status_counts`` when present, else the older n_pass / n_fail /
-    n_not_comparable keys; statuses with no figure are left out; in 06's order of statuses, others last."""
+    """06's count per status (``status_counts``); statuses with no figure are left out; in 06's
+    order of statuses, others last."""
     counts = results.get("status_counts")
     if not isinstance(counts, dict):
-        older = {"PASS": "n_pass", "FAIL": "n_fail", "NOT COMPARABLE": "n_not_comparable"}
-        counts = {status: results.get(key) for status, key in older.items()}
+        return {}
     tally = {str(status): int(n) for status, value in counts.items() if (n := number(value))}
     order = {status: position for position, status in enumerate(STATUSES)}
     return dict(sorted(tally.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
 
 
 def published_finding(results: Mapping[str, Any]) -> str | None:
-    """The 06 tally: "40 published national figures set against our data: 16 PASS, ..."."""
+    """The 06 tally: "63 published national figures set against our data: 23 MATCH, ..."."""
     tally = status_tally(results)
     if not tally:
         return None

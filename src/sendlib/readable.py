@@ -14,6 +14,10 @@ from sendlib.markup import escape
 NO_DATA = "no data"
 #: Unit name -> how a value of it is written (see :func:`format_value`).
 UNITS = ("gbp", "gbp_m", "pct", "signed_pct", "rate", "index", "count", "text")
+LA_TYPE_NAMES = {
+    "ILB": "inner London borough", "OLB": "outer London borough", "MD": "metropolitan district",
+    "UA": "unitary authority", "SC": "shire county",
+}
 
 
 def format_value(value: object, unit: str) -> str:
@@ -59,3 +63,22 @@ def markdown_table(frame: pd.DataFrame, notes: Sequence[str] = ()) -> str:
     if notes:
         lines += ["", *(f"{escape(note)}  " for note in notes)]
     return "\n".join(lines)
+
+
+def format_gbp(value: float) -> str:
+    """"£50.3m", "£1.23bn", "-£4.9m", "£754" (per-head values); "not available" for NaN."""
+    if value is None or pd.isna(value):
+        return "not available"
+    sign, size = ("-" if value < 0 else ""), abs(float(value))
+    if size >= 1e9:
+        return f"{sign}£{size / 1e9:.2f}bn"
+    if size >= 1e6:
+        return f"{sign}£{size / 1e6:.1f}m"
+    return f"{sign}£{size:,.0f}"
+
+
+def format_pct(share: float, signed: bool = True) -> str:
+    """A share as a percentage: 0.743 -> "+74.3%" (or "74.3%"); "not available" for NaN."""
+    if share is None or pd.isna(share):
+        return "not available"
+    return f"{100 * float(share):{'+' if signed else ''}.1f}%"

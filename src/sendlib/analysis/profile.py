@@ -36,7 +36,7 @@ from sendlib.geography import operating_on, resolve_la
 from sendlib.markup import escape
 from sendlib.neighbours import neighbour_units
 from sendlib.programmes import COUNT_DATE, membership_by_la
-from sendlib.readable import format_value, readable_frame
+from sendlib.readable import LA_TYPE_NAMES, format_gbp, format_pct, format_value, readable_frame
 from sendlib.years import fy_label, fy_range, fy_start, january_for_fy
 
 COMPARATOR_METHODS = ("stat_neighbours", "region", "la_type", "nearest")
@@ -60,10 +60,6 @@ FUNDING_COLUMN = "hnb_after_deductions_gbp"
 BALANCE_COLUMN = "dsg_balance_gbp"
 SPEND_TREND_YEARS = 3
 PER_10K = 10_000
-LA_TYPE_NAMES = {
-    "ILB": "inner London borough", "OLB": "outer London borough", "MD": "metropolitan district",
-    "UA": "unitary authority", "SC": "shire county",
-}
 
 
 @dataclass(frozen=True)
@@ -701,25 +697,6 @@ def balance_phrase(balance_gbp: float, balance_pct: float) -> str:
     kind = "deficit" if balance_gbp > 0 else "surplus"
     share = "" if pd.isna(balance_pct) else f" ({abs(balance_pct):.1f}% of total DSG)"
     return f"a {kind} of {format_gbp(abs(balance_gbp))}{share}"
-
-
-def format_gbp(value: float) -> str:
-    """"£50.3m", "£1.23bn", "-£4.9m", "£754" (per-head values); "not available" for NaN."""
-    if value is None or pd.isna(value):
-        return "not available"
-    sign, size = ("-" if value < 0 else ""), abs(float(value))
-    if size >= 1e9:
-        return f"{sign}£{size / 1e9:.2f}bn"
-    if size >= 1e6:
-        return f"{sign}£{size / 1e6:.1f}m"
-    return f"{sign}£{size:,.0f}"
-
-
-def format_pct(share: float, signed: bool = True) -> str:
-    """A share as a percentage: 0.743 -> "+74.3%" (or "74.3%"); "not available" for NaN."""
-    if share is None or pd.isna(share):
-        return "not available"
-    return f"{100 * float(share):{'+' if signed else ''}.1f}%"
 
 
 def ordinal(number: int) -> str:
