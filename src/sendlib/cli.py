@@ -141,7 +141,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
     clean = _prepare_job(CLEAN_NOTEBOOK, {}, CLEAN_NOTEBOOK)
-    analyses = [_prepare_job(name, {}, name) for name in ANALYSIS_NOTEBOOKS]
     council_notebook = runner.find_notebook(COUNCIL_NOTEBOOK)
     _acquire()
     current = not args.force and _clean_is_current(clean)
@@ -150,6 +149,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
         print(f"sendlib: {CLEAN_NOTEBOOK} {records[0].status}: the analyses and council profiles were not run",
               file=sys.stderr)
         return _finish(run_dir, records)
+    analyses = [_prepare_job(name, {}, name) for name in ANALYSIS_NOTEBOOKS]  # prechecked on the fresh panel
     councils = [_council_job(council_notebook, {}, code) for code in runner.councils_with_data()]
     _, more = _run(analyses + councils, args.jobs, run_dir)
     return _finish(run_dir, records + more)

@@ -7,8 +7,8 @@ notebook is run. The function takes the panel and the run's parameters (the note
 defaults updated with the given values) and raises ParameterError naming what is wrong.
 The adapters below call each analysis module's own check (which the notebooks also call).
 
-A run given no parameter values is not prechecked: its defaults are the notebook's own,
-and `sendlib reproduce` prepares its analyses before its data step (re)builds the panel.
+Defaults are prechecked too (a missing or damaged panel is caught that way);
+`sendlib reproduce` therefore prepares its analyses after its data step has built the panel.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def check_before_run(notebook: Path, overrides: Mapping[str, Any]) -> None:
     DataUnavailableError when the panel has not been built."""
     notebook = Path(notebook)
     target = PRECHECKS.get(notebook.stem)
-    if not overrides or target is None or notebook.resolve().parent != config.NOTEBOOKS_DIR.resolve():
+    if target is None or notebook.resolve().parent != config.NOTEBOOKS_DIR.resolve():
         return
     parameters = {name: p.default for name, p in notebook_parameters(notebook).items()} | dict(overrides)
     try:

@@ -32,10 +32,10 @@ from sendlib.analysis.growth import unit_growth
 from sendlib.analysis.measures import COMPLETENESS_FLAGS, measure_values, require_panel_columns
 from sendlib.analysis.projections import project_all
 from sendlib.errors import ParameterError
-from sendlib.geography import operating_on, resolve_la
+from sendlib.geography import resolve_la
 from sendlib.markup import escape
 from sendlib.neighbours import neighbour_units
-from sendlib.programmes import COUNT_DATE, membership_by_la
+from sendlib.programmes import ANNOUNCEMENT, membership_as_at
 from sendlib.readable import LA_TYPE_NAMES, format_gbp, format_pct, format_value, readable_frame
 from sendlib.years import fy_label, fy_range, fy_start, january_for_fy
 
@@ -566,11 +566,11 @@ def known_lists_sentence(known: Mapping[str, int], claimed_dbv: float, case_stud
             f"({escape(', '.join(case_studies))}) is public.")
 
 
-def programme_council_counts(programmes: pd.DataFrame, lookup: pd.DataFrame) -> dict[str, int]:
-    """Councils on the known lists as DfE counts them (councils of 2022, sendlib.programmes
-    COUNT_DATE): keys dbv, safety_valve, case_study_2022."""
-    members = membership_by_la(programmes, lookup)
-    members = members[members["la_code"].isin(set(operating_on(lookup, COUNT_DATE)["la_code"]))]
+def programme_council_counts(programmes: pd.DataFrame, lookup: pd.DataFrame,
+                             as_at: str | pd.Timestamp = ANNOUNCEMENT) -> dict[str, int]:
+    """Councils on the known lists as at ``as_at`` (default the 23 June 2022 announcement;
+    sendlib.programmes.membership_as_at): keys dbv, safety_valve, case_study_2022."""
+    members = membership_as_at(programmes, lookup, as_at)
     return {flag: int(members[flag].sum()) for flag in ("dbv", "safety_valve", "case_study_2022")}
 
 

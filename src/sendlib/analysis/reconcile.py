@@ -47,7 +47,7 @@ _BOUNDS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"^(?:over|more than|above|at least|>=|>|≥)\s*({_NUM})$"), "at_least"),
     (re.compile(rf"^(?:under|less than|below|at most|up to|<=|<|≤)\s*({_NUM})$"), "at_most"),
 ]
-_RANGE = re.compile(rf"^~?\s*(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*~?\s*(\d+(?:\.\d+)?)$")
+_RANGE = re.compile(r"^~?\s*(\d+(?:\.\d+)?)\s*(?:-|–|to)\s*~?\s*(\d+(?:\.\d+)?)$")
 _ARROW = re.compile(rf"^~?\s*({_NUM})\s*(?:->|→)\s*~?\s*({_NUM})$")
 _SUM = re.compile(rf"^{_NUM}(?:\s*\+\s*\d+(?:\.\d+)?)+$")
 
