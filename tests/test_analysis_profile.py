@@ -378,7 +378,8 @@ def test_readable_tables_of_balance_and_programmes():
 
 
 def test_programme_council_counts_as_of_2022():
-    """101 is DBV; 103 and 104 (created 2023 from 102) are DBV, which credits 102: two councils of 2022."""
+    """101 is DBV; 103 and 104 (created 2023 from 102) are DBV, which credits 102: two councils as
+    at 23 June 2022; none before the programme started (the case-study row started earlier)."""
     lookup = pd.DataFrame({
         "la_code": ["101", "102", "103", "104"], "la_name": ["Alpha", "Old", "New North", "New South"],
         "unit": ["101", "u", "u", "u"],
@@ -389,10 +390,13 @@ def test_programme_council_counts_as_of_2022():
         "la_code": ["101", "103", "104", "101"], "la_name": ["Alpha", "New North", "New South", "Alpha"],
         "programme": ["delivering_better_value"] * 3 + ["case_study_2022"],
         "group": ["tranche 1"] * 3 + ["case study"], "amount_gbp": np.nan, "confidence": "high",
-        "note": "", "source": "s",
+        "note": "", "source": "s", "start": pd.to_datetime(["2022-01-01", "2022-01-01", "2022-01-01", "2021-06-01"]),
+        "signed": pd.NaT,
     })
     assert profile.programme_council_counts(programmes, lookup) == {"dbv": 2, "safety_valve": 0,
                                                                      "case_study_2022": 1}
+    assert profile.programme_council_counts(programmes, lookup, "2021-12-31") == {"dbv": 0, "safety_valve": 0,
+                                                                                 "case_study_2022": 1}
 
 
 def test_ordinal():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -164,11 +165,16 @@ def test_the_council_link_opens_its_report_with_the_headline_summary_and_no_nan(
     assert "NaN" not in text, [line for line in text.splitlines() if "NaN" in line][:5]
 
 
-def test_a_council_report_draws_its_figures(browser, rendered: Path, tmp_path: Path) -> None:
-    browser.get((rendered / "latest" / "council_202" / f"{STEM}.nocode.html").as_uri())
+def test_a_council_report_draws_its_figures_from_a_copy_of_its_folder(browser, rendered: Path, tmp_path: Path) -> None:
+    copy = shutil.copytree((rendered / "latest" / "council_202").resolve(), tmp_path / "elsewhere" / "council_202")
+    browser.get((copy / f"{STEM}.nocode.html").as_uri())
     drawn = browser.execute_script("return Array.from(document.images)"
                                    ".filter(i => i.src.startsWith('data:image/png') && i.naturalWidth > 0).length")
     assert drawn >= 10, "every figure is embedded in the page and drawn"
     pixels = screenshot(browser, tmp_path / "council.png")
     assert inked_share(pixels) > 0.03, "the report is (almost) blank"
     assert distinct_colours(pixels) > 200, "no figure drawn"
+    browser.get((copy / f"{STEM}.html").as_uri())  # with code: figures are files beside the page
+    broken = browser.execute_script("return Array.from(document.images).filter(i => !(i.naturalWidth > 0))"
+                                    ".map(i => i.getAttribute('src'))")
+    assert browser.execute_script("return document.images.length") >= 10 and not broken, broken

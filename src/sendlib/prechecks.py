@@ -27,12 +27,14 @@ from sendlib.params import notebook_parameters
 
 Precheck = Callable[[pd.DataFrame, Mapping[str, Any]], None]
 
-#: Notebook stem -> "module:function" checking its parameters against the panel.
-PRECHECKS: dict[str, str] = {
+#: Notebook stem -> "module:function" checking its parameters against the panel (None: no
+#: parameter needs the data, but the panel must still be there and readable).
+PRECHECKS: dict[str, str | None] = {
     "02_case_study_growth": "sendlib.prechecks:case_study_growth",
     "03_programme_groups": "sendlib.prechecks:programme_groups",
     "04_sustainability": "sendlib.prechecks:sustainability",
     "05_council_profile": "sendlib.prechecks:council_profile",
+    "06_published_figures": None,
     "07_selection_and_follow_up": "sendlib.prechecks:selection_and_follow_up",
 }
 
@@ -42,12 +44,14 @@ def check_before_run(notebook: Path, overrides: Mapping[str, Any]) -> None:
     ``overrides``; a ParameterError prefixed with the notebook's stem, or a
     DataUnavailableError when the panel has not been built."""
     notebook = Path(notebook)
-    target = PRECHECKS.get(notebook.stem)
-    if target is None or notebook.resolve().parent != config.NOTEBOOKS_DIR.resolve():
+    if notebook.stem not in PRECHECKS or notebook.resolve().parent != config.NOTEBOOKS_DIR.resolve():
+        return
+    panel, target = read_processed("panel"), PRECHECKS[notebook.stem]
+    if target is None:
         return
     parameters = {name: p.default for name, p in notebook_parameters(notebook).items()} | dict(overrides)
     try:
-        precheck_function(target)(read_processed("panel"), parameters)
+        precheck_function(target)(panel, parameters)
     except ParameterError as exc:
         raise ParameterError(f"{notebook.stem}: {exc}") from None
 
