@@ -34,6 +34,9 @@ FIGSIZE = (8.0, 4.5)
 #: Colours kept in a stored PNG (a palette image): enough for the house palette, greys and
 #: anti-aliasing.
 PNG_COLOURS = 256
+#: zlib level of a stored PNG: 7 writes a council's ten figures in a quarter of the time of 9
+#: (about 90 ms against 330 ms) for files about 9% larger; the pixels are the same.
+PNG_COMPRESSION = 7
 
 _RC = {
     "figure.figsize": FIGSIZE,
@@ -84,10 +87,10 @@ class _Pixels(io.BytesIO):
 
 def png_bytes(fig: Figure) -> bytes:
     """The figure as a page-sized PNG: drawn at DPI (the "tight" box), then stored with a
-    palette of at most PNG_COLOURS colours (fast octree quantisation, no dithering) and maximum
-    compression, about a third of the bytes of matplotlib's RGBA file and legible alike (flat
-    colours, anti-aliased text; a colour bar shows faint steps); no metadata, so the same
-    figure gives the same bytes. The drawn pixels go straight to the quantiser (the same
+    palette of at most PNG_COLOURS colours (fast octree quantisation, no dithering) at zlib
+    level PNG_COMPRESSION, about a third of the bytes of matplotlib's RGBA file and legible
+    alike (flat colours, anti-aliased text; a colour bar shows faint steps); no metadata, so
+    the same figure gives the same bytes. The drawn pixels go straight to the quantiser (the same
     pixels matplotlib's own PNG holds, without encoding and decoding that file)."""
     from PIL import Image  # installed with matplotlib
 
@@ -98,7 +101,7 @@ def png_bytes(fig: Figure) -> bytes:
     palette = Image.fromarray(drawn.pixels).convert("RGB").quantize(
         colors=PNG_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     stored = io.BytesIO()
-    palette.save(stored, format="PNG", compress_level=9)
+    palette.save(stored, format="PNG", compress_level=PNG_COMPRESSION)
     return stored.getvalue()
 
 
