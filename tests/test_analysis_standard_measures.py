@@ -102,6 +102,16 @@ def test_subject_among_its_comparators_counts_once():
     assert (row["n_comparators"], row["n_ranked"], row["comparators_mean"]) == (1, 2, 40.0)
 
 
+def test_national_parts_follow_the_panels_content_not_an_earlier_report():
+    first = table().loc["spend_per_ehcp_gbp"]
+    frame = panel()
+    frame.loc[(frame["fy"] == LAST) & (frame["unit"] == "E"), "ehcp_count"] = 8.0  # E now has a value
+    changed = sm.measure_table(frame, "A", ["B", "C", "D"], BASE, LAST).set_index("measure").loc["spend_per_ehcp_gbp"]
+    assert (first["n_national"], changed["n_national"]) == (3, 4)
+    assert changed["england"] == pytest.approx(1000 / 27)
+    assert table().loc["spend_per_ehcp_gbp"].equals(first)  # and the first panel's again
+
+
 def test_measure_year_is_the_latest_with_a_value():
     frame = panel()
     frame.loc[frame["fy"] == LAST, "dsg_balance_gbp"] = np.nan

@@ -1,8 +1,11 @@
+import io
+
 import matplotlib
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
@@ -92,3 +95,16 @@ def test_assumption_vs_actual():
     assumed, actual = ax.get_lines()
     assert list(assumed.get_xdata()) == ["2022-23", "2023-24"] and list(actual.get_ydata()) == [100.0, 107.0]
     assert assumed.get_linestyle() == "--" and to_hex(actual.get_color()).upper() == plots.HIGHLIGHT
+
+
+def test_png_bytes_holds_the_pixels_of_matplotlibs_tight_png():
+    fig = draw()
+    drawn = io.BytesIO()
+    fig.savefig(drawn, format="png", dpi=plots.DPI, bbox_inches="tight")
+    drawn.seek(0)
+    with Image.open(drawn) as reference, Image.open(io.BytesIO(plots.png_bytes(fig))) as stored:
+        assert stored.mode == "P" and stored.size == reference.size
+        quantised = reference.convert("RGB").quantize(colors=plots.PNG_COLOURS, method=Image.Quantize.FASTOCTREE,
+                                                      dither=Image.Dither.NONE)
+        # the same pixels went into the palette: exactly the same picture comes out
+        assert np.array_equal(np.asarray(stored.convert("RGB")), np.asarray(quantised.convert("RGB")))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from sendlib.errors import ParameterError
+from sendlib.memo import memoised
 
 MAPPING_COLUMNS = ["rank", "neighbour_la_code", "neighbour_name", "closeness", "unit", "unit_name", "kept", "note"]
 UNIT_COLUMNS = ["rank", "neighbour_la_code", "neighbour_name", "closeness", "unit", "unit_name",
@@ -79,6 +80,7 @@ def neighbour_mapping(stat_neighbours: pd.DataFrame, lookup: pd.DataFrame, la_co
     return mapping[MAPPING_COLUMNS].reset_index(drop=True)
 
 
+@memoised
 def neighbour_units(stat_neighbours: pd.DataFrame, lookup: pd.DataFrame, la_code: str, model: str) -> pd.DataFrame:
     """The council's neighbours as distinct harmonised units, best rank first: UNIT_COLUMNS.
 
@@ -86,6 +88,8 @@ def neighbour_units(stat_neighbours: pd.DataFrame, lookup: pd.DataFrame, la_code
     neighbour code mapped to it, ";"-joined by rank); the council's own unit is left out.
     ``note`` says when a row stands for a merged unit or for several neighbours. A council
     with no row in ``model`` raises NoNeighboursError naming the other model if it has one.
+    A report asks twice (its parameter check, then its comparators): computed once for the
+    tables' content (sendlib.memo).
     """
     mapping = neighbour_mapping(stat_neighbours, lookup, la_code, model)
     counted = mapping[mapping["unit"] != lookup.set_index("la_code").at[la_code, "unit"]]

@@ -34,6 +34,7 @@ from sendlib.analysis.projections import project_all
 from sendlib.errors import ParameterError
 from sendlib.geography import resolve_la
 from sendlib.markup import escape
+from sendlib.memo import memoised
 from sendlib.neighbours import neighbour_units
 from sendlib.programmes import ANNOUNCEMENT, membership_as_at
 from sendlib.readable import LA_TYPE_NAMES, format_gbp, format_pct, format_value, readable_frame
@@ -405,7 +406,7 @@ def subject_summary(panel: pd.DataFrame, unit: str, first_fy: str, last_fy: str,
     rows = panel.loc[panel["unit"] == unit].set_index("fy")
     cash, real = complete_spend(rows), complete_spend(rows, basis="real")
     plans = rows["ehcp_count"].astype("float64")
-    features = unit_features(panel, level_fy).reindex([unit]).iloc[0]
+    features = unit_features(panel.loc[panel["unit"] == unit], level_fy).reindex([unit]).iloc[0]  # row by row
     summary = {
         "spend_first_gbp": cash.get(first_fy, np.nan), "spend_last_gbp": cash.get(last_fy, np.nan),
         "spend_real_first_gbp": real.get(first_fy, np.nan), "spend_real_last_gbp": real.get(last_fy, np.nan),
@@ -566,10 +567,12 @@ def known_lists_sentence(known: Mapping[str, int], claimed_dbv: float, case_stud
             f"({escape(', '.join(case_studies))}) is public.")
 
 
+@memoised
 def programme_council_counts(programmes: pd.DataFrame, lookup: pd.DataFrame,
                              as_at: str | pd.Timestamp = ANNOUNCEMENT) -> dict[str, int]:
     """Councils on the known lists as at ``as_at`` (default the 23 June 2022 announcement;
-    sendlib.programmes.membership_as_at): keys dbv, safety_valve, case_study_2022."""
+    sendlib.programmes.membership_as_at): keys dbv, safety_valve, case_study_2022. The same for
+    every council, so computed once per process for the tables' content (sendlib.memo)."""
     members = membership_as_at(programmes, lookup, as_at)
     return {flag: int(members[flag].sum()) for flag in ("dbv", "safety_valve", "case_study_2022")}
 

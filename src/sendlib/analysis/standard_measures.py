@@ -32,6 +32,7 @@ import pandas as pd
 
 from sendlib.analysis.measures import require_panel_columns
 from sendlib.analysis.profile import complete_spend, ordinal, rank_of
+from sendlib.memo import memoised
 from sendlib.readable import NO_DATA, format_value
 from sendlib.years import fy_start
 
@@ -141,6 +142,20 @@ def missing_reason(parts: pd.DataFrame, measure: StandardMeasure, unit: str, uni
     return f"no {measure.denominator_label} for {unit_label} in {base_fy if measure.growth else fy}"
 
 
+@memoised
+def national_parts(panel: pd.DataFrame, first_fy: str, last_fy: str) -> dict[str, tuple[str | None, pd.DataFrame]]:
+    """Per standard measure key: the year it is shown for (:func:`measure_year`, None when no
+    year has it) and every unit's parts in that year (:func:`measure_parts`; empty without a
+    year). The same for every council, so computed once per process for the panel's content
+    (sendlib.memo)."""
+    national = {}
+    for measure in STANDARD_MEASURES:
+        fy = measure_year(panel, measure, first_fy, last_fy)
+        national[measure.key] = (fy, measure_parts(panel, measure, fy, first_fy) if fy else pd.DataFrame(
+            {"numerator": [], "denominator": []}, index=pd.Index([], name="unit"), dtype="float64"))
+    return national
+
+
 def measure_table(
     panel: pd.DataFrame, subject: str, comparators: Collection[str], first_fy: str, last_fy: str,
     subject_label: str | None = None,
@@ -152,11 +167,10 @@ def measure_table(
     is missing, else empty)."""
     group = [subject, *[unit for unit in dict.fromkeys(comparators) if unit != subject]]
     label = subject_label or subject
+    national = national_parts(panel, first_fy, last_fy)
     rows = []
     for measure in STANDARD_MEASURES:
-        fy = measure_year(panel, measure, first_fy, last_fy)
-        parts = measure_parts(panel, measure, fy, first_fy) if fy else pd.DataFrame(
-            {"numerator": [], "denominator": []}, index=pd.Index([], name="unit"), dtype="float64")
+        fy, parts = national[measure.key]
         values = unit_values(parts, measure)
         neighbour_values = values.reindex(group[1:])
         rank, n_ranked = rank_of(values.reindex(group), subject)
