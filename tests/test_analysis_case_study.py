@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from sendlib import plots  # noqa: E402
+from sendlib.present import plots  # noqa: E402
 from sendlib.analysis import case_study as cs  # noqa: E402
 from sendlib.analysis import growth  # noqa: E402
 from sendlib.errors import ParameterError  # noqa: E402

@@ -1,4 +1,4 @@
-"""The front page (sendlib.frontpage) on hand-made runs: manifests and results.json files
+"""The front page (sendlib.present.frontpage) on hand-made runs: manifests and results.json files
 written into a temporary reports folder."""
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from sendlib import frontpage, runner
+from sendlib import runner
+from sendlib.present import frontpage
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 CAMDEN = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-from sendlib.markup import code, escape
+from sendlib.present.markup import code, escape
 
 HOSTILE = "x`</code><img src=q onerror=alert(1)>`*bold* [link](http://a) # h"
 

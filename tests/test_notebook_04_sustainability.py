@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 
 from cli_runs import run_sendlib
-from sendlib import config, plots
+from sendlib import config
+from sendlib.present import plots
 
 STEM = "04_sustainability"
 FIGURES = ["national_projection", "councils_over_threshold", "funding_assumed_vs_actual",

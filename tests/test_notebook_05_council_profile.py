@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from cli_runs import run_sendlib
-from sendlib import plots
+from sendlib.present import plots
 from sendlib.readers import stat_neighbours as sn
 
 STEM = "05_council_profile"

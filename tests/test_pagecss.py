@@ -1,8 +1,8 @@
-"""sendlib.pagecss: a page keeps the CSS rules and custom properties it can use, nothing else."""
+"""sendlib.present.pagecss: a page keeps the CSS rules and custom properties it can use, nothing else."""
 
 from __future__ import annotations
 
-from sendlib.pagecss import slim_page
+from sendlib.present.pagecss import slim_page
 
 CSS = """
 :root { --used: red; --chained: var(--used); --unused: url(data:image/svg+xml;base64,AAAA); }

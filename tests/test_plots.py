@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from sendlib import plots  # noqa: E402
+from sendlib.present import plots  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sendlib.readable import NO_DATA, format_value, markdown_table, readable_frame
+from sendlib.present.readable import NO_DATA, format_value, markdown_table, readable_frame
 
 
 @pytest.mark.parametrize(

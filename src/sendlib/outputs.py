@@ -1,7 +1,7 @@
 """Where a notebook writes what it produces: one folder per report, holding
 
 - ``results.json``: the numbers the report quotes (sorted keys, stable formatting);
-- ``figures/<name>.png`` (sendlib.plots) with ``figures/<name>.csv`` beside it: the data behind
+- ``figures/<name>.png`` (sendlib.present.plots) with ``figures/<name>.csv`` beside it: the data behind
   each figure, and any other table, written by :func:`save_table`.
 
 Every file is written atomically (temporary file, then rename) and byte-stable: the same inputs

@@ -11,7 +11,7 @@ Notebook conventions (every notebook in notebooks/ follows them):
   ``reports/scratch/<default name>/``.
 - A notebook writes its outputs only through sendlib.outputs, into
   ``out = prepare_output_dir(output_dir, "<notebook stem>")``: figures as
-  ``figures/<name>.png`` with the data behind them in ``figures/<name>.csv`` (sendlib.plots
+  ``figures/<name>.png`` with the data behind them in ``figures/<name>.csv`` (sendlib.present.plots
   saves both; other tables via ``save_table``) and the numbers it quotes in ``results.json``
   (``write_results``).
 - Parameter names carry rules (sendlib.params): ``la``/``case_study`` take councils (code,
@@ -392,10 +392,10 @@ def _when(stamp: Any) -> datetime:
 
 
 def write_index(reports_dir: Path | None = None) -> Path:
-    """Write the front page ``reports/index.html`` (sendlib.frontpage: headline findings, the
+    """Write the front page ``reports/index.html`` (sendlib.present.frontpage: headline findings, the
     evidence notebooks and every council, newest report of each name across all runs) and
     point ``reports/latest`` at the latest run."""
-    from sendlib.frontpage import render_front_page  # loads pandas; only needed here
+    from sendlib.present.frontpage import render_front_page  # loads pandas; only needed here
 
     reports_dir = Path(reports_dir or config.reports_dir())
     run_dir = latest_run(reports_dir)

@@ -50,7 +50,7 @@ from sendlib.atomic import write_text_atomic
 # Each kernel logs a TCP warning on start and, at times, "KeyboardInterrupt caught" when shut
 # down; neither concerns the notebook. No IPython history: reports are not a session to recall.
 KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False")
-#: Key of a figure output's image/png metadata naming its file (as sendlib.plots.FIGURE_KEY,
+#: Key of a figure output's image/png metadata naming its file (as sendlib.present.plots.FIGURE_KEY,
 #: not imported from there: it would load matplotlib into every CLI process).
 FIGURE_KEY = "sendlib_figure"
 RESET_TAG = "sendlib-reset"
@@ -96,7 +96,7 @@ def reset_source(imports: str | None) -> str:
 
 
 def figures_as_files(notebook: Any, folder: Path) -> Any:
-    """A copy of ``notebook`` whose figure outputs (sendlib.plots.save_and_display) point at
+    """A copy of ``notebook`` whose figure outputs (sendlib.present.plots.save_and_display) point at
     their PNG file in ``folder`` (``<img src="figures/x.png">``) instead of embedding it; an
     output is changed only when that file holds exactly the displayed bytes."""
     referenced = copy.deepcopy(notebook)
@@ -132,7 +132,7 @@ class Exporters:
         """Write an executed notebook's files beside ``executed`` (``<stem>.ipynb``) and return them:
 
         - ``<stem>.nocode.html``, the page people read: figures embedded, so the file alone
-          shows everything (both pages keep only the CSS they use: sendlib.pagecss);
+          shows everything (both pages keep only the CSS they use: sendlib.present.pagecss);
         - ``<stem>.html`` (with code) and ``<stem>.ipynb``: figures referenced as
           ``figures/<name>.png`` beside them (the report folder, copied or zipped whole, still
           shows them), so each figure is stored once as a file and once in the page to read.
@@ -142,7 +142,7 @@ class Exporters:
         resources = {"metadata": {"name": title}}
         targets = {"notebook": executed, "html": executed.with_suffix(".html"),
                    "html_nocode": executed.with_suffix(".nocode.html")}
-        from sendlib.pagecss import slim_page
+        from sendlib.present.pagecss import slim_page
 
         write_text_atomic(targets["html_nocode"],
                           slim_page(self.without_code.from_notebook_node(notebook, resources)[0]))

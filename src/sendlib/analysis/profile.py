@@ -33,11 +33,11 @@ from sendlib.analysis.measures import COMPLETENESS_FLAGS, measure_values, requir
 from sendlib.analysis.projections import project_all
 from sendlib.errors import ParameterError
 from sendlib.geography import resolve_la
-from sendlib.markup import escape
+from sendlib.present.markup import escape
 from sendlib.memo import memoised
 from sendlib.neighbours import neighbour_units
 from sendlib.programmes import ANNOUNCEMENT, membership_as_at
-from sendlib.readable import LA_TYPE_NAMES, format_gbp, format_pct, format_value, readable_frame
+from sendlib.present.readable import LA_TYPE_NAMES, format_gbp, format_pct, format_value, readable_frame
 from sendlib.years import fy_label, fy_range, fy_start, january_for_fy
 
 COMPARATOR_METHODS = ("stat_neighbours", "region", "la_type", "nearest")
@@ -99,7 +99,7 @@ def council_unit(lookup: pd.DataFrame, la: str) -> CouncilUnit:
 
 def code_span(value: str) -> str:
     """``value`` as a Markdown code span (shown literally; the renderer escapes its HTML), or
-    escaped text when it holds a backtick. (sendlib.markup.code's ``<code>`` element comes out
+    escaped text when it holds a backtick. (sendlib.present.markup.code's ``<code>`` element comes out
     empty in nbconvert's HTML.)"""
     return escape(value) if "`" in value else f"`{value}`"
 

@@ -35,7 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sendlib import config, markup
+from sendlib import config
+from sendlib.present import markup
 from sendlib.analysis import reconcile
 from sendlib.analysis.reconcile import DIFFERENT, EXPLAINED, MATCH, NOT_COMPARABLE, STATUSES, Interval
 from sendlib.errors import SourceFormatError

@@ -33,7 +33,7 @@ import pandas as pd
 from sendlib.analysis.measures import require_panel_columns
 from sendlib.analysis.profile import complete_spend, ordinal, rank_of
 from sendlib.memo import memoised
-from sendlib.readable import NO_DATA, format_value
+from sendlib.present.readable import NO_DATA, format_value
 from sendlib.years import fy_start
 
 SPEND = "spend"  # the complete S251 spend, computed by profile.complete_spend

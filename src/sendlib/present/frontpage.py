@@ -33,7 +33,7 @@ from typing import Any
 
 from sendlib.analysis.reconcile import STATUSES
 from sendlib.errors import SendlibError
-from sendlib.readable import LA_TYPE_NAMES, format_gbp, format_pct
+from sendlib.present.readable import LA_TYPE_NAMES, format_gbp, format_pct
 from sendlib.runner import MANIFEST_FILE
 
 RESULTS_FILE = "results.json"

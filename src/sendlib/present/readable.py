@@ -1,6 +1,6 @@
 """Numbers and tables as a person reads them in a report: pounds as £ or £m with sensible
 rounding, percentages with %, "no data" instead of NaN, and Markdown tables whose every cell
-and heading goes through sendlib.markup.escape (values come from data).
+and heading goes through sendlib.present.markup.escape (values come from data).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from sendlib.markup import escape
+from sendlib.present.markup import escape
 
 NO_DATA = "no data"
 #: Unit name -> how a value of it is written (see :func:`format_value`).
