@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from sendlib import config
 from sendlib.sources import load_registry
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from cli_runs import NotebookRuns
 
 NO_DATA_REASON = (
     "real data not available: set SENDLIB_DATA_MIRROR to the mirror folder "
@@ -57,6 +63,22 @@ def processed_data(raw_data: Path) -> Path:
 
     clean(CleanSettings(raw_dir=raw_data), config.processed_dir())
     return config.processed_dir()
+
+
+@pytest.fixture(scope="session")
+def panel(processed_data: Path) -> "pd.DataFrame":
+    """The real panel, read once per session (tests must not modify it)."""
+    import pandas as pd
+
+    return pd.read_parquet(processed_data / "panel.parquet")
+
+
+@pytest.fixture(scope="session")
+def notebook_runs(processed_data: Path, tmp_path_factory: pytest.TempPathFactory) -> "NotebookRuns":
+    """Every notebook run the tests ask for, each made once per session and shared read-only."""
+    from cli_runs import NotebookRuns
+
+    return NotebookRuns(tmp_path_factory.mktemp("notebook_runs"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

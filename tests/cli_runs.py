@@ -1,13 +1,33 @@
-"""Running the `sendlib` command as a user would, for the notebook and report tests."""
+"""Running the `sendlib` command as a user would, for the notebook and report tests.
+
+A notebook run takes seconds, so each (command, notebook or council, parameters) runs once
+per test session and every test that reads it shares the result, read-only:
+``notebook_run(stem, parameters)`` and ``council_report(la, parameters)`` make module-level
+fixtures that ask the session's ``notebook_runs`` cache (see conftest.py) for the run.
+Tests that need a run of their own (to damage it, or to run twice into one reports folder)
+call ``run_sendlib`` with their own folder.
+"""
 
 from __future__ import annotations
 
+import html
+import json
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
 
 from sendlib import config
+
+COUNCIL_NOTEBOOK = "05_council_profile"
 
 
 def run_sendlib(reports: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
@@ -18,6 +38,107 @@ def run_sendlib(reports: Path, *args: str, timeout: int = 600) -> subprocess.Com
                           capture_output=True, text=True, timeout=timeout)
 
 
+def visible_text(page: str) -> str:
+    """The text of an HTML page as a reader sees it (no tags, styles or scripts; entities decoded)."""
+    body = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)))
+
+
 def report_folders(reports: Path, name: str) -> list[Path]:
     """The folders of report ``name`` in every run under ``reports`` (not via the ``latest`` link)."""
     return [folder for folder in sorted(reports.glob(f"*/{name}")) if not folder.parent.is_symlink()]
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """One finished run of a report: its reports folder, its report folder and what it wrote."""
+
+    reports: Path
+    folder: Path
+    stem: str
+    completed: subprocess.CompletedProcess = field(repr=False)
+
+    @cached_property
+    def results(self) -> dict[str, Any]:
+        return json.loads((self.folder / "results.json").read_text(encoding="utf-8"))
+
+    @cached_property
+    def manifest(self) -> dict[str, Any]:
+        return json.loads((self.folder.parent / "manifest.json").read_text(encoding="utf-8"))
+
+    def page(self, with_code: bool = False) -> str:
+        """The HTML of the report: the page to read, or the one with the code."""
+        suffix = ".html" if with_code else ".nocode.html"
+        return (self.folder / f"{self.stem}{suffix}").read_text(encoding="utf-8")
+
+    def figure_csv(self, name: str) -> Path:
+        return self.folder / "figures" / f"{name}.csv"
+
+    @cached_property
+    def text(self) -> str:
+        """The page to read, as a reader sees it."""
+        return visible_text(self.page())
+
+
+class NotebookRuns:
+    """Session cache: each distinct command line runs once, into a folder of its own."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self._runs: dict[tuple[str, ...], NotebookRun] = {}
+
+    def get(self, command: tuple[str, ...], report_name: str, stem: str,
+            parameters: Mapping[str, Any] | None) -> NotebookRun:
+        """The run of ``sendlib COMMAND [-f parameters.yaml]``, made on first use; a failed
+        run fails every test that asks for it, with the command's output."""
+        text = yaml.safe_dump(dict(parameters), sort_keys=True) if parameters else ""
+        key = (*command, text)
+        if key not in self._runs:
+            folder = self.base / f"run{len(self._runs):03d}"
+            folder.mkdir(parents=True)
+            args = list(command)
+            if parameters:
+                parameter_file = folder / "parameters.yaml"
+                parameter_file.write_text(text, encoding="utf-8")
+                args += ["-f", str(parameter_file)]
+            completed = run_sendlib(folder / "reports", *args)
+            if completed.returncode != 0:
+                pytest.fail(f"`sendlib {' '.join(args)}` exited {completed.returncode}:\n"
+                            f"{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
+            (report,) = report_folders(folder / "reports", report_name)
+            self._runs[key] = NotebookRun(folder / "reports", report, stem, completed)
+        return self._runs[key]
+
+
+    def notebook(self, stem: str, parameters: Mapping[str, Any] | None = None) -> NotebookRun:
+        """``sendlib run STEM`` with ``parameters`` (as a YAML file)."""
+        return self.get(("run", stem), stem, stem, parameters)
+
+    def council(self, la: str, code: str, parameters: Mapping[str, Any] | None = None) -> NotebookRun:
+        """``sendlib report --la LA`` with ``parameters`` (``code``: the 3-digit code naming its folder)."""
+        return self.get(("report", "--la", la), f"council_{code}", COUNCIL_NOTEBOOK, parameters)
+
+
+def notebook_run(stem: str, parameters: Mapping[str, Any] | None = None) -> Any:
+    """A fixture: ``sendlib run STEM`` with ``parameters``, run once per session."""
+    @pytest.fixture
+    def fixture(notebook_runs: NotebookRuns) -> NotebookRun:
+        return notebook_runs.notebook(stem, parameters)
+    return fixture
+
+
+def council_report(la: str, code: str, parameters: Mapping[str, Any] | None = None) -> Any:
+    """A fixture: ``sendlib report --la LA`` with ``parameters``, run once per session."""
+    @pytest.fixture
+    def fixture(notebook_runs: NotebookRuns) -> NotebookRun:
+        return notebook_runs.council(la, code, parameters)
+    return fixture
+
+
+def refused(reports: Path, *args: str) -> str:
+    """Run ``sendlib ARGS``, check it was refused before anything ran (exit 2, no run folder
+    under ``reports``) and return what it printed on stderr."""
+    completed = run_sendlib(reports, *args)
+    assert completed.returncode == 2, completed.stdout + completed.stderr
+    assert not reports.exists() or not any(reports.iterdir()), sorted(reports.iterdir())
+    return completed.stderr

@@ -3,16 +3,13 @@ processed data; its results.json is checked against calculations done here from 
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
-from cli_runs import run_sendlib
+from cli_runs import NotebookRun, notebook_run, refused
 from sendlib import config
 from sendlib.params import notebook_parameters
 
@@ -20,18 +17,11 @@ STEM = "02_case_study_growth"
 NOTEBOOK = config.NOTEBOOKS_DIR / f"{STEM}.ipynb"
 FIGURES = ["growth_by_unit", "random_group_means", "selected_groups",
            "sensitivity_claim_percentile_among_units", "sensitivity_claim_percentile_among_random_groups"]
+CUSTOM = {"case_study": ["Camden", 886], "basis": "real", "end_fy": "2020-21", "claimed_growth": 0.1,
+          "group_size": 5, "n_draws": 2000, "seed": 7, "sensitivity_end_fy": ["2020-21"]}
 
-
-def run(reports: Path, *args: str) -> subprocess.CompletedProcess:
-    return run_sendlib(reports, "run", STEM, *args)
-
-
-def report_dir(reports: Path) -> Path:
-    return reports / "latest" / STEM
-
-
-def results_of(reports: Path) -> dict:
-    return json.loads((report_dir(reports) / "results.json").read_text(encoding="utf-8"))
+default_run = notebook_run(STEM)
+custom_run = notebook_run(STEM, CUSTOM)
 
 
 def spend_growth(panel: pd.DataFrame, base_fy: str, end_fy: str, real: bool = False) -> pd.DataFrame:
@@ -52,19 +42,6 @@ def random_group_share(values: np.ndarray, size: int, threshold: float, draws: i
     return float(np.mean(means <= threshold))
 
 
-@pytest.fixture(scope="module")
-def panel(processed_data: Path) -> pd.DataFrame:
-    return pd.read_parquet(processed_data / "panel.parquet")
-
-
-@pytest.fixture(scope="module")
-def default_run(processed_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    reports = tmp_path_factory.mktemp("reports_default")
-    completed = run(reports)
-    assert completed.returncode == 0, completed.stderr
-    return reports
-
-
 def test_default_case_study_is_the_programmes_csv_list() -> None:
     programmes = pd.read_csv(config.PROGRAMMES_CSV, dtype=str)
     listed = sorted(programmes.loc[programmes["programme"] == "case_study_2022", "la_code"])
@@ -72,8 +49,8 @@ def test_default_case_study_is_the_programmes_csv_list() -> None:
 
 
 @pytest.mark.needs_data
-def test_default_run_matches_the_panel(default_run: Path, panel: pd.DataFrame) -> None:
-    results = results_of(default_run)
+def test_default_run_matches_the_panel(default_run: NotebookRun, panel: pd.DataFrame) -> None:
+    results = default_run.results
     table = spend_growth(panel, "2018-19", "2021-22")
     assert results["n_units_with_growth"] == len(table) == 150
     assert results["national_growth"] == pytest.approx(table["end"].sum() / table["base"].sum() - 1)
@@ -94,8 +71,8 @@ def test_default_run_matches_the_panel(default_run: Path, panel: pd.DataFrame) -
 
 
 @pytest.mark.needs_data
-def test_default_regressions_match_an_independent_least_squares(default_run: Path, panel: pd.DataFrame) -> None:
-    results = results_of(default_run)
+def test_default_regressions_match_an_independent_least_squares(default_run: NotebookRun, panel: pd.DataFrame) -> None:
+    results = default_run.results
     table = spend_growth(panel, "2018-19", "2021-22")
     base = panel[panel["fy"] == "2018-19"].set_index("unit")
     end = panel[panel["fy"] == "2021-22"].set_index("unit")
@@ -114,8 +91,8 @@ def test_default_regressions_match_an_independent_least_squares(default_run: Pat
 
 
 @pytest.mark.needs_data
-def test_default_run_writes_every_figure_and_the_report(default_run: Path) -> None:
-    folder = report_dir(default_run)
+def test_default_run_writes_every_figure_and_the_report(default_run: NotebookRun) -> None:
+    folder = default_run.folder
     for name in FIGURES:
         assert (folder / "figures" / f"{name}.png").stat().st_size > 0
         assert len(pd.read_csv(folder / "figures" / f"{name}.csv")) > 0
@@ -124,20 +101,13 @@ def test_default_run_writes_every_figure_and_the_report(default_run: Path) -> No
 
 @pytest.mark.needs_data
 def test_parameter_file_changes_the_results_accordingly(
-    default_run: Path, panel: pd.DataFrame, tmp_path: Path
+    default_run: NotebookRun, custom_run: NotebookRun, panel: pd.DataFrame
 ) -> None:
-    parameters = {"case_study": ["Camden", 886], "basis": "real", "end_fy": "2020-21", "claimed_growth": 0.1,
-                  "group_size": 5, "n_draws": 2000, "seed": 7, "sensitivity_end_fy": ["2020-21"]}
-    parameter_file = tmp_path / "params.yaml"
-    parameter_file.write_text(yaml.safe_dump(parameters), encoding="utf-8")
-    reports = tmp_path / "reports"
-    completed = run(reports, "-f", str(parameter_file))
-    assert completed.returncode == 0, completed.stderr
-    results = results_of(reports)
+    results = custom_run.results
     table = spend_growth(panel, "2018-19", "2020-21", real=True)
     assert results["case_study_units"] == ["202", "886"]
     assert results["national_growth"] == pytest.approx(table["end"].sum() / table["base"].sum() - 1)
-    assert results["national_growth"] != pytest.approx(results_of(default_run)["national_growth"])
+    assert results["national_growth"] != pytest.approx(default_run.results["national_growth"])
     assert results["claim_percentile_among_units"] == pytest.approx((table["growth"] <= 0.1).mean())
     named = table.loc[["202", "886"], "growth"]
     assert results["case_study_mean_growth"] == pytest.approx(named.mean())
@@ -164,10 +134,7 @@ def test_parameter_file_changes_the_results_accordingly(
 def test_bad_parameter_exits_2_and_creates_no_report(
     processed_data: Path, tmp_path: Path, name: str, value: str, message: str
 ) -> None:
-    completed = run(tmp_path / "reports", "-p", name, value)
-    assert completed.returncode == 2
-    assert message in completed.stderr
-    assert not (tmp_path / "reports").exists()
+    assert message in refused(tmp_path / "reports", "run", STEM, "-p", name, value)
 
 
 @pytest.mark.needs_data
@@ -183,8 +150,4 @@ def test_bad_parameter_exits_2_and_creates_no_report(
 def test_combination_without_data_is_refused_before_a_kernel_starts(
     processed_data: Path, tmp_path: Path, overrides: list[str], message: str
 ) -> None:
-    reports = tmp_path / "reports"
-    completed = run(reports, *overrides)
-    assert completed.returncode == 2
-    assert f"{STEM}: {message}" in completed.stderr
-    assert not reports.exists()  # no run folder (sendlib.prechecks)
+    assert f"{STEM}: {message}" in refused(tmp_path / "reports", "run", STEM, *overrides)  # sendlib.prechecks

@@ -1,16 +1,13 @@
 """Run notebooks/03_programme_groups.ipynb like a user (``sendlib run``) on the real processed
 tables, and check its results.json against plain-pandas calculations from the panel."""
 
-import json
-import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 from scipy import stats
 
-from cli_runs import run_sendlib, report_folders
+from cli_runs import notebook_run, refused
 from sendlib import config
 
 STEM = "03_programme_groups"
@@ -20,43 +17,8 @@ CUSTOM = {"base_fy": "2019-20", "end_fy": "2024-25", "both_rule": "DBV", "n_draw
 
 pytestmark = pytest.mark.needs_data
 
-
-def run_notebook(reports: Path, *args: str) -> subprocess.CompletedProcess:
-    return run_sendlib(reports, "run", STEM, *args)
-
-
-def report_dirs(reports: Path) -> list[Path]:
-    return report_folders(reports, STEM)
-
-
-def report_dir(reports: Path) -> Path:
-    (folder,) = report_dirs(reports)
-    return folder
-
-
-def run_ok(reports: Path, *args: str) -> dict:
-    result = run_notebook(reports, *args)
-    assert result.returncode == 0, result.stderr
-    return json.loads((report_dir(reports) / "results.json").read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def panel(processed_data: Path) -> pd.DataFrame:
-    return pd.read_parquet(processed_data / "panel.parquet")
-
-
-@pytest.fixture(scope="module")
-def default_run(processed_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    reports = tmp_path_factory.mktemp("reports_default")
-    return reports, run_ok(reports)
-
-
-@pytest.fixture(scope="module")
-def custom_run(processed_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    reports = tmp_path_factory.mktemp("reports_custom")
-    parameters = reports.parent / "custom_03.yaml"
-    parameters.write_text(yaml.safe_dump(CUSTOM), encoding="utf-8")
-    return run_ok(reports, "-f", str(parameters))
+default_run = notebook_run(STEM)
+custom_run = notebook_run(STEM, CUSTOM)
 
 
 # --- independent calculations, plain pandas ---------------------------------------------------
@@ -106,7 +68,7 @@ def check_means(results: dict, measure: str, expected: dict[str, float]) -> None
 
 
 def test_membership_counts_as_at_the_announcement(default_run):
-    _, results = default_run
+    results = default_run.results
     membership = results["membership"]
     known, claimed = membership["known"], membership["claimed"]
     assert claimed == {"dbv": 55, "safety_valve": 34, "safety_valve_signed": 14, "safety_valve_not_signed": 20,
@@ -127,7 +89,7 @@ def test_membership_counts_as_at_the_announcement(default_run):
 
 
 def test_default_groups_and_means_match_plain_pandas(default_run, panel, processed_data):
-    _, results = default_run
+    results = default_run.results
     group = unit_group(panel, "safety valve", processed_data)
     # BCP with Dorset is both (BCP in DBV, Dorset signed 2021-22): the only unit in both in June 2022
     assert results["group_units"] == group.value_counts().to_dict() == {"safety valve": 31, "DBV": 45, "neither": 74}
@@ -140,7 +102,7 @@ def test_default_groups_and_means_match_plain_pandas(default_run, panel, process
 
 
 def test_default_differences_match_welch_and_contain_the_difference(default_run, panel, processed_data):
-    _, results = default_run
+    results = default_run.results
     group = unit_group(panel, "safety valve", processed_data)
     balance = values_in(panel, "dsg_balance_pct", "2019-20").dropna()
     a, b = balance[group[balance.index] == "safety valve"], balance[group[balance.index] == "neither"]
@@ -153,8 +115,7 @@ def test_default_differences_match_welch_and_contain_the_difference(default_run,
 
 
 def test_default_run_writes_every_figure_with_its_data(default_run):
-    reports, _ = default_run
-    figures = report_dir(reports) / "figures"
+    figures = default_run.folder / "figures"
     pngs = {p.stem for p in figures.glob("*.png")}
     assert {"by_group_spend_growth_real_pct", "by_group_dsg_balance_2021_22_pct", "medians_spend_to_hnb_pct",
             "hnb_minus_spend_by_group"} <= pngs
@@ -167,7 +128,7 @@ def test_default_run_writes_every_figure_with_its_data(default_run):
 
 
 def test_custom_parameters_change_the_results(custom_run, default_run, panel, processed_data):
-    results = custom_run
+    results = custom_run.results
     assert results["parameters"] == CUSTOM
     group = unit_group(panel, "DBV", processed_data, "2024-03-31")
     assert results["group_units"] == group.value_counts().to_dict() == {"safety valve": 31, "DBV": 46, "neither": 73}
@@ -178,45 +139,20 @@ def test_custom_parameters_change_the_results(custom_run, default_run, panel, pr
     assert results["years"]["per_head_fy"] == "2023-24"
     per_10k = 1e4 * values_in(panel, "ehcp_count", "2023-24") / values_in(panel, "pop_0_25_count", "2023-24")
     check_means(results, "ehcp_per_10k_0_25", group_means(per_10k, group))
-    _, defaults = default_run
+    defaults = default_run.results
     assert results["groups"]["spend_growth_cash_pct"] != defaults["groups"]["spend_growth_cash_pct"]
 
 
 # --- bad parameters ------------------------------------------------------------------------------
 
 
-def test_a_year_outside_the_panel_is_refused_before_any_report(processed_data, tmp_path):
-    result = run_notebook(tmp_path, "-p", "end_fy", "2030-31")
-    assert result.returncode == 2
-    assert "end_fy" in result.stderr and "not a year of the panel" in result.stderr
-    assert not report_dirs(tmp_path)
-
-
-def test_an_as_at_outside_the_programme_dates_is_refused_before_any_report(processed_data, tmp_path):
-    result = run_notebook(tmp_path, "-p", "as_at", "2019-01-01")
-    assert result.returncode == 2
-    assert "as_at" in result.stderr and "outside the programme dates" in result.stderr
-    assert not report_dirs(tmp_path)
-
-
-def test_an_unknown_parameter_is_refused(processed_data, tmp_path):
-    result = run_notebook(tmp_path, "-p", "measure", "hn_spend")
-    assert result.returncode == 2 and "unknown parameter 'measure'" in result.stderr
-    assert not report_dirs(tmp_path)
-
-
-def test_years_out_of_order_are_refused_before_any_report(processed_data, tmp_path):
-    result = run_notebook(tmp_path, "-p", "base_fy", "2022-23", "-p", "end_fy", "2019-20")
-    assert result.returncode == 2
-    assert "end_fy '2019-20' must come after base_fy '2022-23'" in result.stderr
-    assert not report_dirs(tmp_path)
-
-
-def test_an_unknown_both_rule_is_refused(processed_data, tmp_path):
-    result = run_notebook(tmp_path, "-p", "both_rule", "neither")
-    assert result.returncode != 0
-    assert "both_rule" in result.stderr and "'neither'" in result.stderr
-    if result.returncode == 2:  # refused by the runner (both_rule among params.CHOICE_PARAMETERS)
-        assert not report_dirs(tmp_path)
-    else:  # refused by the notebook's own check
-        assert "both_rule must be 'safety valve' or 'DBV'" in result.stderr
+@pytest.mark.parametrize(("overrides", "messages"), [
+    (["-p", "end_fy", "2030-31"], ["end_fy", "not a year of the panel"]),
+    (["-p", "as_at", "2019-01-01"], ["as_at", "outside the programme dates"]),
+    (["-p", "measure", "hn_spend"], ["unknown parameter 'measure'"]),
+    (["-p", "base_fy", "2022-23", "-p", "end_fy", "2019-20"], ["end_fy '2019-20' must come after base_fy '2022-23'"]),
+    (["-p", "both_rule", "neither"], ["both_rule", "'neither'"]),
+])
+def test_bad_parameters_are_refused_before_any_report(processed_data, tmp_path, overrides, messages):
+    stderr = refused(tmp_path / "reports", "run", STEM, *overrides)
+    assert all(message in stderr for message in messages)

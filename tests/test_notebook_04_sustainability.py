@@ -3,8 +3,6 @@ against plain-pandas calculations straight from the panel."""
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -13,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cli_runs import run_sendlib
+from cli_runs import NotebookRun, notebook_run, refused
 from sendlib import config
 from sendlib.present import plots
 
@@ -25,36 +23,8 @@ CUSTOM = {"start_fy": "2020-21", "horizon": 3, "spend_rule": "national", "trend_
           "threshold_pct": 5.0, "gap_basis": "raw"}
 
 
-def run_notebook(reports: Path, *args: str) -> subprocess.CompletedProcess:
-    return run_sendlib(reports, "run", STEM, *args)
-
-
-def report_folder(reports: Path, args: tuple[str, ...] = ()) -> Path:
-    completed = run_notebook(reports, *args)
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    return reports / "latest" / STEM
-
-
-def results_of(folder: Path) -> dict:
-    return json.loads((folder / "results.json").read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def panel(processed_data: Path) -> pd.DataFrame:
-    return pd.read_parquet(processed_data / "panel.parquet")
-
-
-@pytest.fixture(scope="module")
-def default_run(processed_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return report_folder(tmp_path_factory.mktemp("nb04_default"))
-
-
-@pytest.fixture(scope="module")
-def custom_run(processed_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("nb04_custom")
-    params = folder / "params.yaml"
-    params.write_text("".join(f"{name}: {json.dumps(value)}\n" for name, value in CUSTOM.items()), encoding="utf-8")
-    return report_folder(folder / "reports", ("-f", str(params)))
+default_run = notebook_run(STEM)
+custom_run = notebook_run(STEM, CUSTOM)
 
 
 def wide(panel: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -70,18 +40,18 @@ def sum_growth(frame: pd.DataFrame, base: str, end: str) -> tuple[float, float, 
 
 
 @pytest.mark.needs_data
-def test_default_outputs_exist(default_run: Path):
+def test_default_outputs_exist(default_run: NotebookRun):
     for name in FIGURES:
-        assert (default_run / "figures" / f"{name}.png").stat().st_size > 0
-        assert (default_run / "figures" / f"{name}.csv").stat().st_size > 0
+        assert (default_run.folder / "figures" / f"{name}.png").stat().st_size > 0
+        assert (default_run.folder / "figures" / f"{name}.csv").stat().st_size > 0
     for table in ["projection_by_council", "councils_over_threshold_list", "funding_backtest", "spend_backtest"]:
-        assert (default_run / "figures" / f"{table}.csv").is_file()
-    assert (default_run / f"{STEM}.nocode.html").is_file()
+        assert (default_run.folder / "figures" / f"{table}.csv").is_file()
+    assert (default_run.folder / f"{STEM}.nocode.html").is_file()
 
 
 @pytest.mark.needs_data
-def test_default_funding_backtest_matches_plain_sums(default_run: Path, panel: pd.DataFrame):
-    results = results_of(default_run)
+def test_default_funding_backtest_matches_plain_sums(default_run: NotebookRun, panel: pd.DataFrame):
+    results = default_run.results
     base, end, growth = sum_growth(wide(panel, "hnb_before_deductions_gbp"), "2022-23", "2023-24")
     assert results["funding_backtest_fy"] == "2023-24" and results["funding_assumed_growth"] == 0.05
     assert results["funding_actual_growth"] == pytest.approx(growth, rel=1e-12)
@@ -92,8 +62,8 @@ def test_default_funding_backtest_matches_plain_sums(default_run: Path, panel: p
 
 
 @pytest.mark.needs_data
-def test_default_spend_backtest_matches_plain_compounding(default_run: Path, panel: pd.DataFrame):
-    results = results_of(default_run)
+def test_default_spend_backtest_matches_plain_compounding(default_run: NotebookRun, panel: pd.DataFrame):
+    results = default_run.results
     spend = wide(panel, "hn_spend_gbp")
     rate = (spend["2021-22"] / spend["2018-19"]) ** (1 / 3) - 1
     projected = spend["2021-22"] * (1 + rate) ** 3
@@ -107,10 +77,10 @@ def test_default_spend_backtest_matches_plain_compounding(default_run: Path, pan
 
 
 @pytest.mark.needs_data
-def test_default_projection_matches_plain_arithmetic(default_run: Path, panel: pd.DataFrame):
+def test_default_projection_matches_plain_arithmetic(default_run: NotebookRun, panel: pd.DataFrame):
     """Guidance path from 2021-22: funding actual in 2022-23, +5% in 2023-24, +3% to 2026-27;
     gap anchored on the observed 2021-22 change in the balance."""
-    results = results_of(default_run)
+    results = default_run.results
     spend, funding = wide(panel, "hn_spend_gbp"), wide(panel, "hnb_after_deductions_gbp")
     balance, dsg = wide(panel, "dsg_balance_gbp"), wide(panel, "dsg_total_gbp")
     rate = (spend["2021-22"] / spend["2018-19"]) ** (1 / 3) - 1
@@ -137,8 +107,8 @@ def test_default_projection_matches_plain_arithmetic(default_run: Path, panel: p
 
 
 @pytest.mark.needs_data
-def test_custom_parameters_change_results(custom_run: Path, default_run: Path, panel: pd.DataFrame):
-    custom, default = results_of(custom_run), results_of(default_run)
+def test_custom_parameters_change_results(custom_run: NotebookRun, default_run: NotebookRun, panel: pd.DataFrame):
+    custom, default = custom_run.results, default_run.results
     assert {key: custom[key] for key in ["start_fy", "horizon", "spend_rule", "gap_basis", "threshold_pct"]} == {
         key: CUSTOM[key] for key in ["start_fy", "horizon", "spend_rule", "gap_basis", "threshold_pct"]}
     assert custom["last_projected_fy"] == "2023-24"
@@ -163,18 +133,13 @@ def test_custom_parameters_change_results(custom_run: Path, default_run: Path, p
     (("-p", "spend_rul", "national"), "unknown parameter 'spend_rul' (did you mean 'spend_rule'"),
 ])
 def test_bad_parameter_is_refused_before_running(processed_data: Path, tmp_path: Path, args, message):
-    completed = run_notebook(tmp_path / "reports", *args)
-    assert completed.returncode == 2
-    assert message in completed.stderr
-    assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").iterdir())
+    assert message in refused(tmp_path / "reports", "run", STEM, *args)
 
 
 @pytest.mark.needs_data
 def test_start_year_without_balance_is_refused_before_running(processed_data: Path, tmp_path: Path):
-    completed = run_notebook(tmp_path / "reports", "-p", "start_fy", "2022-23")
-    assert completed.returncode == 2
-    assert "start_fy '2022-23' has no DSG balance; years with balances: 2019-20, 2020-21, 2021-22" in completed.stderr
-    assert not (tmp_path / "reports").exists()
+    stderr = refused(tmp_path / "reports", "run", STEM, "-p", "start_fy", "2022-23")
+    assert "start_fy '2022-23' has no DSG balance; years with balances: 2019-20, 2020-21, 2021-22" in stderr
 
 
 def test_committed_notebook_has_no_outputs():

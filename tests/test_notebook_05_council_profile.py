@@ -3,9 +3,7 @@ pandas on the panel, plus the plots helper it uses."""
 
 from __future__ import annotations
 
-import html
 import json
-import re
 import subprocess
 from pathlib import Path
 
@@ -16,9 +14,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
-from cli_runs import run_sendlib
+from cli_runs import NotebookRun, council_report, run_sendlib
 from sendlib.present import plots
 from sendlib.readers import stat_neighbours as sn
 
@@ -31,32 +28,7 @@ def report(reports_dir: Path, *args: str) -> subprocess.CompletedProcess:
     return run_sendlib(reports_dir, "report", *args)
 
 
-def report_dir(reports_dir: Path, la_code: str) -> Path:
-    """The council's report folder in the latest run."""
-    return reports_dir / "latest" / f"council_{la_code}"
-
-
-def results_of(reports_dir: Path, la_code: str) -> dict:
-    return json.loads((report_dir(reports_dir, la_code) / "results.json").read_text(encoding="utf-8"))
-
-
-def run_ok(reports_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    completed = report(reports_dir, *args)
-    assert completed.returncode == 0, completed.stdout + completed.stderr
-    return completed
-
-
-@pytest.fixture(scope="module")
-def panel(processed_data: Path) -> pd.DataFrame:
-    return pd.read_parquet(processed_data / "panel.parquet")
-
-
-@pytest.fixture(scope="module")
-def camden(processed_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    """Camden's profile with default parameters, asked for by name."""
-    reports_dir = tmp_path_factory.mktemp("camden")
-    run_ok(reports_dir, "--la", "Camden")
-    return reports_dir, results_of(reports_dir, "202")
+camden = council_report("Camden", "202")
 
 
 def raw_neighbours(raw_data: Path, model: str, la_code: str) -> list[str]:
@@ -67,15 +39,8 @@ def raw_neighbours(raw_data: Path, model: str, la_code: str) -> list[str]:
     return [row[f"SN{rank}"] for rank in range(1, 11)]
 
 
-def comparators_csv(reports_dir: Path, la_code: str) -> pd.DataFrame:
-    return pd.read_csv(report_dir(reports_dir, la_code) / "figures" / "comparators.csv", dtype=str)
-
-
-def visible_text(page: str) -> str:
-    """The text of an exported page as a reader sees it (no styles, scripts, images or tags)."""
-    for pattern in (r"<style.*?</style>", r"<script.*?</script>", r"<[^>]+>"):
-        page = re.sub(pattern, " ", page, flags=re.S)
-    return html.unescape(page)
+def comparators_csv(run: NotebookRun) -> pd.DataFrame:
+    return pd.read_csv(run.folder / "figures" / "comparators.csv", dtype=str)
 
 
 def unit_rows(panel: pd.DataFrame, unit: str) -> pd.DataFrame:
@@ -115,7 +80,7 @@ def expected_balance_end(rows: pd.DataFrame, first: float, after: float, last_st
 
 @pytest.mark.needs_data
 def test_camden_matches_the_panel(camden, panel, raw_data):
-    reports_dir, results = camden
+    results = camden.results
     rows = unit_rows(panel, "202")
     assert (results["la_code"], results["la_name"], results["unit"], results["unit_is_merged"]) == (
         "202", "Camden", "202", False)
@@ -134,7 +99,7 @@ def test_camden_matches_the_panel(camden, panel, raw_data):
     expected = raw_neighbours(raw_data, "2025", "202")
     assert (results["comparators"], results["sn_model"]) == ("stat_neighbours", "2025")
     assert results["comparator_units"] == expected and len(set(expected)) == 10
-    assert comparators_csv(reports_dir, "202")["unit"].tolist() == expected
+    assert comparators_csv(camden)["unit"].tolist() == expected
     # Camden's rank on spend growth among the 11
     group = ["202", *results["comparator_units"]]
     growth = panel[panel["fy"] == "2024-25"].set_index("unit").loc[group, SPEND] / \
@@ -167,10 +132,10 @@ def test_camden_matches_the_panel(camden, panel, raw_data):
         assert headline[key]["n_neighbours_with_value"] == ratio.reindex(expected).notna().sum()
         assert headline[key]["england"] == pytest.approx(scale * both[numerator].sum() / both[denominator].sum())
     # the report: HTML without code, with its figures embedded, and every figure's PNG + CSV
-    folder = report_dir(reports_dir, "202")
-    page = (folder / f"{STEM}.nocode.html").read_text(encoding="utf-8")
+    folder = camden.folder
+    page = camden.page()
     assert page.count("data:image/png;base64") >= 10 and "Traceback" not in page
-    text = visible_text(page)
+    text = camden.text
     assert page.index("Headline summary") < page.index("<img")  # before the first figure
     assert text.index("Headline summary") < text.index("Spending is the Section 251 outturn")
     assert "Statistical neighbours' average (10)" in text and "£" in text
@@ -178,44 +143,39 @@ def test_camden_matches_the_panel(camden, panel, raw_data):
         assert raw_name not in text.split(), raw_name
     pngs = sorted(p.stem for p in (folder / "figures").glob("*.png"))
     assert len(pngs) == 10 and all((folder / "figures" / f"{stem}.csv").is_file() for stem in pngs)
-    manifest = json.loads((reports_dir / "latest" / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["reports"]["council_202"]["status"] == "ok"
+    assert camden.manifest["reports"]["council_202"]["status"] == "ok"
 
 
 @pytest.mark.needs_data
-def test_sn_model_2021_gives_the_april_2021_neighbours(processed_data, raw_data, tmp_path):
-    run_ok(tmp_path, "--la", "Camden", "-p", "sn_model", "2021")
-    results = results_of(tmp_path, "202")
+def test_sn_model_2021_gives_the_april_2021_neighbours(notebook_runs, raw_data):
+    run = notebook_runs.council("Camden", "202", {"sn_model": "2021"})
     expected = raw_neighbours(raw_data, "2021", "202")
-    assert results["sn_model"] == "2021" and results["comparator_units"] == expected
-    assert comparators_csv(tmp_path, "202")["unit"].tolist() == expected
+    assert run.results["sn_model"] == "2021" and run.results["comparator_units"] == expected
+    assert comparators_csv(run)["unit"].tolist() == expected
     assert expected != raw_neighbours(raw_data, "2025", "202")  # the models differ for Camden
 
 
 @pytest.mark.needs_data
-def test_nearest_comparators(panel, tmp_path):
-    run_ok(tmp_path, "--la", "202", "-p", "comparators", "nearest")
-    results = results_of(tmp_path, "202")
+def test_nearest_comparators(panel, notebook_runs):
+    results = notebook_runs.council("202", "202", {"comparators": "nearest"}).results
     assert results["comparator_units"] == nearest_units(panel, "202", "2018-19", 10)
     assert results["sn_model"] is None
 
 
 @pytest.mark.needs_data
 @pytest.mark.parametrize("council", ["202", "E09000007"])
-def test_code_and_ons_code_give_the_same_report(camden, council, tmp_path):
-    run_ok(tmp_path, "--la", council)
-    assert results_of(tmp_path, "202") == camden[1]
-    ours, theirs = (report_dir(folder, "202") / "figures" for folder in (tmp_path, camden[0]))
+def test_code_and_ons_code_give_the_same_report(camden, council, notebook_runs):
+    run = notebook_runs.council(council, "202")
+    assert run.results == camden.results
+    ours, theirs = run.folder / "figures", camden.folder / "figures"
     for png in sorted(ours.glob("*.png")):  # byte-stable figures
         assert png.read_bytes() == (theirs / png.name).read_bytes(), png.name
 
 
 @pytest.mark.needs_data
-def test_parameter_file_changes_the_results(camden, panel, tmp_path):
-    params = tmp_path / "camden.yaml"
-    params.write_text(yaml.safe_dump({"comparators": "region", "last_fy": "2023-24", "funding_growth_first": 0.10}))
-    run_ok(tmp_path / "reports", "--la", "Camden", "-f", str(params))
-    results, default = results_of(tmp_path / "reports", "202"), camden[1]
+def test_parameter_file_changes_the_results(camden, panel, notebook_runs):
+    custom = {"comparators": "region", "last_fy": "2023-24", "funding_growth_first": 0.10}
+    results, default = notebook_runs.council("Camden", "202", custom).results, camden.results
     london = sorted(panel.loc[(panel["region_name"] == "London") & (panel["unit"] != "202"), "unit"].unique())
     assert results["comparators"] == "region" and results["comparator_units"] == london
     assert results["n_ranked_spend_per_head_2_18_gbp"] == len(london) + 1
@@ -227,14 +187,14 @@ def test_parameter_file_changes_the_results(camden, panel, tmp_path):
 
 
 @pytest.mark.needs_data
-def test_merged_unit_cumberland(panel, tmp_path):
-    run_ok(tmp_path, "--la", "Cumberland")
-    results = results_of(tmp_path, "942")
+def test_merged_unit_cumberland(panel, notebook_runs):
+    run = notebook_runs.council("Cumberland", "942")
+    results = run.results
     assert (results["unit"], results["unit_is_merged"]) == ("cumbria", True)
     assert results["unit_la_codes"] == ["909", "942", "943"]
     assert results["spend_per_head_2_18_gbp"] is None  # no complete spend for the unit in 2023-24
     assert results["rank_spend_per_head_2_18_gbp"] is None
-    page = (report_dir(tmp_path, "942") / f"{STEM}.nocode.html").read_text(encoding="utf-8")
+    page = run.page()
     assert "harmonised unit <code>cumbria</code>" in page
 
 
@@ -282,19 +242,20 @@ def test_unknown_comparator_method_is_refused(processed_data, tmp_path):
     completed = report(tmp_path, "--la", "202", "-p", "comparators", "county")
     assert completed.returncode in (1, 2)
     assert "'county'" in completed.stderr and "stat_neighbours, region, la_type, nearest" in completed.stderr
-    assert not (report_dir(tmp_path, "202") / "results.json").exists()
+    assert not list(tmp_path.glob("*/council_202/results.json"))
 
 
 @pytest.mark.needs_data
 def test_all_councils_limited(processed_data, tmp_path):
-    run_ok(tmp_path, "--all", "--limit", "3", "--jobs", "2")
+    completed = report(tmp_path, "--all", "--limit", "3", "--jobs", "2")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
     manifest = json.loads((tmp_path / "latest" / "manifest.json").read_text(encoding="utf-8"))
     assert sorted(manifest["reports"]) == ["council_201", "council_202", "council_203"]
     assert all(record["status"] == "ok" for record in manifest["reports"].values())
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     for code in ("201", "202", "203"):
         assert f"council_{code}/{STEM}.nocode.html" in index
-    city = results_of(tmp_path, "201")  # no allocation or DSG balance: no projection, no error
+    city = json.loads((tmp_path / "latest" / "council_201" / "results.json").read_text(encoding="utf-8"))  # no allocation or DSG balance: no projection, no error
     assert city["allocation_fy"] is None and city["projection_balance_end_gbp"] is None
 
 

@@ -2,16 +2,14 @@
 tables, and check its table, HTML and results.json against plain-pandas calculations."""
 
 import html
-import json
 import re
-import subprocess
 from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
 import pytest
 
-from cli_runs import report_folders, run_sendlib
+from cli_runs import NotebookRun, notebook_run
 from sendlib import config
 
 STEM = "06_published_figures"
@@ -28,20 +26,13 @@ class Run(NamedTuple):
     text: str  # the no-code HTML as a reader sees it
 
 
-def visible_text(page: str) -> str:
-    body = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S)
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)))
+default_run = notebook_run(STEM)
 
 
-@pytest.fixture(scope="module")
-def run(processed_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
-    reports = tmp_path_factory.mktemp("reports")
-    result: subprocess.CompletedProcess = run_sendlib(reports, "run", STEM)
-    assert result.returncode == 0, result.stderr
-    (folder,) = report_folders(reports, STEM)
-    table = pd.read_csv(folder / "figures" / "published_comparison.csv", keep_default_na=False, na_values=[""])
-    page = (folder / f"{STEM}.nocode.html").read_text(encoding="utf-8")
-    return Run(folder, json.loads((folder / "results.json").read_text(encoding="utf-8")), table, visible_text(page))
+@pytest.fixture
+def run(default_run: NotebookRun) -> Run:
+    table = pd.read_csv(default_run.figure_csv("published_comparison"), keep_default_na=False, na_values=[""])
+    return Run(default_run.folder, default_run.results, table, default_run.text)
 
 
 def row(table: pd.DataFrame, series: str, period: str) -> pd.Series:

@@ -1,15 +1,12 @@
 """Run notebooks/07_selection_and_follow_up.ipynb like a user (``sendlib run``) on the real
 processed tables, and check its results.json against plain-pandas calculations from the panel."""
 
-import json
-import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 
-from cli_runs import report_folders, run_sendlib
+from cli_runs import notebook_run, refused
 from sendlib import config
 
 STEM = "07_selection_and_follow_up"
@@ -21,33 +18,8 @@ RULE_KEYS = {"size", "units", "members", "camden_in_frame", "claim_percentile_am
 pytestmark = pytest.mark.needs_data
 
 
-def run_notebook(reports: Path, *args: str) -> subprocess.CompletedProcess:
-    return run_sendlib(reports, "run", STEM, *args)
-
-
-def run_ok(reports: Path, *args: str) -> dict:
-    result = run_notebook(reports, *args)
-    assert result.returncode == 0, result.stderr
-    (folder,) = report_folders(reports, STEM)
-    return json.loads((folder / "results.json").read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def panel(processed_data: Path) -> pd.DataFrame:
-    return pd.read_parquet(processed_data / "panel.parquet")
-
-
-@pytest.fixture(scope="module")
-def default_run(processed_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    return run_ok(tmp_path_factory.mktemp("reports_default"))
-
-
-@pytest.fixture(scope="module")
-def custom_run(processed_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    reports = tmp_path_factory.mktemp("reports_custom")
-    parameters = reports.parent / "custom_07.yaml"
-    parameters.write_text(yaml.safe_dump(CUSTOM), encoding="utf-8")
-    return run_ok(reports, "-f", str(parameters))
+default_run = notebook_run(STEM)
+custom_run = notebook_run(STEM, CUSTOM)
 
 
 # --- independent calculations, plain pandas ---------------------------------------------------
@@ -85,9 +57,9 @@ def split_means(values: pd.Series, frame: set[str]) -> tuple[float, float]:
 
 
 def test_every_rule_reports_every_key(default_run):
-    assert set(default_run["frame_rules"]) == set(RULES)
+    assert set(default_run.results["frame_rules"]) == set(RULES)
     for rule in RULES:
-        found = default_run["frame_rules"][rule]
+        found = default_run.results["frame_rules"][rule]
         assert RULE_KEYS <= set(found), rule
         assert found["size"] == len(found["units"]) == len(found["members"]) > 10
         assert set(found["follow_up"]) == {"spend", "spend_per_head", "ehcp", "allocation"}
@@ -95,7 +67,7 @@ def test_every_rule_reports_every_key(default_run):
 
 
 def test_dsg_in_year_frame_and_growth_match_plain_pandas(default_run, panel, processed_data):
-    found = default_run["frame_rules"]["dsg_in_year"]
+    found = default_run.results["frame_rules"]["dsg_in_year"]
     frame = dsg_in_year_frame(panel, processed_data)
     assert set(found["units"]) == frame and found["camden_in_frame"] == ("202" in frame)
     assert not frame & safety_valve_2020_21_units(processed_data)
@@ -109,7 +81,7 @@ def test_dsg_in_year_frame_and_growth_match_plain_pandas(default_run, panel, pro
 
 
 def test_follow_up_matches_plain_pandas(default_run, panel, processed_data):
-    found = default_run["frame_rules"]["dsg_in_year"]["follow_up"]
+    found = default_run.results["frame_rules"]["dsg_in_year"]["follow_up"]
     frame = dsg_in_year_frame(panel, processed_data)
     assert sorted(found["spend"]) == ["2022-23", "2023-24", "2024-25"]
     assert sorted(found["ehcp"])[-1] == "2024-25" and sorted(found["allocation"])[-1] == "2023-24"
@@ -122,9 +94,9 @@ def test_follow_up_matches_plain_pandas(default_run, panel, processed_data):
 
 
 def test_sensitivity_rows_and_paths(default_run):
-    rows = pd.DataFrame(default_run["claim_in_frame_sensitivity"])
+    rows = pd.DataFrame(default_run.results["claim_in_frame_sensitivity"])
     assert len(rows) > 20 and rows["claim_pct_frame_groups"].between(0, 1).all()
-    paths = default_run["indexed_spend_paths"]
+    paths = default_run.results["indexed_spend_paths"]
     assert set(paths) == {"frame", "others"} and paths["frame"]["2017-18"] == pytest.approx(100)
     assert sorted(paths["frame"]) == [f"{y}-{str(y + 1)[2:]}" for y in range(2017, 2025)]
 
@@ -133,28 +105,24 @@ def test_sensitivity_rows_and_paths(default_run):
 
 
 def test_custom_parameters_change_the_results(custom_run, default_run, panel):
-    assert custom_run["parameters"]["frame_rule"] == "hnb_vs_spend" and custom_run["parameters"]["measure"] == "ehcp"
-    found = custom_run["frame_rules"]["hnb_vs_spend"]
+    assert custom_run.results["parameters"]["frame_rule"] == "hnb_vs_spend" and custom_run.results["parameters"]["measure"] == "ehcp"
+    found = custom_run.results["frame_rules"]["hnb_vs_spend"]
     frame_mean, others_mean = split_means(growth(panel, "ehcp_count", "2017-18", "2021-22", complete=False),
                                           set(found["units"]))
     assert found["frame_mean_growth"] == pytest.approx(frame_mean)
     assert found["others_mean_growth"] == pytest.approx(others_mean)
-    assert found["units"] == default_run["frame_rules"]["hnb_vs_spend"]["units"]  # the frame does not depend on them
-    assert found["frame_mean_growth"] != default_run["frame_rules"]["hnb_vs_spend"]["frame_mean_growth"]
-    assert custom_run["claim_in_frame_sensitivity"] != default_run["claim_in_frame_sensitivity"]
+    assert found["units"] == default_run.results["frame_rules"]["hnb_vs_spend"]["units"]  # the frame does not depend on them
+    assert found["frame_mean_growth"] != default_run.results["frame_rules"]["hnb_vs_spend"]["frame_mean_growth"]
+    assert custom_run.results["claim_in_frame_sensitivity"] != default_run.results["claim_in_frame_sensitivity"]
 
 
 # --- bad parameters ------------------------------------------------------------------------------
 
 
 def test_an_unknown_frame_rule_is_refused_before_any_report(processed_data, tmp_path):
-    result = run_notebook(tmp_path, "-p", "frame_rule", "surplus")
-    assert result.returncode == 2
-    assert "'surplus' is not a known frame_rule" in result.stderr and "dsg_in_year" in result.stderr
-    assert not report_folders(tmp_path, STEM)
+    stderr = refused(tmp_path / "reports", "run", STEM, "-p", "frame_rule", "surplus")
+    assert "'surplus' is not a known frame_rule" in stderr and "dsg_in_year" in stderr
 
 
 def test_an_as_at_outside_the_data_is_refused_before_any_report(processed_data, tmp_path):
-    result = run_notebook(tmp_path, "-p", "as_at", "2031-01-01")
-    assert result.returncode == 2 and "outside the programme dates" in result.stderr
-    assert not report_folders(tmp_path, STEM)
+    assert "outside the programme dates" in refused(tmp_path / "reports", "run", STEM, "-p", "as_at", "2031-01-01")
