@@ -101,7 +101,7 @@ def test_warm_up_imports_every_import_once() -> None:
     imports = notebook_imports(notebook)
     assert imports.splitlines() == [
         "import os", "import matplotlib", "import matplotlib.pyplot as plt", "import pandas as pd",
-        "from sendlib import plots", "from sendlib.outputs import prepare_output_dir, write_results",
+        "from sendlib.present import plots", "from sendlib.outputs import prepare_output_dir, write_results",
     ]
     source = reset_source(imports)
     assert "snapshot()" in source and "    import pandas as pd" in source
