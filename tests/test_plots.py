@@ -103,6 +103,12 @@ def test_time_series_names_levels_and_marks_a_year():
     assert [t.get_text() for t in ax.texts] == ["selection year "]
 
 
+def test_annotated_heatmap_takes_a_format_function():
+    matrix = pd.DataFrame([[0.00005, 1.0]], index=["r"], columns=["a", "b"])
+    fig = plots.annotated_heatmap(matrix, "t", "share", value_format=lambda v: "<1%" if 0 < v < 0.005 else f"{v:.0%}")
+    assert sorted(t.get_text() for t in fig.axes[0].texts) == ["100%", "<1%"]
+
+
 def test_time_series_highlights_and_mutes():
     frame = pd.DataFrame(
         {"fy_start": [2020, 2021] * 3, "v": [1, 2, 3, 4, 5, 6], "unit": ["a", "a", "b", "b", "c", "c"]}

@@ -102,3 +102,8 @@ def test_mc_share_cell_and_interval():
     interval = SimulatedInterval(0.37, SimulatedQuantile(0.025, 0.277, 0.0008), SimulatedQuantile(0.975, 0.467, 0.001),
                                  0.95, 20000)
     assert rd.mc_interval(interval) == "27.7% to 46.7% (Monte Carlo s.e. of the ends at most 0.1 points, 20,000 draws)"
+
+
+def test_whole_share_never_shows_0_or_100_percent_for_a_share_that_is_neither():
+    shown = [rd.whole_share(v) for v in (0.0, 0.00005, 0.213, 0.9951, 1.0)]
+    assert shown == ["0%", "<1%", "21%", ">99%", "100%"]

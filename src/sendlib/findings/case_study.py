@@ -26,8 +26,7 @@ STATISTIC_NAMES = {"n": "units with a growth value", "mean": "mean", "min": "low
 #: The two sensitivity heatmaps: column of the sensitivity table -> title.
 SENSITIVITY_TITLES = {
     "claim_percentile_among_units": "Share of units whose growth was at most the claim",
-    "claim_percentile_among_random_groups": "Share of random groups averaging at most the claim (exact values and "
-                                            "Monte Carlo errors in the table)",
+    "claim_percentile_among_random_groups": "Share of random groups averaging at most the claim",
 }
 
 

@@ -28,12 +28,13 @@ PROGRAMME_NAMES = {"delivering_better_value": "Delivering Better Value", "safety
 #: How each unit measure is written: "pct" (a percentage), "gbp" (pounds) or "rate" (per 10,000).
 MEASURE_KINDS = {"spend_growth_cash_pct": "pct", "spend_growth_real_pct": "pct", "hnb_minus_spend_gbp": "gbp",
                  "spend_to_hnb_pct": "pct", "ehcp_growth_pct": "pct", "ehcp_per_10k_0_25": "rate"}
-#: The yearly medians drawn, with their axis labels.
+#: The yearly medians drawn: measure -> (what it is, for the title; its unit, for the axis).
 YEARLY_LABELS = {
-    "spend_to_hnb_pct": "spend as % of the high-needs block after deductions",
-    "dsg_balance_pct": "cumulative DSG balance, % of DSG (positive = deficit)",
-    "ehcp_per_10k_0_25": "EHC plans per 10,000 aged 0-25",
-    "hn_spend_real_per_head_2_18_gbp": "high-needs spend per resident aged 2-18, £ (2023-24 prices)",
+    "spend_to_hnb_pct": ("spend as % of the high-needs block after deductions", "% of the block"),
+    "dsg_balance_pct": ("cumulative DSG balance (positive = deficit)", "% of DSG"),
+    "ehcp_per_10k_0_25": ("EHC plans per 10,000 aged 0-25", "plans per 10,000"),
+    "hn_spend_real_per_head_2_18_gbp": ("high-needs spend per resident aged 2-18, 2023-24 prices",
+                                        "£ per resident aged 2-18"),
 }
 
 

@@ -9,7 +9,7 @@ fonts, the colour-blind-safe Okabe-Ito palette; units of interest are drawn in
 from __future__ import annotations
 
 import io
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from itertools import cycle
 from pathlib import Path
 
@@ -258,18 +258,20 @@ def annotated_heatmap(
     matrix: pd.DataFrame,
     title: str = "",
     value_label: str = "",
-    value_format: str = "{:.0%}",
+    value_format: str | Callable[[float], str] = "{:.0%}",
     vmin: float = 0.0,
     vmax: float = 1.0,
 ) -> Figure:
     """A grid of coloured cells (colour-blind-safe "cividis"), one per matrix cell, each labelled
-    with its value in ``value_format`` (missing cells left blank); rows and columns in matrix order."""
+    with its value in ``value_format`` (a format string or a function; missing cells left blank);
+    rows and columns in matrix order."""
     values = matrix.astype("float64")
     fig, ax = plt.subplots(figsize=(max(FIGSIZE[0], 1.3 * values.shape[1] + 3.5), 0.45 * values.shape[0] + 1.8))
-    labels = values.map(lambda v: "" if pd.isna(v) else value_format.format(v))
+    shown = value_format if callable(value_format) else value_format.format
+    labels = values.map(lambda v: "" if pd.isna(v) else shown(v))
     import seaborn as sns  # only this figure needs it
 
-    colour_bar = {"label": value_label, "format": FuncFormatter(lambda v, _: value_format.format(v))}
+    colour_bar = {"label": value_label, "format": FuncFormatter(lambda v, _: shown(v))}
     sns.heatmap(values, annot=labels.to_numpy(), fmt="", cmap="cividis", vmin=vmin, vmax=vmax, linewidths=0.5,
                 linecolor="white", cbar_kws=colour_bar, ax=ax)
     ax.grid(False)

@@ -63,6 +63,16 @@ def share(fraction: object, digits: int = 1, signed: bool = False) -> str:
     return f"{percent:{'+' if signed else ''}.{digits}f}%"
 
 
+def whole_share(fraction: float) -> str:
+    """A share in whole percent for a crowded figure, never 0% or 100% unless exactly so:
+    0.213 -> "21%", 0.00005 -> "<1%", 0.9999 -> ">99%"."""
+    if 0 < fraction < 0.005:
+        return "<1%"
+    if 0.995 <= fraction < 1:
+        return ">99%"
+    return f"{fraction:.0%}"
+
+
 def points(difference: object, digits: int = 1, signed: bool = True) -> str:
     """A difference of two fractions in percentage points: 0.061 -> "+6.1 points" (a difference
     that rounds to zero reads "0.0 points", never "-0.0")."""
