@@ -91,6 +91,7 @@ def test_mc_share_gives_the_standard_error_or_the_95_percent_bound():
     assert rd.mc_share(SimulatedShare(1.0, 20000), "random groups") == (
         "all 20,000 random groups (above 99.985% at 95% confidence)")
     assert rd.mc_share(SimulatedShare(np.nan, 100)).startswith(NO_DATA)
+    assert rd.mc_share(SimulatedShare(0.0, 500), "groups") == "none of 500 groups (below 0.60% at 95% confidence)"
 
 
 def test_mc_share_cell_and_interval():

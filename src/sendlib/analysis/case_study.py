@@ -260,7 +260,7 @@ def group_mean_interval(
         note = "one member: resampling one value gives a zero-width interval, so the uncertainty is not estimable"
         return GroupInterval(1, float(clean[0]), np.nan, np.nan, level, False, note)
     simulated = growth.bootstrap_mean_interval(clean, n_draws, seed, level)
-    note = f"percentile bootstrap over {clean.size} members ({n_draws:,} resamples)"
+    note = f"percentile bootstrap over {clean.size} members, {n_draws:,} resamples"
     return GroupInterval(int(clean.size), simulated.estimate, simulated.low.value, simulated.high.value, level, True,
                          note, simulated)
 

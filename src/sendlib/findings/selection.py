@@ -155,7 +155,8 @@ def follow_up_note(follow: pd.DataFrame) -> str:
 
 def follow_up_sentence(rule: str, before: Decomposition, after: pd.Series, level: float) -> str:
     """The follow-up verdict on spending in words, from the last follow_up row of spending."""
-    return (f"Under **{rule_name(rule)}**, before selection the frame grew {rd.points(before.difference)} against the "
-            f"rest; from {after['from_fy']} to {after['to_fy']} the difference is {rd.points(after['difference'])} "
+    return (f"Under **{rule_name(rule)}**, before selection the frame's mean growth differed from the rest's by "
+            f"{rd.points(before.difference)}; from {after['from_fy']} to {after['to_fy']} the difference is "
+            f"{rd.points(after['difference'])} "
             f"({level:.0%} CI {rd.points_range(after['low'], after['high'])}): the slower growth "
             f"{VERDICT_WORDS[verdict(before, after)]}.")

@@ -128,6 +128,14 @@ def _se_points(se: float) -> str:
     return f"{value:.1f}" if value >= 0.1 else f"{value:.2g}"
 
 
+def _bounds(simulated: SimulatedShare) -> tuple[str, str]:
+    """The 95% bounds near 0% and near 100% (bound_95), with two significant digits of their gap:
+    ("0.015%", "99.985%") for 20,000 draws."""
+    gap = 100 * simulated.bound_95
+    decimals = max(0, 1 - math.floor(math.log10(gap)))
+    return f"{gap:.{decimals}f}%", f"{100 - gap:.{decimals}f}%"
+
+
 def mc_share(simulated: SimulatedShare, of: str = "draws") -> str:
     """A simulated share of ``of`` with its Monte Carlo standard error: "0.6% of random groups
     (Monte Carlo s.e. 0.05 points, 20,000 draws)"; when none or every draw qualifies, the 95%
@@ -136,9 +144,9 @@ def mc_share(simulated: SimulatedShare, of: str = "draws") -> str:
     if _missing(simulated.share):
         return f"{NO_DATA} (too few units for a group of that size)"
     if simulated.share == 0:
-        return f"none of {n} {of} (below {share(simulated.bound_95, 3)} at 95% confidence)"
+        return f"none of {n} {of} (below {_bounds(simulated)[0]} at 95% confidence)"
     if simulated.share == 1:
-        return f"all {n} {of} (above {share(1 - simulated.bound_95, 3)} at 95% confidence)"
+        return f"all {n} {of} (above {_bounds(simulated)[1]} at 95% confidence)"
     return f"{share(simulated.share)} of {of} (Monte Carlo s.e. {_se_points(simulated.mc_se)} points, {n} draws)"
 
 
@@ -148,9 +156,9 @@ def mc_share_cell(simulated: SimulatedShare) -> str:
     if _missing(simulated.share):
         return NO_DATA
     if simulated.share == 0:
-        return f"0% (none; < {share(simulated.bound_95, 3)})"
+        return f"0% (none; < {_bounds(simulated)[0]})"
     if simulated.share == 1:
-        return f"100% (all; > {share(1 - simulated.bound_95, 3)})"
+        return f"100% (all; > {_bounds(simulated)[1]})"
     return f"{share(simulated.share)} ({_se_points(simulated.mc_se)})"
 
 
