@@ -189,3 +189,60 @@ def test_national_growth_on_real_s251_outturn(raw_data):
     by_la = growth.unit_growth(spend, "hn_spend", "cash", "total", "2017-18", "2022-23").set_index("unit")
     camden = by_la.loc["Camden"]
     assert camden["value_base"] == 28_845_872 and camden["growth"] == pytest.approx(35_200_616 / 28_845_872 - 1)
+
+
+# --- Monte Carlo: simulated shares and percentiles with their standard errors -------------------
+
+
+def test_simulated_share_standard_error_and_bound():
+    half = growth.SimulatedShare(0.5, 10000)
+    assert half.mc_se == pytest.approx(0.005)  # sqrt(0.25 / 10000)
+    small = growth.SimulatedShare(0.006, 20000)
+    assert small.mc_se == pytest.approx(np.sqrt(0.006 * 0.994 / 20000))
+    none = growth.SimulatedShare(0.0, 20000)
+    assert none.mc_se == 0.0 and none.bound_95 == pytest.approx(3 / 20000, rel=0.01)  # the rule of three
+    assert np.isnan(growth.SimulatedShare(np.nan, 100).mc_se)
+
+
+def test_share_at_or_below_counts_the_draws():
+    found = growth.share_at_or_below(2.0, [1.0, 2.0, 3.0, np.nan])
+    assert found == growth.SimulatedShare(2 / 3, 3)
+    with pytest.raises(ValueError, match="draws has no non-missing"):
+        growth.share_at_or_below(1.0, [np.nan])
+
+
+def test_claim_share_among_random_groups_is_the_share_of_random_group_means():
+    values = pd.Series(np.random.default_rng(3).normal(0.35, 0.15, 150))
+    share = growth.claim_share_among_random_groups(values, 0.25, 10, 5000, seed=11)
+    means = growth.random_group_means(values, 10, 5000, seed=11)
+    assert share == growth.SimulatedShare(float(np.mean(means <= 0.25)), 5000)
+    # another seed moves the share by about its Monte Carlo standard error, not more
+    other = growth.claim_share_among_random_groups(values, 0.25, 10, 5000, seed=12)
+    assert abs(other.share - share.share) < 5 * share.mc_se
+
+
+def test_random_subsets_are_cached_read_only_and_distinct_within_a_row():
+    first = growth.random_subsets(20, 5, 300, 4)
+    assert first is growth.random_subsets(20, 5, 300, 4) and not first.flags.writeable
+    assert first.shape == (300, 5) and all(len(set(row)) == 5 for row in first.tolist())
+    assert first.min() >= 0 and first.max() <= 19
+
+
+def test_simulated_quantile_standard_error_matches_the_asymptotic_formula():
+    draws = np.random.default_rng(0).normal(0.0, 1.0, 20000)
+    found = growth.simulated_quantile(draws, 0.025)
+    assert found.q == 0.025 and found.value == pytest.approx(np.quantile(draws, 0.025))
+    density = np.exp(-1.96 ** 2 / 2) / np.sqrt(2 * np.pi)  # normal density at the 2.5% quantile
+    expected = np.sqrt(0.025 * 0.975 / 20000) / density
+    assert found.mc_se == pytest.approx(expected, rel=0.2)
+    assert growth.simulated_quantile([1.0] * 50, 0.5).mc_se == 0.0
+    with pytest.raises(ValueError, match="q must be between 0 and 1"):
+        growth.simulated_quantile(draws, 2.5)
+
+
+def test_bootstrap_mean_interval_is_bootstrap_mean_ci_with_errors():
+    sample = np.random.default_rng(5).normal(10, 2, size=60)
+    interval = growth.bootstrap_mean_interval(sample, 4000, seed=2, level=0.9)
+    assert (interval.estimate, interval.low.value, interval.high.value) == growth.bootstrap_mean_ci(sample, 4000, 2, 0.9)
+    assert (interval.low.q, interval.high.q, interval.level, interval.n_draws) == (pytest.approx(0.05), 0.95, 0.9, 4000)
+    assert 0 < interval.low.mc_se < 0.1 and 0 < interval.high.mc_se < 0.1  # the mean's s.e. is 2 / sqrt(60) = 0.26

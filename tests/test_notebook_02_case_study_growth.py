@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cli_runs import NotebookRun, notebook_run, refused
+from cli_runs import NotebookRun, notebook_run, refused, unreadable_bits
 from sendlib import config
 from sendlib.params import notebook_parameters
 
@@ -88,6 +88,27 @@ def test_default_regressions_match_an_independent_least_squares(default_run: Not
     assert results["regression_case_study_n_members"] == 1
     assert results["regression_case_study_hc3_defined"] is False and results["regression_case_study_robust_se"] is None
     assert results["regression_safety_valve_robust_se"] > 0
+
+
+@pytest.mark.needs_data
+def test_every_simulated_share_and_percentile_has_its_monte_carlo_error(default_run: NotebookRun) -> None:
+    results = default_run.results
+    share, n_draws = results["claim_percentile_among_random_groups"], results["n_draws"]
+    assert n_draws == 20000
+    assert results["claim_percentile_among_random_groups_mc_se"] == pytest.approx(np.sqrt(share * (1 - share) / n_draws))
+    assert 0 < results["random_group_p2_5_mc_se"] < 0.005 and 0 < results["random_group_p97_5_mc_se"] < 0.005
+    unnamed = results["unnamed_members_implied_mean_percentile"]
+    assert results["unnamed_members_implied_mean_percentile_mc_se"] == pytest.approx(
+        np.sqrt(unnamed * (1 - unnamed) / n_draws))
+    assert 0 < results["sensitivity_claim_percentile_among_random_groups_mc_se_max"] <= 0.5 / np.sqrt(n_draws)
+    assert results["selected_lowest_growth_share_of_random_groups"] == 0.0
+    assert f"{100 * share:.1f}% of random groups of 10 units (Monte Carlo s.e. " in default_run.text
+
+
+@pytest.mark.needs_data
+@pytest.mark.parametrize("run", ["default_run", "custom_run"])
+def test_report_text_reads_as_a_person_reads_it(run: str, request: pytest.FixtureRequest) -> None:
+    assert unreadable_bits(request.getfixturevalue(run).text) == []
 
 
 @pytest.mark.needs_data

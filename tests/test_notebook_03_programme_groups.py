@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from cli_runs import notebook_run, refused
+from cli_runs import notebook_run, refused, unreadable_bits
 from sendlib import config
 
 STEM = "03_programme_groups"
@@ -122,6 +122,17 @@ def test_default_run_writes_every_figure_with_its_data(default_run):
     assert all((figures / f"{stem}.csv").is_file() for stem in pngs)
     units = pd.read_csv(figures / "unit_measures.csv", dtype={"unit": str})
     assert len(units) == 150 and units["unit"].is_unique
+
+
+def test_bootstrap_intervals_record_the_monte_carlo_error_of_their_ends(default_run):
+    found = default_run.results["differences"]["spend_growth_cash_pct"]["safety valve minus neither"]
+    assert 0 < found["low_mc_se"] < 1 and 0 < found["high_mc_se"] < 1  # percentage points, 20,000 resamples
+    assert "Largest Monte Carlo standard error of an interval end" in default_run.text
+
+
+@pytest.mark.parametrize("run", ["default_run", "custom_run"])
+def test_report_text_reads_as_a_person_reads_it(run, request):
+    assert unreadable_bits(request.getfixturevalue(run).text) == []
 
 
 # --- a custom parameter file -------------------------------------------------------------------

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cli_runs import notebook_run, refused
+from cli_runs import notebook_run, refused, unreadable_bits
 from sendlib import config
 
 STEM = "07_selection_and_follow_up"
@@ -20,6 +20,7 @@ pytestmark = pytest.mark.needs_data
 
 default_run = notebook_run(STEM)
 custom_run = notebook_run(STEM, CUSTOM)
+case_study_run = notebook_run("02_case_study_growth")
 
 
 # --- independent calculations, plain pandas ---------------------------------------------------
@@ -99,6 +100,25 @@ def test_sensitivity_rows_and_paths(default_run):
     paths = default_run.results["indexed_spend_paths"]
     assert set(paths) == {"frame", "others"} and paths["frame"]["2017-18"] == pytest.approx(100)
     assert sorted(paths["frame"]) == [f"{y}-{str(y + 1)[2:]}" for y in range(2017, 2025)]
+
+
+def test_the_headline_share_is_notebook_02s_with_its_monte_carlo_error(default_run, case_study_run):
+    headline = case_study_run.results
+    for rule in RULES:
+        found = default_run.results["frame_rules"][rule]
+        # the same function, pool (all units), group size, draws and seed: the same number, not simulation noise
+        assert found["claim_percentile_among_all_groups"] == headline["claim_percentile_among_random_groups"]
+        assert found["claim_percentile_among_all_groups_mc_se"] == headline["claim_percentile_among_random_groups_mc_se"]
+        share = found["claim_percentile_among_frame_groups"]
+        assert found["claim_percentile_among_frame_groups_mc_se"] == pytest.approx((share * (1 - share) / 20000) ** 0.5)
+        assert found["decomposition"]["low_mc_se"] >= 0 and found["follow_up"]["spend"]["2024-25"]["high_mc_se"] >= 0
+    parameters = default_run.results["parameters"]
+    assert (parameters["n_draws"], parameters["seed"]) == (headline["n_draws"], headline["seed"])
+
+
+@pytest.mark.parametrize("run", ["default_run", "custom_run"])
+def test_report_text_reads_as_a_person_reads_it(run, request):
+    assert unreadable_bits(request.getfixturevalue(run).text) == []
 
 
 # --- another rule, base year and measure --------------------------------------------------------

@@ -68,6 +68,17 @@ def test_distribution_with_markers():
     assert ax.get_ylabel() == "count (n = 4)"
 
 
+def test_distribution_with_markers_in_percent_counts_whole_units():
+    fig = plots.distribution_with_markers([0.1, 0.2, 0.2, 0.4], {"claimed": 0.25}, "t", "growth", as_percent=True,
+                                          counted="units")
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["claimed: 25.0%"]
+    assert ax.get_ylabel() == "number of units (4 in all)"
+    assert all(tick == int(tick) for tick in ax.get_yticks())  # no 2.5 units
+    assert all(label.get_text().endswith("%") for label in ax.get_xticklabels() if label.get_text())
+
+
 def test_ranked_bar_orders_and_highlights():
     frame = pd.DataFrame({"name": ["a", "b", "c", "d"], "v": [2.0, 5.0, None, 1.0]})
     fig = plots.ranked_bar(frame, "v", "name", highlight={"b"})
@@ -75,6 +86,27 @@ def test_ranked_bar_orders_and_highlights():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["d", "a", "b"]  # largest at the top
     colours = [to_hex(bar.get_facecolor()).upper() for bar in ax.patches]
     assert colours == [plots.MUTED, plots.MUTED, plots.HIGHLIGHT]
+
+
+def test_ranked_bar_in_percent_labels_every_bar():
+    frame = pd.DataFrame({"name": ["a", "b"], "v": [0.25, 0.7]})
+    ax = plots.ranked_bar(frame, "v", "name", as_percent=True).axes[0]
+    assert [t.get_text() for t in ax.texts] == ["25.0%", "70.0%"]
+
+
+def test_time_series_names_levels_and_marks_a_year():
+    frame = pd.DataFrame({"fy": ["2019-20", "2020-21"] * 2, "v": [1, 2, 3, 4], "group": ["frame"] * 2 + ["others"] * 2})
+    fig = plots.time_series(frame, "fy", "v", "group", labels={"frame": "units in the frame"})
+    plots.mark_x(fig, "2020-21", "selection year")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["units in the frame", "others"]
+    assert [t.get_text() for t in ax.texts] == ["selection year "]
+
+
+def test_annotated_heatmap_takes_a_format_function():
+    matrix = pd.DataFrame([[0.00005, 1.0]], index=["r"], columns=["a", "b"])
+    fig = plots.annotated_heatmap(matrix, "t", "share", value_format=lambda v: "<1%" if 0 < v < 0.005 else f"{v:.0%}")
+    assert sorted(t.get_text() for t in fig.axes[0].texts) == ["100%", "<1%"]
 
 
 def test_time_series_highlights_and_mutes():

@@ -2,6 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sendlib.analysis.growth import SimulatedInterval, SimulatedQuantile, SimulatedShare
+from sendlib.present import readable as rd
 from sendlib.present.readable import NO_DATA, format_value, markdown_table, readable_frame
 
 
@@ -37,3 +39,72 @@ def test_markdown_table_escapes_every_cell_and_note():
     assert text.splitlines() == [
         "| Council | Rate \\(%\\) |", "| --- | --- |", "| &lt;b&gt;A\\|B&lt;/b&gt; | 1\\.5% |", "", "a \\*note\\*  ",
     ]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "text"),
+    [
+        (("hn_spend", "cash", "total"), "high-needs spending, cash"),
+        (("hn_spend", "real", "per_head_2_18"), "high-needs spending per resident aged 2-18, real terms (2023-24 prices)"),
+        (("hnb_after_deductions",), "the high needs block after deductions, cash"),
+        (("ehcp", "cash", "per_head_0_25"), "EHC plans per resident aged 0-25"),
+    ],
+)
+def test_measure_label_in_words(arguments, text):
+    assert rd.measure_label(*arguments) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "keywords", "text"),
+    [
+        (0.25, {}, "25.0%"), (-0.029, {}, "-2.9%"), (0.061, {"signed": True}, "+6.1%"), (0.0, {}, "0.0%"),
+        (0.00005, {}, "0.005%"), (0.99995, {}, "99.995%"), (1.0, {}, "100.0%"), (np.nan, {}, NO_DATA),
+        (0.123456, {"digits": 2}, "12.35%"),
+    ],
+)
+def test_share_never_rounds_to_0_or_100_percent(value, keywords, text):
+    assert rd.share(value, **keywords) == text
+
+
+def test_points_p_values_counts_and_lists():
+    assert rd.points(0.061) == "+6.1 points" and rd.points(-0.0004) == "0.0 points"
+    assert rd.points(0.00056, digits=2, signed=False) == "0.06 points" and rd.points(None) == NO_DATA
+    assert rd.points_range(-0.106, 0.024) == "-10.6 to +2.4 points"
+    assert (rd.p_value(0.15), rd.p_value(0.0004), rd.p_value(np.nan)) == ("p = 0.150", "p < 0.001", "p not defined")
+    assert (rd.count(20000), rd.count(pd.NA)) == ("20,000", NO_DATA)
+    assert [rd.listing(x) for x in ([], ["A"], ["A", "B"], ["A", "B", "C"])] == ["none", "A", "A and B", "A, B and C"]
+    assert rd.capitalised("cumulative DSG balance") == "Cumulative DSG balance" and rd.capitalised("") == ""
+
+
+def test_unit_with_code_names_the_council_and_its_code():
+    assert rd.unit_with_code("Camden", "202") == "Camden (202)"
+    assert rd.unit_with_code("Bournemouth, Christchurch and Poole with Dorset", "bcp_dorset") == (
+        "Bournemouth, Christchurch and Poole with Dorset")
+
+
+def test_mc_share_gives_the_standard_error_or_the_95_percent_bound():
+    assert rd.mc_share(SimulatedShare(0.006, 20000), "random groups") == (
+        "0.6% of random groups (Monte Carlo s.e. 0.055 points, 20,000 draws)")
+    assert rd.mc_share(SimulatedShare(0.3, 5000)) == "30.0% of draws (Monte Carlo s.e. 0.6 points, 5,000 draws)"
+    assert rd.mc_share(SimulatedShare(0.0, 20000), "random groups") == (
+        "none of 20,000 random groups (below 0.015% at 95% confidence)")
+    assert rd.mc_share(SimulatedShare(1.0, 20000), "random groups") == (
+        "all 20,000 random groups (above 99.985% at 95% confidence)")
+    assert rd.mc_share(SimulatedShare(np.nan, 100)).startswith(NO_DATA)
+    assert rd.mc_share(SimulatedShare(0.0, 500), "groups") == "none of 500 groups (below 0.60% at 95% confidence)"
+
+
+def test_mc_share_cell_and_interval():
+    assert rd.mc_share_cell(SimulatedShare(0.006, 20000)) == "0.6% (0.055)"
+    assert rd.mc_share_cell(SimulatedShare(0.5, 20000)) == "50.0% (0.4)"
+    assert rd.mc_share_cell(SimulatedShare(0.0, 20000)) == "0% (none; < 0.015%)"
+    assert rd.mc_share_cell(SimulatedShare(1.0, 20000)) == "100% (all; > 99.985%)"
+    assert rd.mc_share_cell(SimulatedShare(np.nan, 20000)) == NO_DATA
+    interval = SimulatedInterval(0.37, SimulatedQuantile(0.025, 0.277, 0.0008), SimulatedQuantile(0.975, 0.467, 0.001),
+                                 0.95, 20000)
+    assert rd.mc_interval(interval) == "27.7% to 46.7% (Monte Carlo s.e. of the ends at most 0.1 points, 20,000 draws)"
+
+
+def test_whole_share_never_shows_0_or_100_percent_for_a_share_that_is_neither():
+    shown = [rd.whole_share(v) for v in (0.0, 0.00005, 0.213, 0.9951, 1.0)]
+    assert shown == ["0%", "<1%", "21%", ">99%", "100%"]

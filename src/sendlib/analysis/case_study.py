@@ -12,14 +12,21 @@ sensitivity table with random groups of the claimed group's size.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sendlib.analysis import growth
-from sendlib.analysis.measures import COUNT_MEASURES, check_measure, measure_values, require_panel_columns
+from sendlib.analysis.measures import (  # noqa: F401 (BASES, DENOMINATORS: the sensitivity table's defaults)
+    BASES,
+    COUNT_MEASURES,
+    DENOMINATORS,
+    check_measure,
+    measure_values,
+    require_panel_columns,
+)
 from sendlib.errors import ParameterError
 from sendlib.years import fy_start
 
@@ -147,6 +154,83 @@ def growth_markers(
 
 
 @dataclass(frozen=True)
+class ClaimAmongUnits:
+    """Where a claimed growth sits among every unit's growth (step 1 of notebook 02).
+
+    ``table``: every unit (growth.unit_growth) with unit_name and case_study (named unit);
+    ``known``: the units with a growth value; ``percentile``: share of them at most the claim;
+    ``n_below``: how many grew strictly less; ``named``: the named units with a growth value
+    (unit, unit_name, growth, percentile); ``distribution``: distribution_table of ``known``.
+    """
+
+    table: pd.DataFrame
+    known: pd.DataFrame
+    national: growth.NationalGrowth
+    claimed: float
+    percentile: float
+    n_below: int
+    named: pd.DataFrame
+    distribution: pd.DataFrame
+
+    @property
+    def excluded(self) -> pd.DataFrame:
+        """The units without a growth value: unit, unit_name, excluded_reason."""
+        return self.table.loc[self.table["growth"].isna(), ["unit", "unit_name", "excluded_reason"]]
+
+
+def unit_names(panel: pd.DataFrame) -> pd.Series:
+    """unit -> unit_name, one entry per unit of the panel."""
+    require_panel_columns(panel, ["unit", "unit_name"])
+    return panel.drop_duplicates("unit").set_index("unit")["unit_name"].astype(str)
+
+
+def claim_among_units(
+    panel: pd.DataFrame, case_units: Collection[str], measure: str, basis: str, denominator: str, base_fy: str,
+    end_fy: str, claimed: float,
+) -> ClaimAmongUnits:
+    """Every unit's growth of the measure, the national growth and where ``claimed`` and the
+    named ``case_units`` sit among the units (percentile = share of units at most the value)."""
+    table = growth.unit_growth(panel, measure, basis, denominator, base_fy, end_fy)
+    table = table.assign(unit_name=table["unit"].map(unit_names(panel)).astype("string"),
+                         case_study=table["unit"].isin(list(case_units)))
+    known = table.dropna(subset=["growth"]).reset_index(drop=True)
+    named = known.loc[known["case_study"], ["unit", "unit_name", "growth"]].reset_index(drop=True)
+    named["percentile"] = [growth.percentile_of(g, known["growth"]) for g in named["growth"]]
+    return ClaimAmongUnits(
+        table=table, known=known, national=growth.national_growth(panel, measure, basis, denominator, base_fy, end_fy),
+        claimed=claimed, percentile=growth.percentile_of(claimed, known["growth"]),
+        n_below=int((known["growth"] < claimed).sum()), named=named, distribution=distribution_table(known["growth"]),
+    )
+
+
+@dataclass(frozen=True)
+class ClaimAmongGroups:
+    """The claim against random groups of the claimed group's size (step 2 of notebook 02):
+    the groups' means (``draws``), the share at most the claim, the central 95% of the means and
+    what the unnamed members would need."""
+
+    draws: np.ndarray
+    share: growth.SimulatedShare
+    central: growth.SimulatedInterval
+    unnamed: UnnamedMembers
+    group_size: int
+    seed: int
+
+
+def claim_among_groups(
+    units: ClaimAmongUnits, group_size: int, n_draws: int, seed: int, level: float = 0.95
+) -> ClaimAmongGroups:
+    """Random groups of ``group_size`` units drawn from every unit with a growth value: the
+    share averaging at most the claim is growth.claim_share_among_random_groups (the function
+    notebook 07 uses, so the same pool, draws and seed give the same share there)."""
+    draws = growth.random_group_means(units.known["growth"], group_size, n_draws, seed)
+    share = growth.claim_share_among_random_groups(units.known["growth"], units.claimed, group_size, n_draws, seed)
+    unnamed = unnamed_members(units.known, units.named["unit"], units.claimed, group_size, n_draws, seed)
+    central = growth.simulated_interval(float(draws.mean()), draws, level)
+    return ClaimAmongGroups(draws, share, central, unnamed, group_size, seed)
+
+
+@dataclass(frozen=True)
 class GroupInterval:
     """A group's mean growth and its percentile-bootstrap interval, when one can be estimated."""
 
@@ -157,6 +241,7 @@ class GroupInterval:
     level: float
     estimable: bool
     note: str
+    simulated: growth.SimulatedInterval | None = None
 
 
 def group_mean_interval(
@@ -174,9 +259,10 @@ def group_mean_interval(
     if clean.size == 1:
         note = "one member: resampling one value gives a zero-width interval, so the uncertainty is not estimable"
         return GroupInterval(1, float(clean[0]), np.nan, np.nan, level, False, note)
-    mean, low, high = growth.bootstrap_mean_ci(clean, n_draws, seed, level)
-    note = f"percentile bootstrap over {clean.size} members ({n_draws} resamples)"
-    return GroupInterval(int(clean.size), mean, low, high, level, True, note)
+    simulated = growth.bootstrap_mean_interval(clean, n_draws, seed, level)
+    note = f"percentile bootstrap over {clean.size} members, {n_draws:,} resamples"
+    return GroupInterval(int(clean.size), simulated.estimate, simulated.low.value, simulated.high.value, level, True,
+                         note, simulated)
 
 
 def implied_mean_of_others(claimed_mean: float, known_values: Sequence[float], group_size: int) -> float:
@@ -199,6 +285,12 @@ class UnnamedMembers:
     n_unnamed: int
     implied_mean: float
     percentile_among_random_groups: float
+    n_draws: int = 0
+
+    @property
+    def simulated(self) -> growth.SimulatedShare:
+        """The share of random groups as a simulated share (with its Monte Carlo standard error)."""
+        return growth.SimulatedShare(self.percentile_among_random_groups, self.n_draws)
 
 
 def unnamed_members(
@@ -213,9 +305,9 @@ def unnamed_members(
     implied = implied_mean_of_others(claimed_growth, known.loc[named, "growth"].tolist(), group_size)
     n_unnamed = group_size - int(named.sum())
     if n_unnamed == 0:
-        return UnnamedMembers(0, implied, float("nan"))
+        return UnnamedMembers(0, implied, float("nan"), n_draws)
     means = growth.random_group_means(known.loc[~named, "growth"], n_unnamed, n_draws, seed)
-    return UnnamedMembers(n_unnamed, implied, growth.percentile_of(implied, means))
+    return UnnamedMembers(n_unnamed, implied, growth.percentile_of(implied, means), n_draws)
 
 
 def regression_controls(measure: str) -> list[str]:
@@ -365,7 +457,29 @@ def selection_comparison(frame: pd.DataFrame, panel: pd.DataFrame, group_size: i
     return pd.DataFrame(rows, columns=SELECTION_COLUMNS).astype({"n": "int64", "mean_growth": "float64"})
 
 
-SENSITIVITY_COLUMNS = [*growth.SENSITIVITY_COLUMNS, "random_group_size"]
+def selection_against_random_groups(selection: pd.DataFrame, draws: np.ndarray) -> pd.DataFrame:
+    """A selection_comparison table with, for each group's mean growth, the share of the random
+    groups' means (``draws``) at most it (``share_of_random_groups``) and its Monte Carlo s.e."""
+    shares = [growth.share_at_or_below(mean, draws) for mean in selection["mean_growth"]]
+    return selection.assign(share_of_random_groups=[s.share for s in shares],
+                            share_of_random_groups_mc_se=[s.mc_se for s in shares])
+
+
+def draws_frame(draws: np.ndarray) -> pd.DataFrame:
+    """Simulated group means as a table: draw (1, 2, ...), mean_growth (the data of a histogram)."""
+    return pd.DataFrame({"draw": np.arange(1, len(draws) + 1), "mean_growth": draws})
+
+
+def selection_bars(selection: pd.DataFrame, claimed: float, random_mean: float, national: float) -> pd.DataFrame:
+    """The groups picked on an outcome beside the claim, the random groups' mean and England:
+    columns group, mean_growth (the data of the bar chart)."""
+    references = pd.DataFrame({"group": ["claimed case-study group", "random groups (mean)", "England (all units)"],
+                               "mean_growth": [claimed, random_mean, national]})
+    return pd.concat([selection[["group", "mean_growth"]], references], ignore_index=True)
+
+
+SENSITIVITY_COLUMNS = [*growth.SENSITIVITY_COLUMNS, "claim_percentile_among_random_groups_mc_se",
+                       "random_group_size"]
 
 
 def claim_sensitivity(
@@ -394,22 +508,101 @@ def claim_sensitivity(
     ]
     table = pd.concat(tables, ignore_index=True)
     table = table.loc[table["n_units"] > 0].reset_index(drop=True)
-    percentiles = []
-    for row in table.itertuples():
-        values = growth.unit_growth(panel, row.measure, row.basis, row.denominator, row.base_fy, row.end_fy)["growth"]
-        means = growth.random_group_means(values, group_size, n_draws, seed)
-        percentiles.append(growth.percentile_of(claimed_growth, means))
-    table["claim_percentile_among_random_groups"] = pd.Series(percentiles, dtype="float64")
+    shares = [
+        growth.claim_share_among_random_groups(
+            growth.unit_growth(panel, row.measure, row.basis, row.denominator, row.base_fy, row.end_fy)["growth"],
+            claimed_growth, group_size, n_draws, seed)
+        for row in table.itertuples()
+    ]
+    table["claim_percentile_among_random_groups"] = pd.Series([s.share for s in shares], dtype="float64")
+    table["claim_percentile_among_random_groups_mc_se"] = pd.Series([s.mc_se for s in shares], dtype="float64")
     table["random_group_size"] = group_size
     return table[SENSITIVITY_COLUMNS]
 
 
-def sensitivity_matrix(table: pd.DataFrame, value_col: str) -> pd.DataFrame:
-    """``value_col`` of a sensitivity table as a matrix: one row per "measure, basis, denominator",
-    one column per "base_fy to end_fy", both in order of first appearance."""
+def skipped_measures(panel: pd.DataFrame, sensitivity: pd.DataFrame,
+                     measures: Sequence[str] = SENSITIVITY_MEASURES) -> dict[str, list[str]]:
+    """The ``measures`` with no row in the sensitivity table (no data in its years), each with
+    the years in which it has data (cash, total)."""
+    present = set(sensitivity["measure"])
+    return {m: measure_years(panel, m, "cash", "total") for m in measures if m not in present}
+
+
+def percentile_ranges(sensitivity: pd.DataFrame) -> pd.DataFrame:
+    """Per measure, basis and denominator (in table order): the lowest and highest percentile of
+    the claim among units over the years tried (columns measure, basis, denominator, low, high)."""
+    ranges = sensitivity.groupby(["measure", "basis", "denominator"], sort=False)["claim_percentile_among_units"]
+    return ranges.agg(low="min", high="max").reset_index()
+
+
+def sensitivity_matrix(
+    table: pd.DataFrame, value_col: str, row_label: Callable[[str, str, str], str] | None = None
+) -> pd.DataFrame:
+    """``value_col`` of a sensitivity table as a matrix: one row per "measure, basis, denominator"
+    (or ``row_label(measure, basis, denominator)``), one column per "base_fy to end_fy", both in
+    order of first appearance."""
     require_panel_columns(table, ["measure", "basis", "denominator", "base_fy", "end_fy", value_col])
-    rows = table["measure"] + ", " + table["basis"] + ", " + table["denominator"]
+    if row_label is None:
+        rows = table["measure"] + ", " + table["basis"] + ", " + table["denominator"]
+    else:
+        labels = [row_label(m, b, d) for m, b, d in zip(table["measure"], table["basis"], table["denominator"])]
+        rows = pd.Series(labels, index=table.index)
     columns = table["base_fy"] + " to " + table["end_fy"]
     long = pd.DataFrame({"row": rows, "column": columns, "value": table[value_col].astype("float64")})
     matrix = long.pivot(index="row", columns="column", values="value")
     return matrix.loc[list(dict.fromkeys(rows)), list(dict.fromkeys(columns))].rename_axis(index=None, columns=None)
+
+
+def percentile_by_base_fy(sensitivity: pd.DataFrame, measure: str, basis: str, denominator: str,
+                          end_fy: str) -> dict[str, float]:
+    """The claim's percentile among units from each base year of the sensitivity table, on one
+    measure, basis and denominator to ``end_fy`` (base_fy -> percentile; empty when none match)."""
+    rows = sensitivity[(sensitivity["measure"] == measure) & (sensitivity["basis"] == basis)
+                       & (sensitivity["denominator"] == denominator) & (sensitivity["end_fy"] == end_fy)]
+    return dict(zip(rows["base_fy"], rows["claim_percentile_among_units"]))
+
+
+REGRESSION_KEYS = ("coefficient", "robust_se", "robust_p_value", "hc3_defined", "classical_se", "classical_p_value",
+                   "n", "n_members")
+
+
+def results_entries(
+    units: ClaimAmongUnits, groups: ClaimAmongGroups, interval: GroupInterval, effects: pd.DataFrame,
+    selection: pd.DataFrame, sensitivity: pd.DataFrame, skipped: Mapping[str, Sequence[str]],
+    by_base: Mapping[str, float],
+) -> dict[str, object]:
+    """Notebook 02's numbers for results.json (the front page and the tests read these keys);
+    every simulated share or percentile has its Monte Carlo standard error beside it (``_mc_se``)."""
+    named, central, unnamed = units.named, groups.central, groups.unnamed
+    ends = interval.simulated
+    return {
+        "case_study_units": sorted(units.table.loc[units.table["case_study"], "unit"]),
+        "n_units_with_growth": len(units.known), "units_without_growth": units.excluded["unit"].tolist(),
+        "national_growth": units.national.growth, "national_complete": units.national.complete,
+        **dict(zip("unit_growth_" + units.distribution["statistic"], units.distribution["value"])),
+        "claim_percentile_among_units": units.percentile,
+        "case_study_growth": dict(zip(named["unit"], named["growth"])),
+        "case_study_percentile_among_units": dict(zip(named["unit"], named["percentile"])),
+        "random_group_mean": float(groups.draws.mean()),
+        "random_group_p2_5": central.low.value, "random_group_p2_5_mc_se": central.low.mc_se,
+        "random_group_p97_5": central.high.value, "random_group_p97_5_mc_se": central.high.mc_se,
+        "claim_percentile_among_random_groups": groups.share.share,
+        "claim_percentile_among_random_groups_mc_se": groups.share.mc_se,
+        "unnamed_members_n": unnamed.n_unnamed, "unnamed_members_implied_mean": unnamed.implied_mean,
+        "unnamed_members_implied_mean_percentile": unnamed.percentile_among_random_groups,
+        "unnamed_members_implied_mean_percentile_mc_se": unnamed.simulated.mc_se,
+        "case_study_mean_growth": interval.mean, "case_study_ci_estimable": interval.estimable,
+        "case_study_ci_low": interval.low, "case_study_ci_high": interval.high,
+        "case_study_ci_low_mc_se": ends.low.mc_se if ends else None,
+        "case_study_ci_high_mc_se": ends.high.mc_se if ends else None,
+        **{f"regression_{row['membership']}_{key}": row[key] for _, row in effects.iterrows()
+           for key in REGRESSION_KEYS},
+        **{f"selected_{row.group.replace(' ', '_')}_{key}": getattr(row, key) for row in selection.itertuples()
+           for key in ("mean_growth", "share_of_random_groups", "share_of_random_groups_mc_se")},
+        "sensitivity_rows": len(sensitivity), "sensitivity_measures_skipped": list(skipped),
+        "sensitivity_claim_percentile_among_units_min": float(sensitivity["claim_percentile_among_units"].min()),
+        "sensitivity_claim_percentile_among_units_max": float(sensitivity["claim_percentile_among_units"].max()),
+        "sensitivity_claim_percentile_among_random_groups_mc_se_max":
+            float(sensitivity["claim_percentile_among_random_groups_mc_se"].max()),
+        "claim_percentile_among_units_by_base_fy": dict(by_base),
+    }

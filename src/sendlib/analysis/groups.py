@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sendlib.analysis.growth import bootstrap_means, clean_values, interval_quantiles
+from sendlib.analysis.growth import bootstrap_means, clean_values, simulated_interval
 from sendlib.analysis.measures import require_panel_columns
 from sendlib.errors import ValidationError
 
@@ -57,7 +57,8 @@ def group_summary(frame: pd.DataFrame, value_col: str, group_col: str) -> pd.Dat
 
 @dataclass(frozen=True)
 class MeanDifference:
-    """mean(a) - mean(b), its percentile-bootstrap interval and Welch's t-test p-value."""
+    """mean(a) - mean(b), its percentile-bootstrap interval (each end with its Monte Carlo
+    standard error over ``n_draws`` resamples) and Welch's t-test p-value."""
 
     difference: float
     low: float
@@ -65,6 +66,9 @@ class MeanDifference:
     p_value: float
     n_a: int
     n_b: int
+    low_mc_se: float = float("nan")
+    high_mc_se: float = float("nan")
+    n_draws: int = 0
 
 
 def difference_in_means_ci(
@@ -77,17 +81,15 @@ def difference_in_means_ci(
     both groups are constant (the test is undefined).
     """
     values_a, values_b = clean_values(a, "a"), clean_values(b, "b")
-    quantiles = interval_quantiles(level)
     rng = np.random.default_rng(seed)
     means_a, means_b = bootstrap_means(values_a, n_draws, rng), bootstrap_means(values_b, n_draws, rng)
-    low, high = np.quantile(means_a - means_b, quantiles)
+    interval = simulated_interval(float(values_a.mean() - values_b.mean()), means_a - means_b, level)
     enough = values_a.size > 1 and values_b.size > 1 and (values_a.var() > 0 or values_b.var() > 0)
     from scipy import stats  # half a second to import; only this test needs it
 
     p_value = float(stats.ttest_ind(values_a, values_b, equal_var=False).pvalue) if enough else np.nan
-    return MeanDifference(
-        float(values_a.mean() - values_b.mean()), float(low), float(high), p_value, values_a.size, values_b.size
-    )
+    return MeanDifference(interval.estimate, interval.low.value, interval.high.value, p_value, values_a.size,
+                          values_b.size, interval.low.mc_se, interval.high.mc_se, n_draws)
 
 
 def count_programme_membership(

@@ -13,6 +13,7 @@ Definitions used throughout:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -69,8 +70,9 @@ def _year_parts(panel: pd.DataFrame, measure: str, basis: str, denominator: str,
 def _joined_reasons(checks: dict[str, pd.Series]) -> pd.Series:
     """Per row, the names of the checks that failed, joined by "; " (NA when none failed)."""
     failed = pd.DataFrame(checks).fillna(False).astype(bool)
-    joined = failed.apply(lambda row: "; ".join(name for name, bad in row.items() if bad), axis=1)
-    return joined.replace("", pd.NA).astype("string")
+    names = np.array(failed.columns, dtype=object)
+    joined = ["; ".join(names[row]) or pd.NA for row in failed.to_numpy()]
+    return pd.Series(joined, index=failed.index, dtype="string")
 
 
 def _paired_parts(
@@ -169,13 +171,23 @@ def random_group_means(growth: pd.Series | Sequence[float], group_size: int, n_d
     values = pd.Series(growth, dtype="float64").dropna().to_numpy()
     if not 1 <= group_size <= values.size:
         raise ValueError(f"group_size must be between 1 and the {values.size} non-missing values, got {group_size}")
+    return values[random_subsets(values.size, group_size, n_draws, seed)].mean(axis=1)
+
+
+@functools.lru_cache(maxsize=16)  # 07 draws from up to 9 pools; 1.6 MB each at 20,000 draws of 10
+def random_subsets(n: int, group_size: int, n_draws: int, seed: int) -> np.ndarray:
+    """``n_draws`` rows of ``group_size`` distinct positions among ``n`` (read-only): the
+    ``group_size`` smallest of fresh uniform keys per row, from a Generator seeded with ``seed``.
+    They depend only on these four numbers, so they are computed once per process and shared by
+    every pool of that size (the rows of a sensitivity table)."""
     rng = np.random.default_rng(seed)
-    means = []
-    for size in _batches(n_draws):
-        keys = rng.random((size, values.size))
-        chosen = np.argpartition(keys, group_size - 1, axis=1)[:, :group_size]
-        means.append(values[chosen].mean(axis=1))
-    return np.concatenate(means)
+    chosen = []
+    for size in _batches(n_draws):  # keys a batch at a time: memory stays bounded
+        keys = rng.random((size, n))
+        chosen.append(np.argpartition(keys, group_size - 1, axis=1)[:, :group_size])
+    subsets = np.concatenate(chosen)
+    subsets.flags.writeable = False
+    return subsets
 
 
 def bootstrap_means(values: np.ndarray, n_draws: int, rng: np.random.Generator) -> np.ndarray:
@@ -206,11 +218,102 @@ def bootstrap_mean_ci(
     values: Iterable[float], n_draws: int, seed: int, level: float = 0.95
 ) -> tuple[float, float, float]:
     """(sample mean, low, high): percentile bootstrap interval of the mean (missing values dropped)."""
+    interval = bootstrap_mean_interval(values, n_draws, seed, level)
+    return interval.estimate, interval.low.value, interval.high.value
+
+
+def bootstrap_mean_interval(values: Iterable[float], n_draws: int, seed: int, level: float = 0.95) -> SimulatedInterval:
+    """The sample mean and its percentile bootstrap interval, each end with its Monte Carlo
+    standard error (missing values dropped)."""
     array = clean_values(values)
-    quantiles = interval_quantiles(level)
     means = bootstrap_means(array, n_draws, np.random.default_rng(seed))
-    low, high = np.quantile(means, quantiles)
-    return float(array.mean()), float(low), float(high)
+    return simulated_interval(float(array.mean()), means, level)
+
+
+# --- Monte Carlo: simulated shares and percentiles with their standard errors -------------------
+
+
+@dataclass(frozen=True)
+class SimulatedShare:
+    """A share of ``n_draws`` simulated draws (e.g. random groups averaging at most a claim).
+
+    ``mc_se`` is its Monte Carlo standard error, sqrt(share (1 - share) / n_draws): how far
+    another seed would typically move it. When no draw (or every draw) qualifies that is 0, so
+    ``bound_95`` gives the one-sided 95% bound instead: the share could be up to 1 - 0.05^(1/n)
+    (about 3 / n) away from 0 (or 1) without the draws showing it.
+    """
+
+    share: float
+    n_draws: int
+
+    @property
+    def mc_se(self) -> float:
+        if np.isnan(self.share):
+            return float("nan")
+        return float(np.sqrt(self.share * (1 - self.share) / self.n_draws))
+
+    @property
+    def bound_95(self) -> float:
+        return float(1 - 0.05 ** (1 / self.n_draws))
+
+
+def share_at_or_below(value: float, draws: Sequence[float] | np.ndarray) -> SimulatedShare:
+    """The share of ``draws`` (missing dropped) at or below ``value`` (percentile_of), with the
+    number of draws behind it."""
+    clean = clean_values(draws, "draws")
+    return SimulatedShare(percentile_of(value, clean), int(clean.size))
+
+
+def claim_share_among_random_groups(
+    values: pd.Series | Sequence[float], claimed: float, group_size: int, n_draws: int, seed: int
+) -> SimulatedShare:
+    """The share of ``n_draws`` random groups of ``group_size`` of ``values`` (random_group_means,
+    seeded) whose mean is at most ``claimed``. Every notebook that asks "how often would random
+    groups average the claim?" asks this function, so the same pool, size, draws and seed give
+    the same share everywhere."""
+    return share_at_or_below(claimed, random_group_means(values, group_size, n_draws, seed))
+
+
+@dataclass(frozen=True)
+class SimulatedQuantile:
+    """The ``q`` quantile of simulated draws and its Monte Carlo standard error."""
+
+    q: float
+    value: float
+    mc_se: float
+
+
+def simulated_quantile(draws: Sequence[float] | np.ndarray, q: float) -> SimulatedQuantile:
+    """The ``q`` quantile of ``draws`` (linear interpolation) with a distribution-free Monte
+    Carlo standard error: half the distance between the order statistics at n q -/+ sqrt(n q (1 - q))
+    (the number of draws below the true quantile is binomial, with that standard deviation)."""
+    if not 0 <= q <= 1:
+        raise ValueError(f"q must be between 0 and 1, got {q}")
+    ordered = np.sort(clean_values(draws, "draws"))
+    n = ordered.size
+    spread = np.sqrt(n * q * (1 - q))
+    below = ordered[int(np.clip(np.floor(n * q - spread), 0, n - 1))]
+    above = ordered[int(np.clip(np.ceil(n * q + spread), 0, n - 1))]
+    return SimulatedQuantile(q, float(np.quantile(ordered, q)), float(above - below) / 2)
+
+
+@dataclass(frozen=True)
+class SimulatedInterval:
+    """An estimate and the central ``level`` interval of its simulated (bootstrap) draws, each
+    end with its Monte Carlo standard error."""
+
+    estimate: float
+    low: SimulatedQuantile
+    high: SimulatedQuantile
+    level: float
+    n_draws: int
+
+
+def simulated_interval(estimate: float, draws: np.ndarray, level: float = 0.95) -> SimulatedInterval:
+    """The percentile interval of ``draws`` at ``level`` around ``estimate`` (simulated_quantile at both ends)."""
+    low_q, high_q = interval_quantiles(level)
+    return SimulatedInterval(float(estimate), simulated_quantile(draws, low_q), simulated_quantile(draws, high_q),
+                             level, int(np.size(draws)))
 
 
 def _group_dummies(groups: pd.Series, group_col: str, reference: object) -> pd.DataFrame:

@@ -52,7 +52,8 @@ BOTH_RULES = (SAFETY_VALVE, DBV)
 COMPARISONS = ((SAFETY_VALVE, NEITHER), (DBV, NEITHER), (SAFETY_VALVE, DBV))
 YEARLY_MEASURES = ("spend_to_hnb_pct", "hnb_minus_spend_gbp", "dsg_balance_pct", "ehcp_per_10k_0_25",
                    "hn_spend_real_per_head_2_18_gbp")  # fmt: skip
-DIFFERENCE_COLUMNS = ["measure", "group_a", "group_b", "difference", "low", "high", "p_value", "n_a", "n_b", "seed"]
+DIFFERENCE_COLUMNS = ["measure", "group_a", "group_b", "difference", "low", "high", "low_mc_se", "high_mc_se",
+                      "p_value", "n_a", "n_b", "seed", "n_draws"]
 
 
 @dataclass(frozen=True)
@@ -83,43 +84,6 @@ def panel_as_at(panel: pd.DataFrame, programmes: pd.DataFrame, lookup: pd.DataFr
     members = membership_by_unit_as_at(programmes, lookup, as_at).drop(columns=["unit_name"])
     kept = panel.drop(columns=[c for c in MEMBERSHIP_COLUMNS if c in panel.columns])
     return kept.merge(members, on="unit", how="left", validate="many_to_one")
-
-
-def counts_sentence(counts: pd.DataFrame) -> str:
-    """What sendlib.programmes.counts_as_at shows, in words: the published counts, how many of
-    them are known by name, whether any council is in both, and whether the published arithmetic
-    (dbv + safety valve = either; either / total LAs = share) holds."""
-    table = counts.set_index("item")
-    claimed, known = table["claimed"], table["known"]
-    day = pd.Timestamp(table["as_at"].iloc[0]).strftime("%-d %B %Y")
-    parts = [f"As at {day}, England had {known['total_las']:.0f} local authorities"
-             + (f" (published: {claimed['total_las']:.0f})" if pd.notna(claimed["total_las"]) else "") + "."]
-    for item, what in (("dbv", "Delivering Better Value councils"), ("safety_valve", "safety-valve councils")):
-        if pd.notna(claimed[item]):
-            parts.append(f"Of the {claimed[item]:.0f} {what} published, {known[item]:.0f} are known by name "
-                         f"({claimed[item] - known[item]:.0f} not identified in any public source found).")
-        else:
-            parts.append(f"{known[item]:.0f} {what} are known by name (no published count for this date).")
-    if pd.notna(claimed["safety_valve_signed"]):
-        parts.append(f"The safety-valve count is {claimed['safety_valve_signed']:.0f} councils with signed agreements"
-                     + (f" and {claimed['safety_valve_not_signed']:.0f} then in negotiation"
-                        if claimed.get("safety_valve_not_signed", 0) > 0 else "")
-                     + f" ({known['safety_valve_signed']:.0f} and {known['safety_valve_not_signed']:.0f} known).")
-    parts.append("No council was in both programmes." if known["both"] == 0
-                 else f"{known['both']:.0f} councils were in both programmes.")
-    published = table.loc[["dbv", "safety_valve", "either", "share_either_pct"]]
-    if published["claimed"].notna().all() and published["claimed_as_at"].nunique() == 1:
-        adds_up = claimed["dbv"] + claimed["safety_valve"] == claimed["either"]
-        share = round(100 * claimed["either"] / known["total_las"], 1)
-        parts.append(f"The published {claimed['either']:.0f} in either programme "
-                     + (f"is {claimed['dbv']:.0f} + {claimed['safety_valve']:.0f}"
-                        + (", which is right since no council was in both" if known["both"] == 0
-                           else f", which counts the {known['both']:.0f} councils in both twice")
-                        if adds_up else f"is not {claimed['dbv']:.0f} + {claimed['safety_valve']:.0f}")
-                     + f"; {claimed['either']:.0f} of {known['total_las']:.0f} LAs is {share:.1f}% "
-                     + ("(published: the same)." if share == claimed["share_either_pct"]
-                        else f"(published: {claimed['share_either_pct']:.1f}%)."))
-    return " ".join(parts)
 
 
 def members_by_group(membership: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -296,32 +260,6 @@ def unit_measure_columns(years: GroupYears) -> list[str]:
             *[dsg_column(fy) for fy in years.dsg_fys], "ehcp_growth_pct", "ehcp_per_10k_0_25"]
 
 
-def measure_labels(years: GroupYears) -> dict[str, str]:
-    """A readable label (with its years and unit) for every unit measure."""
-    span = f"{years.base_fy} to {years.end_fy}"
-    allocation_span = f"FY{years.allocation_fys[0]}..{years.allocation_fys[-1]}" if years.allocation_fys else "no years"
-    return {
-        "spend_growth_cash_pct": f"high-needs spend growth {span}, cash (%)",
-        "spend_growth_real_pct": f"high-needs spend growth {span}, real terms (%)",
-        "hnb_minus_spend_gbp": f"high-needs block minus spend, mean per year {allocation_span} (GBP)",
-        "spend_to_hnb_pct": f"spend as % of high-needs block, {allocation_span} (%)",
-        **{dsg_column(fy): f"cumulative DSG balance, end FY{fy}, % of DSG (positive = deficit)"
-           for fy in years.dsg_fys},
-        "ehcp_growth_pct": f"EHC plan growth {span} (January after each FY) (%)",
-        "ehcp_per_10k_0_25": f"EHC plans per 10,000 aged 0-25, FY{years.per_head_fy}",
-    }
-
-
-def measure_unit(column: str) -> str:
-    """The unit of a unit measure, for an axis label."""
-    if column.startswith("dsg_balance"):
-        return "% of DSG (positive = deficit)"
-    units = {"spend_growth_cash_pct": "% growth, cash", "spend_growth_real_pct": "% growth, real terms",
-             "ehcp_growth_pct": "% growth", "hnb_minus_spend_gbp": "GBP per year", "spend_to_hnb_pct": "% of the block",
-             "ehcp_per_10k_0_25": "plans per 10,000 aged 0-25"}
-    return units[column]
-
-
 def unit_group_measures(panel: pd.DataFrame, years: GroupYears, both_rule: str = SAFETY_VALVE) -> pd.DataFrame:
     """One row per unit: unit, unit_name, programme_group and every column of
     ``unit_measure_columns(years)`` (missing where the unit lacks the data); sorted by unit."""
@@ -358,7 +296,8 @@ def group_differences(
     units: pd.DataFrame, measures: Sequence[str], n_draws: int, seed: int, level: float = 0.95
 ) -> pd.DataFrame:
     """Every measure x COMPARISONS pair: difference of group means (a - b) with a percentile
-    bootstrap interval at ``level`` and Welch's p-value (groups.difference_in_means_ci). The
+    bootstrap interval at ``level`` (each end with its Monte Carlo standard error, low_mc_se and
+    high_mc_se, over ``n_draws`` resamples) and Welch's p-value (groups.difference_in_means_ci). The
     k-th comparison uses seed ``seed + k`` (recorded in column ``seed``); a pair where a group
     has no value is skipped."""
     require_panel_columns(units, [GROUP_COLUMN, *measures])
@@ -370,11 +309,12 @@ def group_differences(
             continue
         result = difference_in_means_ci(values_a, values_b, n_draws, seed + k, level)
         rows.append({"measure": measure, "group_a": group_a, "group_b": group_b, "difference": result.difference,
-                     "low": result.low, "high": result.high, "p_value": result.p_value, "n_a": result.n_a,
-                     "n_b": result.n_b, "seed": seed + k})
+                     "low": result.low, "high": result.high, "low_mc_se": result.low_mc_se,
+                     "high_mc_se": result.high_mc_se, "p_value": result.p_value, "n_a": result.n_a,
+                     "n_b": result.n_b, "seed": seed + k, "n_draws": n_draws})
     table = pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
     return table.astype({"measure": "string", "group_a": "string", "group_b": "string", "n_a": "int64",
-                         "n_b": "int64", "seed": "int64"})
+                         "n_b": "int64", "seed": "int64", "n_draws": "int64"})
 
 
 def group_medians_by_year(yearly: pd.DataFrame, measures: Sequence[str] = YEARLY_MEASURES) -> pd.DataFrame:
@@ -394,16 +334,6 @@ def group_totals_by_year(yearly: pd.DataFrame, column: str) -> pd.DataFrame:
     return table.reset_index().astype({GROUP_COLUMN: "string", "fy": "string", "n": "int64"})
 
 
-def difference_sentence(row: pd.Series, label: str, level: float, digits: int = 1) -> str:
-    """One finding from a group_differences row, e.g. "safety valve minus neither, <label>:
-    +6.9 (95% CI 1.2 to 12.3; Welch p = 0.021; n = 34 and 74): the interval excludes 0"."""
-    p_value = "n/a" if pd.isna(row["p_value"]) else f"{row['p_value']:.3f}"
-    verdict = "excludes 0" if row["low"] > 0 or row["high"] < 0 else "includes 0: no clear difference"
-    return (f"{row['group_a']} minus {row['group_b']}, {label}: {row['difference']:+,.{digits}f} "
-            f"({level:.0%} CI {row['low']:,.{digits}f} to {row['high']:,.{digits}f}; Welch p = {p_value}; "
-            f"n = {row['n_a']} and {row['n_b']}): the interval {verdict}")
-
-
 def summary_results(summary: pd.DataFrame) -> dict[str, dict[str, dict[str, float]]]:
     """A group_summaries table as {measure: {group: {n, mean, median, sd}}} for results.json."""
     return {
@@ -414,56 +344,65 @@ def summary_results(summary: pd.DataFrame) -> dict[str, dict[str, dict[str, floa
 
 
 def difference_results(differences: pd.DataFrame) -> dict[str, dict[str, dict[str, float]]]:
-    """A group_differences table as {measure: {"<a> minus <b>": {difference, low, high, p_value,
-    n_a, n_b}}} for results.json."""
+    """A group_differences table as {measure: {"<a> minus <b>": {difference, low, high, low_mc_se,
+    high_mc_se, p_value, n_a, n_b}}} for results.json."""
     return {
         measure: {f"{row['group_a']} minus {row['group_b']}": {
-            "difference": row["difference"], "low": row["low"], "high": row["high"], "p_value": row["p_value"],
-            "n_a": int(row["n_a"]), "n_b": int(row["n_b"])} for _, row in rows.iterrows()}
+            "difference": row["difference"], "low": row["low"], "high": row["high"], "low_mc_se": row["low_mc_se"],
+            "high_mc_se": row["high_mc_se"], "p_value": row["p_value"], "n_a": int(row["n_a"]),
+            "n_b": int(row["n_b"])} for _, row in rows.iterrows()}
         for measure, rows in differences.groupby("measure", sort=False)
     }
 
 
-def group_sizes_sentence(group_sizes: pd.Series, both_units: pd.DataFrame, both_rule: str) -> str:
-    """How many units are in each group, and which units are in both programmes (and where they go)."""
-    sizes = ", ".join(f"{n} {group}" for group, n in group_sizes.items())
-    if both_units.empty:
-        return f"{int(group_sizes.sum())} units: {sizes}. No unit is in both programmes."
-    listing = "; ".join(f"{r.unit_name} (DBV {r.dbv_tranche}, safety valve {r.safety_valve_year})"
-                        for r in both_units.itertuples())
-    return (f"{int(group_sizes.sum())} units: {sizes}. {len(both_units)} units are in both programmes and go to "
-            f"{both_rule} (both_rule): {listing}.")
+def units_in_both(panel: pd.DataFrame) -> pd.DataFrame:
+    """One row per unit in both programmes (dbv and safety_valve): its panel row (first year)."""
+    units = panel.drop_duplicates("unit")
+    return units[units["dbv"].astype(bool) & units["safety_valve"].astype(bool)].reset_index(drop=True)
 
 
-COUNT_LABELS = {
-    "dbv": "Delivering Better Value councils", "safety_valve": "safety-valve councils (signed or in negotiation)",
-    "safety_valve_signed": "safety-valve agreements signed", "safety_valve_not_signed": "safety valve, in negotiation",
-    "either": "councils in either programme", "both": "councils in both programmes",
-    "total_las": "local authorities", "share_either_pct": "share in either programme (%)",
-}
+def membership_results(counts: pd.DataFrame, membership: pd.DataFrame, inferred: pd.DataFrame,
+                       dbv_by_tranche: pd.DataFrame, safety_valve_by_year: pd.DataFrame, events: pd.DataFrame,
+                       as_at: str) -> dict[str, object]:
+    """The results.json entry of the membership section: our and the published counts, the
+    councils in both, the inferred DBV councils, councils per tranche and per year, later events."""
+    table = counts.set_index("item")
+    return {
+        "as_at": as_at, "known": {item: float(value) for item, value in table["known"].items()},
+        "claimed": {item: float(value) for item, value in table["claimed"].dropna().items()},
+        "councils_in_both": membership.loc[membership["dbv"] & membership["safety_valve"], "la_name"].tolist(),
+        "dbv_inferred": inferred["la_name"].tolist(),
+        "dbv_by_tranche": dict(zip(dbv_by_tranche["group"], dbv_by_tranche["n_councils"])),
+        "safety_valve_by_year": dict(zip(safety_valve_by_year["group"], safety_valve_by_year["n_councils"])),
+        "later_events": [f"{r.date.date()} {r.la_name}: {r.event} ({r.programme})" for r in events.itertuples()],
+    }
 
 
-def _shown(value: float, digits: int = 0) -> str:
-    """A count for display: blank when missing."""
-    return "" if pd.isna(value) else f"{value:,.{digits}f}"
+def group_means(summary: pd.DataFrame, measure: str) -> pd.Series:
+    """Mean of ``measure`` per programme group, from a group_summaries table."""
+    return summary[summary["measure"] == measure].set_index(GROUP_COLUMN)["mean"]
 
 
-def counts_display(counts: pd.DataFrame) -> pd.DataFrame:
-    """A counts_as_at table with readable headings and labels, blanks for nothing published."""
-    digits = counts["item"].map(lambda item: 1 if item == "share_either_pct" else 0)
-    return pd.DataFrame({
-        "": counts["item"].map(COUNT_LABELS),
-        "published": [_shown(v, d) for v, d in zip(counts["claimed"], digits)],
-        "known by name": [_shown(v, d) for v, d in zip(counts["known"], digits)],
-        "not identified": [_shown(v, d) for v, d in zip(counts["shortfall"], digits)],
-        "published figure describes": counts["claimed_as_at"].dt.strftime("%Y-%m-%d").fillna(""),
-        "source": counts["claimed_source"].fillna(""),
-    })
+def block_minus_spend_totals(yearly: pd.DataFrame) -> pd.DataFrame:
+    """Group totals per FY of the high-needs block after deductions minus spend
+    (group_totals_by_year of hnb_minus_spend_gbp), with total_gbp_m = total / 1e6."""
+    totals = group_totals_by_year(yearly, "hnb_minus_spend_gbp")
+    return totals.assign(total_gbp_m=totals["total"] / 1e6)
 
 
-def events_display(events: pd.DataFrame) -> pd.DataFrame:
-    """A later_events table with readable headings and programme names."""
-    names = {"delivering_better_value": "Delivering Better Value", "safety_valve": "safety valve",
-             "case_study_2022": "2022 case study"}
-    return pd.DataFrame({"date": events["date"].dt.strftime("%Y-%m-%d"), "council": events["la_name"],
-                         "programme": events["programme"].map(names), "event": events["event"]})
+def years_results(years: GroupYears) -> dict[str, object]:
+    """The years behind the measures, for results.json."""
+    return {"allocation_fys": list(years.allocation_fys), "dsg_fys": list(years.dsg_fys),
+            "per_head_fy": years.per_head_fy}
+
+
+def totals_results(totals: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """block_minus_spend_totals as {group: {fy: total in GBP million}} for results.json."""
+    return {g: dict(zip(rows["fy"], rows["total_gbp_m"].astype(float))) for g, rows in totals.groupby(GROUP_COLUMN)}
+
+
+def selection_results(summary: pd.DataFrame, years: GroupYears, first_safety_valve_year: str) -> dict[str, object]:
+    """The mean DSG balance of each group in the first year with balances, before any
+    safety-valve agreement (the programmes chose councils on it), for results.json."""
+    return {"dsg_fy": years.dsg_fys[0], "first_safety_valve_year": first_safety_valve_year,
+            "mean_dsg_balance_pct": group_means(summary, dsg_column(years.dsg_fys[0])).to_dict()}

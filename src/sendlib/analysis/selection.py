@@ -33,29 +33,27 @@ from sendlib.errors import ParameterError
 from sendlib.years import fy_start
 
 FRAME_RULES = ("dsg_in_year", "hnb_vs_spend", "dsg_cumulative")
-FRAME_RULE_LABELS = {
-    "dsg_in_year": "DSG balance improved during FY2020-21 (no 2020-21 safety-valve payment)",
-    "hnb_vs_spend": "FY2020-21 high-needs block covered spend plus place funding",
-    "dsg_cumulative": "no cumulative DSG deficit at the end of FY2020-21 (no 2020-21 safety-valve payment)",
-}
 SELECTION_FY = "2020-21"
 PREVIOUS_FY = "2019-20"
 CAMDEN_UNIT = "202"
 FRAME = "frame"
 OTHERS = "others"
 FRAME_COLUMNS = ["unit", "unit_name", "margin_gbp", "in_frame", "note"]
-#: Follow-up measures: key -> (measure, basis, denominator, label).
+#: Follow-up measures: key -> (measure, basis, denominator).
 FOLLOW_UP_MEASURES = {
-    "spend": ("hn_spend", "cash", "total", "high-needs spend (S251 1.2.x), cash"),
-    "spend_per_head": ("hn_spend", "cash", "per_head_2_18", "high-needs spend per resident aged 2-18, cash"),
-    "ehcp": ("ehcp", "cash", "total", "EHC plans in force (January after the FY)"),
-    "allocation": ("hnb_after_deductions", "cash", "total", "high-needs block after deductions, cash"),
+    "spend": ("hn_spend", "cash", "total"),
+    "spend_per_head": ("hn_spend", "cash", "per_head_2_18"),
+    "ehcp": ("ehcp", "cash", "total"),
+    "allocation": ("hnb_after_deductions", "cash", "total"),
 }
 FOLLOW_UP_COLUMNS = ["measure", "from_fy", "to_fy", "n_frame", "n_others", "frame_mean", "others_mean",
-                     "difference", "low", "high"]
+                     "difference", "low", "high", "low_mc_se", "high_mc_se"]
+#: The pools random groups are drawn from, in the order of their seeds (seed, seed + 1, seed + 2):
+#: all units first, so that the share for all units is notebook 02's headline share.
+POOLS = ("all", "frame", "other")
 CLAIM_COLUMNS = ["measure", "basis", "denominator", "base_fy", "end_fy", "n_frame", "n_others", "frame_mean",
-                 "others_mean", "all_mean", "claim_pct_frame_groups", "claim_pct_other_groups",
-                 "claim_pct_all_groups"]
+                 "others_mean", "all_mean", *(f"claim_pct_{pool}_groups" for pool in ("frame", "other", "all")),
+                 *(f"claim_pct_{pool}_groups_mc_se" for pool in ("frame", "other", "all")), "n_draws"]
 
 
 # --- the frame -------------------------------------------------------------------------------------
@@ -141,15 +139,6 @@ def frame_summary(frame: pd.DataFrame, frame_rule: str) -> FrameSummary:
                         CAMDEN_UNIT in set(members["unit"]), sorted(excluded))
 
 
-def frame_sentence(summary: FrameSummary) -> str:
-    """The frame in words, saying plainly when it leaves out Camden (a named case study)."""
-    camden = ("Camden, the one named case study, is in it." if summary.camden_in_frame else
-              "Camden, the one named case study, is NOT in it: evidence against this reading of the rule.")
-    excluded = (f" Left out for a 2020-21 safety-valve agreement: {', '.join(summary.excluded_safety_valve)}."
-                if summary.excluded_safety_valve else "")
-    return f"Rule {summary.frame_rule} ({FRAME_RULE_LABELS[summary.frame_rule]}): {summary.size} units. {camden}{excluded}"
-
-
 # --- the claim inside the frame ----------------------------------------------------------------------
 
 
@@ -165,25 +154,29 @@ def _split(values: pd.Series, frame_units: Collection[str]) -> tuple[pd.Series, 
     return known[inside], known[~inside]
 
 
-def _claim_percentile(claimed: float, values: pd.Series, group_size: int, n_draws: int, seed: int) -> float:
-    """Share of random groups of ``group_size`` from ``values`` averaging at most the claim (NaN
-    when there are fewer values than the group size)."""
+def _claim_share(claimed: float, values: pd.Series, group_size: int, n_draws: int, seed: int) -> growth.SimulatedShare:
+    """Share of random groups of ``group_size`` from ``values`` averaging at most the claim
+    (growth.claim_share_among_random_groups; NaN when there are fewer values than the group size)."""
     if len(values) < group_size:
-        return float("nan")
-    return growth.percentile_of(claimed, growth.random_group_means(values, group_size, n_draws, seed))
+        return growth.SimulatedShare(float("nan"), n_draws)
+    return growth.claim_share_among_random_groups(values, claimed, group_size, n_draws, seed)
 
 
 def claim_in_frame(values: pd.Series, frame_units: Collection[str], claimed: float, group_size: int, n_draws: int,
                    seed: int) -> dict[str, float]:
-    """The claim against random groups (without replacement) drawn from the frame, from outside
-    it and from all units: n_frame, n_others, frame_mean, others_mean, all_mean and
-    claim_pct_frame_groups / claim_pct_other_groups / claim_pct_all_groups."""
+    """The claim against random groups (without replacement) drawn from all units, the frame and
+    from outside it (POOLS, seeds ``seed``, ``seed + 1``, ``seed + 2``; all units with ``seed``
+    is notebook 02's headline share): n_frame, n_others, frame_mean, others_mean, all_mean,
+    claim_pct_<pool>_groups with its Monte Carlo standard error claim_pct_<pool>_groups_mc_se,
+    and n_draws."""
     inside, outside = _split(values, frame_units)
+    pools = {"all": values.dropna(), "frame": inside, "other": outside}
+    shares = {pool: _claim_share(claimed, pools[pool], group_size, n_draws, seed + k) for k, pool in enumerate(POOLS)}
     return {"n_frame": len(inside), "n_others": len(outside), "frame_mean": float(inside.mean()),
             "others_mean": float(outside.mean()), "all_mean": float(values.dropna().mean()),
-            "claim_pct_frame_groups": _claim_percentile(claimed, inside, group_size, n_draws, seed),
-            "claim_pct_other_groups": _claim_percentile(claimed, outside, group_size, n_draws, seed + 1),
-            "claim_pct_all_groups": _claim_percentile(claimed, values.dropna(), group_size, n_draws, seed + 2)}
+            **{f"claim_pct_{pool}_groups": share.share for pool, share in shares.items()},
+            **{f"claim_pct_{pool}_groups_mc_se": share.mc_se for pool, share in shares.items()},
+            "n_draws": n_draws}
 
 
 def sensitivity_combinations(panel: pd.DataFrame, measures: Sequence[str], bases: Sequence[str],
@@ -228,6 +221,9 @@ class Decomposition:
     claim_minus_all: float
     frame_minus_all: float
     share_explained: float
+    low_mc_se: float = float("nan")
+    high_mc_se: float = float("nan")
+    n_draws: int = 0
 
 
 def decompose(values: pd.Series, frame_units: Collection[str], claimed: float, n_draws: int, seed: int,
@@ -238,27 +234,8 @@ def decompose(values: pd.Series, frame_units: Collection[str], claimed: float, n
     all_mean = float(values.dropna().mean())
     claim_gap, frame_gap = claimed - all_mean, float(inside.mean()) - all_mean
     return Decomposition(float(inside.mean()), float(outside.mean()), all_mean, result.difference, result.low,
-                         result.high, claim_gap, frame_gap, frame_gap / claim_gap if claim_gap else float("nan"))
-
-
-def _pct(value: float) -> str:
-    return "n/a" if pd.isna(value) else f"{value:.1%}"
-
-
-def claim_conclusion(rule: str, claimed: float, claim: dict[str, float], parts: Decomposition, level: float) -> str:
-    """The claim inside one frame, and how much of its gap from the all-unit mean the rule explains."""
-    explained = parts.share_explained
-    amount = ("none" if explained <= 0 else "all of it, and more" if explained >= 1
-              else f"about {explained:.0%}")
-    return (f"Under {rule}, the {claim['n_frame']:.0f} frame units grew by a mean {_pct(parts.frame_mean)} against "
-            f"{_pct(parts.others_mean)} for the other {claim['n_others']:.0f} (difference "
-            f"{parts.difference * 100:+.1f} points, {level:.0%} CI {parts.low * 100:+.1f} to {parts.high * 100:+.1f}). "
-            f"The claimed {_pct(claimed)} is {abs(parts.claim_minus_all) * 100:.1f} points "
-            f"{'below' if parts.claim_minus_all < 0 else 'above'} the all-unit mean ({_pct(parts.all_mean)}); choosing "
-            f"from the frame alone moves the mean {parts.frame_minus_all * 100:+.1f} points, so the rule explains "
-            f"{amount} of that gap. {_pct(claim['claim_pct_frame_groups'])} of random groups of ten from the frame "
-            f"average at most the claim ({_pct(claim['claim_pct_all_groups'])} from all units, "
-            f"{_pct(claim['claim_pct_other_groups'])} from outside the frame).")
+                         result.high, claim_gap, frame_gap, frame_gap / claim_gap if claim_gap else float("nan"),
+                         result.low_mc_se, result.high_mc_se, n_draws)
 
 
 # --- after selection ---------------------------------------------------------------------------------
@@ -276,7 +253,7 @@ def follow_up(panel: pd.DataFrame, frame_units: Collection[str], from_fy: str, n
     every FOLLOW_UP_MEASURES entry: FOLLOW_UP_COLUMNS (growth as fractions; difference = frame -
     others with a bootstrap interval; the k-th row uses seed + k)."""
     rows = []
-    for key, (measure, basis, denominator, _) in FOLLOW_UP_MEASURES.items():
+    for key, (measure, basis, denominator) in FOLLOW_UP_MEASURES.items():
         for to_fy in later_years(panel, measure, basis, denominator, from_fy):
             inside, outside = _split(growth_by_unit(panel, measure, basis, denominator, from_fy, to_fy), frame_units)
             if inside.empty or outside.empty:
@@ -285,7 +262,7 @@ def follow_up(panel: pd.DataFrame, frame_units: Collection[str], from_fy: str, n
             rows.append({"measure": key, "from_fy": from_fy, "to_fy": to_fy, "n_frame": len(inside),
                          "n_others": len(outside), "frame_mean": float(inside.mean()),
                          "others_mean": float(outside.mean()), "difference": result.difference, "low": result.low,
-                         "high": result.high})
+                         "high": result.high, "low_mc_se": result.low_mc_se, "high_mc_se": result.high_mc_se})
     return pd.DataFrame(rows, columns=FOLLOW_UP_COLUMNS)
 
 
@@ -298,14 +275,6 @@ def verdict(before: Decomposition, after: pd.Series) -> str:
     if after["high"] < 0:
         return "persisted"
     return "reversed" if after["low"] > 0 else "vanished"
-
-
-def follow_up_sentence(rule: str, before: Decomposition, after: pd.Series, level: float) -> str:
-    """The follow-up verdict in words, from the last follow_up row of a measure."""
-    word = verdict(before, after)
-    return (f"Under {rule}, before selection the frame grew {before.difference * 100:+.1f} points against the rest; "
-            f"from {after['from_fy']} to {after['to_fy']} the difference is {after['difference'] * 100:+.1f} points "
-            f"({level:.0%} CI {after['low'] * 100:+.1f} to {after['high'] * 100:+.1f}): the slower growth {word}.")
 
 
 def indexed_paths(panel: pd.DataFrame, frame_units: Collection[str], first_fy: str, last_fy: str,
@@ -403,7 +372,8 @@ def analyse_rule(panel: pd.DataFrame, frame_rule: str, values: pd.Series, safety
 def follow_up_results(follow: pd.DataFrame) -> dict[str, dict[str, dict[str, float]]]:
     """A follow_up table as {measure: {to_fy: {n_frame, n_others, frame_mean, others_mean,
     difference, low, high}}}."""
-    columns = ["n_frame", "n_others", "frame_mean", "others_mean", "difference", "low", "high"]
+    columns = ["n_frame", "n_others", "frame_mean", "others_mean", "difference", "low", "high", "low_mc_se",
+               "high_mc_se"]
     return {measure: {row["to_fy"]: {c: row[c] for c in columns} for _, row in rows.iterrows()}
             for measure, rows in follow.groupby("measure", sort=False)}
 
@@ -414,12 +384,13 @@ def rule_results(analysis: RuleAnalysis) -> dict[str, object]:
     return {
         "size": summary.size, "units": summary.units, "members": summary.members,
         "camden_in_frame": summary.camden_in_frame, "excluded_safety_valve": summary.excluded_safety_valve,
-        "claim_percentile_among_frame_groups": claim["claim_pct_frame_groups"],
-        "claim_percentile_among_other_groups": claim["claim_pct_other_groups"],
-        "claim_percentile_among_all_groups": claim["claim_pct_all_groups"],
+        **{f"claim_percentile_among_{pool}_groups{se}": claim[f"claim_pct_{pool}_groups{se}"]
+           for pool in POOLS for se in ("", "_mc_se")},
+        "n_draws": claim["n_draws"],
         "frame_mean_growth": parts.frame_mean, "others_mean_growth": parts.others_mean,
         "all_mean_growth": parts.all_mean,
         "decomposition": {"frame_minus_others": parts.difference, "low": parts.low, "high": parts.high,
+                          "low_mc_se": parts.low_mc_se, "high_mc_se": parts.high_mc_se,
                           "claim_minus_all": parts.claim_minus_all, "frame_minus_all": parts.frame_minus_all,
                           "share_explained": parts.share_explained},
         "follow_up": follow_up_results(analysis.follow),
@@ -427,57 +398,7 @@ def rule_results(analysis: RuleAnalysis) -> dict[str, object]:
     }
 
 
-def overview(analyses: Sequence[RuleAnalysis]) -> pd.DataFrame:
-    """One row per rule for display: rule, what it tests, units, Camden in it, frame and other
-    units' mean growth (%), the claim's percentile among random frame groups (%), verdict."""
-    return pd.DataFrame([{
-        "rule": a.summary.frame_rule, "test": FRAME_RULE_LABELS[a.summary.frame_rule], "units": a.summary.size,
-        "Camden in it": "yes" if a.summary.camden_in_frame else "no",
-        "frame mean growth (%)": round(100 * a.parts.frame_mean, 1),
-        "others mean growth (%)": round(100 * a.parts.others_mean, 1),
-        "claim percentile, frame groups (%)": round(100 * a.claim["claim_pct_frame_groups"], 1),
-        "slower growth after selection": a.verdict,
-    } for a in analyses])
-
-
 def programme_overlap(units: Collection[str], unit_membership: pd.DataFrame) -> dict[str, list[str]]:
     """The frame's units (names) in DBV and in the safety valve, from a membership_by_unit table."""
     rows = unit_membership[unit_membership["unit"].isin(list(units))]
     return {column: sorted(rows.loc[rows[column].astype(bool), "unit_name"]) for column in ("dbv", "safety_valve")}
-
-
-def overlap_sentence(overlap: dict[str, list[str]], as_at: str) -> str:
-    """The frame's programme members as at a date, in words."""
-    parts = [f"{len(names)} in {label}" + (f" ({', '.join(names)})" if names else "")
-             for label, names in (("Delivering Better Value", overlap["dbv"]), ("the safety valve", overlap["safety_valve"]))]
-    return f"As at {as_at}, of the frame's units: {'; '.join(parts)}."
-
-
-def _percent(values: pd.Series) -> pd.Series:
-    """Fractions as rounded percentages, blank where missing."""
-    return values.map(lambda v: "" if pd.isna(v) else f"{100 * v:.1f}")
-
-
-def claim_table_display(claims: pd.DataFrame) -> pd.DataFrame:
-    """A claim_table with readable headings, growth and percentiles in %."""
-    return pd.DataFrame({
-        "measure": claims["measure"] + ", " + claims["basis"] + ", " + claims["denominator"],
-        "years": claims["base_fy"] + " to " + claims["end_fy"],
-        "frame units": claims["n_frame"], "other units": claims["n_others"],
-        "frame mean growth (%)": _percent(claims["frame_mean"]), "others mean growth (%)": _percent(claims["others_mean"]),
-        "groups from the frame at or below the claim (%)": _percent(claims["claim_pct_frame_groups"]),
-        "groups from outside (%)": _percent(claims["claim_pct_other_groups"]),
-        "groups from all units (%)": _percent(claims["claim_pct_all_groups"]),
-    })
-
-
-def follow_up_display(follow: pd.DataFrame, level: float) -> pd.DataFrame:
-    """A follow_up table with readable headings and measure names, growth in %."""
-    return pd.DataFrame({
-        "measure": follow["measure"].map({key: parts[3] for key, parts in FOLLOW_UP_MEASURES.items()}),
-        "years": follow["from_fy"] + " to " + follow["to_fy"],
-        "frame units": follow["n_frame"], "other units": follow["n_others"],
-        "frame mean growth (%)": _percent(follow["frame_mean"]), "others mean growth (%)": _percent(follow["others_mean"]),
-        "difference (points)": _percent(follow["difference"]),
-        f"{level:.0%} CI low": _percent(follow["low"]), f"{level:.0%} CI high": _percent(follow["high"]),
-    })

@@ -9,7 +9,7 @@ fonts, the colour-blind-safe Okabe-Ito palette; units of interest are drawn in
 from __future__ import annotations
 
 import io
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from itertools import cycle
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from cycler import cycler
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from sendlib.atomic import write_bytes_atomic
 from sendlib.outputs import save_table
@@ -123,22 +124,47 @@ def _titled(ax: plt.Axes, title: str, xlabel: str = "", ylabel: str = "") -> Non
     ax.set_ylabel(ylabel)
 
 
+def percent_axis(ax: plt.Axes, axis: str = "x", decimals: int | None = 0) -> None:
+    """Tick labels of ``axis`` ("x" or "y") as percentages of fractions: 0.25 -> "25%"."""
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(PercentFormatter(xmax=1, decimals=decimals))
+
+
+def count_axis(ax: plt.Axes, axis: str = "y") -> None:
+    """Ticks of a count axis at whole numbers only (no 2.5 councils), with thousands separators."""
+    scale = ax.xaxis if axis == "x" else ax.yaxis
+    scale.set_major_locator(MaxNLocator(integer=True))
+    scale.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
 def distribution_with_markers(
     values: Sequence[float] | pd.Series,
     markers: Mapping[str, float],
     title: str,
     xlabel: str,
     bins: int = 30,
+    as_percent: bool = False,
+    counted: str = "",
 ) -> Figure:
-    """Histogram of ``values`` (missing dropped) with a labelled vertical line per marker."""
+    """Histogram of ``values`` (missing dropped) with a labelled vertical line per marker; the
+    count axis ticks at whole numbers. ``as_percent``: values are fractions, shown as % on the
+    axis and in the legend. ``counted`` names what is counted ("units": "number of units (150)")."""
     fig, ax = plt.subplots()
     clean = pd.Series(values, dtype="float64").dropna()
     ax.hist(clean, bins=bins, color=MUTED, edgecolor="white")
+    shown = _percent if as_percent else "{:.3g}".format
     for (label, value), colour in zip(markers.items(), [HIGHLIGHT, *PALETTE]):
-        ax.axvline(value, color=colour, linewidth=2, linestyle="--", label=f"{label}: {value:.3g}")
+        ax.axvline(value, color=colour, linewidth=2, linestyle="--", label=f"{label}: {shown(value)}")
     if markers:
         ax.legend(loc="upper right")
-    _titled(ax, title, xlabel, f"count (n = {len(clean)})")
+    if as_percent:
+        percent_axis(ax, "x")
+    count_axis(ax, "y")
+    ylabel = f"number of {counted} ({len(clean):,} in all)" if counted else f"count (n = {len(clean)})"
+    _titled(ax, title, xlabel, ylabel)
     return fig
 
 
@@ -149,8 +175,10 @@ def ranked_bar(
     highlight: Collection[str] = (),
     title: str = "",
     xlabel: str = "",
+    as_percent: bool = False,
 ) -> Figure:
-    """Horizontal bars sorted from largest (top) to smallest; labels in ``highlight`` in HIGHLIGHT."""
+    """Horizontal bars sorted from largest (top) to smallest; labels in ``highlight`` in HIGHLIGHT;
+    ``as_percent``: values are fractions, each bar labelled with its percentage."""
     ranked = frame[[label_col, value_col]].dropna(subset=[value_col]).sort_values(value_col, kind="stable")
     fig, ax = plt.subplots(figsize=(FIGSIZE[0], max(3.0, 0.18 * len(ranked) + 1.0)))
     colours = [HIGHLIGHT if label in set(highlight) else MUTED for label in ranked[label_col]]
@@ -159,6 +187,10 @@ def ranked_bar(
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
     ax.tick_params(axis="y", labelsize=7 if len(ranked) > 40 else 10)
+    if as_percent:
+        percent_axis(ax, "x")
+        ax.bar_label(ax.containers[0], labels=[_percent(v) for v in ranked[value_col]], padding=3, fontsize=9)
+        ax.margins(x=0.12)
     _titled(ax, title, xlabel)
     return fig
 
@@ -172,9 +204,11 @@ def time_series(
     title: str = "",
     ylabel: str = "",
     xlabel: str = "",
+    labels: Mapping[str, str] | None = None,
 ) -> Figure:
     """One line per ``hue`` level (x axis labelled ``xlabel``, default the column name). With ``highlight``: those levels in colour (labelled, the
-    first in HIGHLIGHT, in the order given), the rest thin grey; without: every level in the palette."""
+    first in HIGHLIGHT, in the order given), the rest thin grey; without: every level in the palette.
+    ``labels`` names levels in the legend (default: the level itself)."""
     fig, ax = plt.subplots()
     levels = sorted(frame[hue].dropna().unique(), key=str)
     emphasised = [level for level in highlight if level in set(levels)] if highlight else levels  # in given order
@@ -182,14 +216,23 @@ def time_series(
     for level in levels:
         line = frame.loc[frame[hue] == level].sort_values(x)
         if level in colours:
-            ax.plot(line[x], line[y], color=colours[level], linewidth=2, marker="o", markersize=3, label=str(level),
-                    zorder=3)
+            ax.plot(line[x], line[y], color=colours[level], linewidth=2, marker="o", markersize=3,
+                    label=(labels or {}).get(level, str(level)), zorder=3)
         else:
             ax.plot(line[x], line[y], color=MUTED, linewidth=0.8, alpha=0.6, zorder=2)
     if 0 < len(colours) <= 12:
         ax.legend(loc="upper left")
     _titled(ax, title, xlabel or x, ylabel)
     return fig
+
+
+def mark_x(fig: Figure, x: object, label: str) -> None:
+    """A dashed vertical line at ``x`` on the figure's first axes, labelled at its foot, left of
+    the line, clear of a legend in the upper left (e.g. the year a group was selected)."""
+    ax = fig.axes[0]
+    ax.axvline(x, color=MUTED, linestyle="--", linewidth=1)
+    ax.annotate(f"{label} ", (x, 0.02), xycoords=("data", "axes fraction"), ha="right", va="bottom", fontsize=9,
+                color="#505050")
 
 
 def assumption_vs_actual(
@@ -215,19 +258,22 @@ def annotated_heatmap(
     matrix: pd.DataFrame,
     title: str = "",
     value_label: str = "",
-    value_format: str = "{:.0%}",
+    value_format: str | Callable[[float], str] = "{:.0%}",
     vmin: float = 0.0,
     vmax: float = 1.0,
 ) -> Figure:
     """A grid of coloured cells (colour-blind-safe "cividis"), one per matrix cell, each labelled
-    with its value in ``value_format`` (missing cells left blank); rows and columns in matrix order."""
+    with its value in ``value_format`` (a format string or a function; missing cells left blank);
+    rows and columns in matrix order."""
     values = matrix.astype("float64")
     fig, ax = plt.subplots(figsize=(max(FIGSIZE[0], 1.3 * values.shape[1] + 3.5), 0.45 * values.shape[0] + 1.8))
-    labels = values.map(lambda v: "" if pd.isna(v) else value_format.format(v))
+    shown = value_format if callable(value_format) else value_format.format
+    labels = values.map(lambda v: "" if pd.isna(v) else shown(v))
     import seaborn as sns  # only this figure needs it
 
+    colour_bar = {"label": value_label, "format": FuncFormatter(lambda v, _: shown(v))}
     sns.heatmap(values, annot=labels.to_numpy(), fmt="", cmap="cividis", vmin=vmin, vmax=vmax, linewidths=0.5,
-                linecolor="white", cbar_kws={"label": value_label}, ax=ax)
+                linecolor="white", cbar_kws=colour_bar, ax=ax)
     ax.grid(False)
     ax.tick_params(axis="y", rotation=0)
     plt.setp(ax.get_xticklabels(), rotation=30, ha="right", rotation_mode="anchor")
