@@ -142,3 +142,30 @@ def refused(reports: Path, *args: str) -> str:
     assert completed.returncode == 2, completed.stdout + completed.stderr
     assert not reports.exists() or not any(reports.iterdir()), sorted(reports.iterdir())
     return completed.stderr
+
+
+#: What a reader should never see in a report: pandas' missing markers, Python reprs, numbers in
+#: e-notation, a table cut by pandas, and a path of the machine that made it (a path
+#: starting at a top-level folder, not preceded by a URL's host or another path).
+_UNREADABLE = re.compile(r"\bNaN\b|\bnan\b|<NA>|PosixPath|\d[eE][+-]\d|\d+ rows × \d+ columns|"
+                         r"(?<![\w.:/~-])/(?:home|root|tmp|work|Users|var|opt|mnt|srv|private)/\S*")
+
+
+def processed_column_names() -> frozenset[str]:
+    """The column names of the processed tables that no reader should see (those with an
+    underscore: plain words such as ``unit`` or ``fy`` may be prose)."""
+    import pyarrow.parquet as pq
+
+    names = {name for path in config.processed_dir().glob("*.parquet") for name in pq.read_schema(path).names}
+    return frozenset(name for name in names if "_" in name)
+
+
+def unreadable_bits(text: str) -> list[str]:
+    """Every place in ``text`` (a page as a reader sees it, :func:`visible_text`) that shows
+    NaN, <NA>, a PosixPath, e-notation, pandas' truncation, a machine-absolute path (the
+    project's or the home folder included) or a raw column name of the processed tables."""
+    found = [match.group(0) for match in _UNREADABLE.finditer(text)]
+    found += [path for path in {str(config.PROJECT_ROOT), str(Path.home())} if len(path) > 1 and path in text]
+    columns = processed_column_names()
+    found += sorted({word for word in re.findall(r"\b\w+\b", text) if word in columns})
+    return found
