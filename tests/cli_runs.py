@@ -10,6 +10,7 @@ call ``run_sendlib`` with their own folder.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import os
@@ -42,6 +43,45 @@ def visible_text(page: str) -> str:
     """The text of an HTML page as a reader sees it (no tags, styles or scripts; entities decoded)."""
     body = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S)
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)))
+
+
+#: What a reader must never see in a report: a missing value as pandas or numpy prints it, a
+#: Path's repr, a path of the machine that ran it, and scientific notation.
+_UNREADABLE = {
+    "NaN": re.compile(r"\bNaN\b"),
+    "<NA>": re.compile(r"<NA>"),
+    "PosixPath": re.compile(r"PosixPath"),
+    "absolute path": re.compile(r"(?<![\w.])/(?:work|home|tmp)/"),
+    "e+0 notation": re.compile(r"\d[eE][+-]\d"),
+}
+
+
+@functools.cache
+def processed_column_names() -> tuple[str, ...]:
+    """The column names of every processed table (read from the Parquet schemas in
+    data/processed) that are identifiers rather than words: those with an underscore
+    (``hn_spend_gbp``) and lower-case abbreviations of at most three letters (``dbv``, ``fy``).
+    A name that is also an English word (``unit``, ``region``, ``stage``) may stand in prose."""
+    import pyarrow.parquet as pq
+
+    tables = sorted(config.processed_dir().glob("*.parquet"))
+    if not tables:
+        raise FileNotFoundError(f"no processed tables in {config.processed_dir()}: run `sendlib data` first")
+    names = {name for table in tables for name in pq.read_schema(table).names}
+    return tuple(sorted(n for n in names if "_" in n or (len(n) <= 3 and n.isalpha() and n.islower())))
+
+
+def unreadable_bits(text: str) -> list[str]:
+    """What in ``text`` (a page as a reader sees it, see visible_text) a person should not have
+    to read: NaN, <NA>, PosixPath, a machine-absolute path (/work/, /home/, /tmp/), e+0 notation,
+    or a raw column name of the processed tables (processed_column_names, as a whole word); each
+    found item as "<what>: ...<context>...". Empty when the text is clean."""
+    found = [f"{what}: ...{text[max(0, m.start() - 40):m.end() + 40]}..."
+             for what, pattern in _UNREADABLE.items() for m in pattern.finditer(text)]
+    for name in processed_column_names():
+        found += [f"column name {name}: ...{text[max(0, m.start() - 40):m.end() + 40]}..."
+                  for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)]
+    return found
 
 
 def report_folders(reports: Path, name: str) -> list[Path]:
@@ -143,29 +183,3 @@ def refused(reports: Path, *args: str) -> str:
     assert not reports.exists() or not any(reports.iterdir()), sorted(reports.iterdir())
     return completed.stderr
 
-
-#: What a reader should never see in a report: pandas' missing markers, Python reprs, numbers in
-#: e-notation, a table cut by pandas, and a path of the machine that made it (a path
-#: starting at a top-level folder, not preceded by a URL's host or another path).
-_UNREADABLE = re.compile(r"\bNaN\b|\bnan\b|<NA>|PosixPath|\d[eE][+-]\d|\d+ rows × \d+ columns|"
-                         r"(?<![\w.:/~-])/(?:home|root|tmp|work|Users|var|opt|mnt|srv|private)/\S*")
-
-
-def processed_column_names() -> frozenset[str]:
-    """The column names of the processed tables that no reader should see (those with an
-    underscore: plain words such as ``unit`` or ``fy`` may be prose)."""
-    import pyarrow.parquet as pq
-
-    names = {name for path in config.processed_dir().glob("*.parquet") for name in pq.read_schema(path).names}
-    return frozenset(name for name in names if "_" in name)
-
-
-def unreadable_bits(text: str) -> list[str]:
-    """Every place in ``text`` (a page as a reader sees it, :func:`visible_text`) that shows
-    NaN, <NA>, a PosixPath, e-notation, pandas' truncation, a machine-absolute path (the
-    project's or the home folder included) or a raw column name of the processed tables."""
-    found = [match.group(0) for match in _UNREADABLE.finditer(text)]
-    found += [path for path in {str(config.PROJECT_ROOT), str(Path.home())} if len(path) > 1 and path in text]
-    columns = processed_column_names()
-    found += sorted({word for word in re.findall(r"\b\w+\b", text) if word in columns})
-    return found

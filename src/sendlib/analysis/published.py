@@ -544,12 +544,7 @@ def projection_by_unit(panel: pd.DataFrame) -> pd.DataFrame:
     """Notebook 04's default projection (:data:`PROJECTION_SETTINGS`), start year included."""
     from sendlib.analysis import projections as pj
 
-    s = PROJECTION_SETTINGS
-    last_fy = fy_label(fy_start(s["start_fy"]) + s["horizon"])
-    rates = pj.guidance_rates(s["backtest_base_fy"], last_fy, s["funding_growth_first"], s["funding_growth_after"])
-    return pj.project_all(panel, s["start_fy"], s["horizon"], rates, spend_rule=s["spend_rule"],
-                          trend_years=s["trend_years"], gap_basis=s["gap_basis"],
-                          actual_funding_until=s["backtest_base_fy"], include_start=True)
+    return pj.guidance_projection(panel, **PROJECTION_SETTINGS)
 
 
 def projected_deficit(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFigure:
