@@ -66,6 +66,7 @@ def test_distribution_with_markers():
     assert to_hex(vertical[0].get_color()).upper() == plots.HIGHLIGHT
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["claimed: 0.3", "England: 0.25"]
     assert ax.get_ylabel() == "count (n = 4)"
+    assert all(float(tick).is_integer() for tick in ax.get_yticks())  # counts: never 0.5 of one
 
 
 def test_ranked_bar_orders_and_highlights():

@@ -130,10 +130,14 @@ def distribution_with_markers(
     xlabel: str,
     bins: int = 30,
 ) -> Figure:
-    """Histogram of ``values`` (missing dropped) with a labelled vertical line per marker."""
+    """Histogram of ``values`` (missing dropped) with a labelled vertical line per marker; the
+    count axis ticks at whole numbers only."""
+    from matplotlib.ticker import MaxNLocator
+
     fig, ax = plt.subplots()
     clean = pd.Series(values, dtype="float64").dropna()
     ax.hist(clean, bins=bins, color=MUTED, edgecolor="white")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     for (label, value), colour in zip(markers.items(), [HIGHLIGHT, *PALETTE]):
         ax.axvline(value, color=colour, linewidth=2, linestyle="--", label=f"{label}: {value:.3g}")
     if markers:
