@@ -6,6 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.sendlib-installed
 JOBS ?= 2
+# Extra arguments for `make lab` (e.g. LAB_ARGS="--port 8890 --no-browser"); as root, --allow-root is added.
+LAB_ARGS ?=
 
 .PHONY: help setup data reproduce report reports test lab clean
 
@@ -37,8 +39,8 @@ reports: setup ## Every council's profile, JOBS at a time (JOBS=2)
 test: setup ## Run the tests, then every notebook with nbval (data-dependent ones skip, with a reason, without data)
 	$(PY) -m pytest tests notebooks --nbval-lax
 
-lab: setup ## Open JupyterLab on notebooks/ with the `sendlib` kernel
-	$(PY) -m jupyter lab --notebook-dir=notebooks
+lab: setup ## Open JupyterLab on notebooks/ with the `sendlib` kernel (LAB_ARGS="..." passes options; root adds --allow-root)
+	$(PY) -m jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 clean: ## Remove processed tables and reports (raw files are kept)
 	rm -rf reports data/processed/*.parquet data/processed/*.json

@@ -182,3 +182,4 @@ def refused(reports: Path, *args: str) -> str:
     assert completed.returncode == 2, completed.stdout + completed.stderr
     assert not reports.exists() or not any(reports.iterdir()), sorted(reports.iterdir())
     return completed.stderr
+

@@ -477,11 +477,6 @@ def test_council_with_no_row_in_the_model_is_refused():
     assert profile.check_profile_parameters(frame, sn_model="2021", **arguments) == "2021-22"
 
 
-def test_code_span():
-    assert profile.code_span("bcp_dorset") == "`bcp_dorset`"
-    assert profile.code_span("a`b") == "a\\`b"
-
-
 def test_report_sentences():
     summary = {"spend_first_gbp": 28.8e6, "spend_last_gbp": 50.3e6, "spend_growth_cash": 0.744,
                "spend_growth_real": 0.35, "spend_per_head_2_18_gbp": 1204.8, "ehcp_first_count": 1241.0,

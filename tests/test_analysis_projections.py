@@ -286,3 +286,65 @@ def test_check_projection_parameters_start_after_base():
     frame["hnb_before_deductions_gbp"] = frame["hnb_after_deductions_gbp"] * 1.1
     with pytest.raises(ParameterError, match="start_fy '2021-22' must not come after backtest_base_fy '2020-21'"):
         projections.check_projection_parameters(frame, **{**GOOD_SETUP, "backtest_base_fy": "2020-21"})
+
+
+def test_national_inputs_sums_known_values_only():
+    inputs = projections.national_inputs(panel_with_2022())
+    assert inputs.columns.tolist() == ["fy", *projections.INPUT_COLUMNS]
+    assert inputs["fy"].tolist() == ["2018-19", "2019-20", "2020-21", "2021-22", "2022-23"]
+    by_fy = inputs.set_index("fy")
+    assert by_fy.loc["2021-22", "hn_spend_gbp"] == pytest.approx(133.1 + 210 + 20)
+    assert by_fy.loc["2021-22", "dsg_balance_gbp"] == pytest.approx(-5.0)  # C unknown: left out
+    assert np.isnan(by_fy.loc["2018-19", "dsg_total_gbp"]) and np.isnan(by_fy.loc["2022-23", "hn_spend_gbp"])
+
+
+def guidance_run() -> tuple[pd.DataFrame, pd.DataFrame]:
+    frame = panel_with_2022()
+    projection = projections.guidance_projection(frame, "2021-22", 2, "2022-23", 0.05, 0.03)
+    return frame, projection
+
+
+def test_guidance_projection_is_project_all_on_the_guidance_path():
+    frame, projection = guidance_run()
+    expected = projections.project_all(frame, "2021-22", 2, {"2023-24": 0.05}, gap_basis="observed",
+                                       actual_funding_until="2022-23", include_start=True)
+    pd.testing.assert_frame_equal(projection, expected)
+
+
+def test_projection_and_threshold_results_by_hand():
+    frame, projection = guidance_run()
+    results = projections.projection_results(frame, projection, "2021-22", 3)
+    national = projections.national_projection(projection).set_index("fy")
+    assert results["last_projected_fy"] == "2023-24" and results["projection_n_units"] == 2
+    assert results["national_balance_start_gbp"] == pytest.approx(-5.0)
+    assert results["national_balance_start_pct_of_dsg"] == pytest.approx(100 * -5 / 3000)
+    assert results["national_balance_final_gbp"] == pytest.approx(national.loc["2023-24", "balance_gbp"])
+    assert results["national_raw_gap_start_gbp"] == pytest.approx(343.1 - 370.0)
+    assert results["national_gap_start_gbp"] == pytest.approx(5.0)
+    assert results["national_spend_trend_rate"] == pytest.approx(((133.1 + 210) / 300) ** (1 / 3) - 1)
+    assert results["median_unit_spend_growth_rate"] == pytest.approx(
+        np.median([0.1, (210 / 200) ** (1 / 3) - 1]))  # C: incomplete 2021-22 spend, no rate
+    over_by_year = projections.councils_over_threshold(projection, 0.8)
+    over = projections.units_over_threshold(projection, 0.8)
+    counts = projections.threshold_results(over_by_year, over)
+    assert counts == {"n_over_threshold_start": 0, "n_known_start": 2, "n_over_threshold_final": 1,
+                      "n_known_final": 2, "share_over_threshold_final": 0.5, "n_over_threshold_ever": 1,
+                      "n_over_threshold_by_fy": {"2021-22": 0, "2022-23": 1, "2023-24": 1}}
+
+
+def test_backtest_results_by_hand():
+    frame = allocations()
+    table = projections.backtest_guidance(frame, "2022-23", 0.05, 0.03)
+    pd.testing.assert_frame_equal(table, projections.backtest_funding_assumption(frame, "2022-23", {"2023-24": 0.05}))
+    results = projections.funding_backtest_results(table, "2022-23")
+    assert results["funding_backtest_fy"] == "2023-24" and results["funding_assumed_growth"] == 0.05
+    assert results["funding_actual_growth"] == pytest.approx(314 / 300 - 1)
+    assert results["funding_actual_growth_by_fy"] == {"2023-24": pytest.approx(314 / 300 - 1)}
+    assert results["funding_assumed_gbp"] == pytest.approx(315.0) and results["funding_n_units"] == 2
+    assert projections.backtest_units(table, "2023-24")["unit"].tolist() == ["A", "B", "C"]
+    spend = projections.backtest_spend_projection(panel(), "2019-20", spend_rule="own_trend", trend_years=1)
+    spend_results = projections.spend_backtest_results(spend)
+    assert (spend_results["spend_backtest_first_fy"], spend_results["spend_backtest_final_fy"]) == ("2020-21", "2021-22")
+    assert spend_results["spend_first_difference_pct"] == pytest.approx(
+        projections.backtest_summary(spend, "2020-21", "projected_gbp")["difference_pct"])
+    assert spend_results["spend_n_units"] == 2

@@ -202,11 +202,11 @@ def test_backtest_finding_says_what_exists() -> None:
     assert frontpage.backtest_finding({"horizon": 5}) is None
 
 
-def test_published_tally_reads_status_counts_in_the_order_of_statuses() -> None:
-    counts = {"DIFFERENT": 7, "EXPLAINED": 4, "MATCH": 23, "NOT COMPARABLE": 29, "OTHER": 0}
-    assert frontpage.published_finding({"n_rows": 63, "status_counts": counts}) == (
-        "63 published national figures set against our data: 23 MATCH, 4 EXPLAINED, 7 DIFFERENT, "
-        "29 NOT COMPARABLE.")
+def test_published_tally_reads_status_counts_by_class_in_the_order_of_statuses() -> None:
+    counts = {"official": {"DIFFERENT": 7, "EXPLAINED": 4, "MATCH": 23, "NOT COMPARABLE": 29, "OTHER": 0}}
+    assert frontpage.published_finding({"n_rows": 63, "status_counts_by_independence": counts}) == (
+        "63 published national figures set against our data, counted apart: official statistics reproduced, "
+        "63 figures: 23 MATCH, 4 EXPLAINED, 7 DIFFERENT, 29 NOT COMPARABLE.")
     assert frontpage.published_finding({"n_pass": 18}) is None
 
 

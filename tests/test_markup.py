@@ -23,3 +23,31 @@ def test_code_shows_backticks_and_tags_literally() -> None:
     rendered = markdown2html_mistune(f"Wrote to {code(HOSTILE)}")
     assert "<img" not in rendered
     assert "<code>x`&lt;/code&gt;&lt;img src=q onerror=alert(1)&gt;`*bold*" in rendered
+
+
+def report_html(markdown: str) -> str:
+    """``markdown`` displayed by a cell, as the runner exports a report (images embedded, no code)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    notebook = nbformat.v4.new_notebook()
+    output = nbformat.v4.new_output("display_data", data={"text/markdown": markdown, "text/plain": ""})
+    notebook.cells.append(nbformat.v4.new_code_cell("", outputs=[output]))
+    page, _ = HTMLExporter(embed_images=True, exclude_input=True).from_notebook_node(notebook)
+    return page
+
+
+def test_code_survives_the_report_export() -> None:
+    """The cause of the empty <code></code> in 01 and the lost <code>cumbria</code> in 05: inline
+    HTML comes back from the export as an empty element; a code span does not."""
+    assert "<code></code>/data/processed" in report_html("Wrote to <code>/data/processed</code>.")
+    page = report_html(f"Wrote to {code('/data/processed')}; unit {code('cumbria')}; {code('a_b*c*')}.")
+    assert "Wrote to <code>/data/processed</code>; unit <code>cumbria</code>; <code>a_b*c*</code>." in page
+    assert "<code></code>" not in page
+
+
+def test_code_fences_backticks_and_spaces() -> None:
+    assert code("cumbria") == "`cumbria`" and code("bcp_dorset") == "`bcp_dorset`" and code("") == ""
+    assert code("a`b") == "``a`b``" and code("`x`") == "`` `x` ``" and code("a\nb") == "`a b`"
+    for value in ("a`b", "`x`", "``y", " z "):
+        assert f"<code>{value}</code>" in markdown2html_mistune(f"see {code(value)} here")

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cli_runs import NotebookRun, notebook_run, refused
+from cli_runs import NotebookRun, notebook_run, refused, unreadable_bits
 from sendlib import config
 from sendlib.present import plots
 
@@ -127,6 +127,20 @@ def test_custom_parameters_change_results(custom_run: NotebookRun, default_run: 
 
 
 @pytest.mark.needs_data
+@pytest.mark.parametrize("which", ["default_run", "custom_run"])
+def test_report_reads_as_a_person_reads_it(which: str, request: pytest.FixtureRequest):
+    run: NotebookRun = request.getfixturevalue(which)
+    assert unreadable_bits(run.text) == []
+    assert " rows × " not in run.text and "…" not in run.text  # every table whole, never cut by pandas
+    assert run.page().count("<img") == len(FIGURES)  # every figure shown, not only saved
+    over = pd.read_csv(run.figure_csv("councils_over_threshold_list"), dtype={"unit": str})
+    assert len(over) == run.results["n_over_threshold_ever"]
+    assert all(name in run.text for name in over["unit_name"])  # the whole list, by name
+    for words in ("High needs block before deductions", "Cumulative DSG deficit", "no data", "£"):
+        assert words in run.text
+
+
+@pytest.mark.needs_data
 @pytest.mark.parametrize("args, message", [
     (("-p", "start_fy", "2030-31"), "'2030-31' is not a year of the panel"),
     (("-p", "horizon", "five"), "-p horizon 'five': expected an integer"),
@@ -157,4 +171,8 @@ def test_count_bars_labels_every_bar():
     assert [patch.get_height() for patch in ax.patches] == [4, 11]
     assert [text.get_text() for text in ax.texts] == ["4", "11"]
     assert [tick.get_text() for tick in ax.get_xticklabels()] == ["2021-22", "2022-23"]
+    assert all(float(tick).is_integer() for tick in ax.get_yticks())
     plt.close(fig)
+    small = plots.count_bars(frame.assign(n=[1, 2]), "fy", "n", ylabel="councils")
+    assert all(float(tick).is_integer() for tick in small.axes[0].get_yticks())  # no 0.5 council
+    plt.close(small)

@@ -9,8 +9,9 @@ from typing import NamedTuple
 import pandas as pd
 import pytest
 
-from cli_runs import NotebookRun, notebook_run
+from cli_runs import NotebookRun, notebook_run, unreadable_bits
 from sendlib import config
+from sendlib.findings.published import CLASS_WORDS
 
 STEM = "06_published_figures"
 ORDER = ["MATCH", "EXPLAINED", "DIFFERENT", "NOT COMPARABLE"]
@@ -47,8 +48,18 @@ def test_every_published_row_appears_with_a_status_and_the_tally(run):
     assert set(run.table["status"]) <= STATUSES
     counts = run.table["status"].value_counts()
     assert run.results["status_counts"] == {s: int(counts.get(s, 0)) for s in ORDER}
-    tally = f"{len(published)} published figures: " + ", ".join(f"{run.results['status_counts'][s]} {s}" for s in ORDER)
-    assert tally in run.text.replace(" ,", ",")
+    # the opening tallies each independence class apart (never one tally across classes)
+    assert f"{len(published)} published figures" in run.text
+    by_class = run.results["status_counts_by_independence"]
+    assert set(by_class) == {"independent", "official", "circular", "model"}
+    for kind, name in ((kind, words[0]) for kind, words in CLASS_WORDS.items()):
+        rows = run.table[run.table["independence"] == kind]["status"].value_counts()
+        assert by_class[kind] == {s: int(rows.get(s, 0)) for s in ORDER}
+        tally = f"{name[0].upper() + name[1:]} , {sum(by_class[kind].values())} figures: " + ", ".join(
+            f"{by_class[kind][s]} {s}" for s in ORDER)
+        assert tally in run.text
+    mixed = ", ".join(f"{run.results['status_counts'][s]} {s}" for s in ORDER)
+    assert mixed not in run.text
     assert (run.table["reason"].str.len() > 0).all()
 
 
@@ -103,6 +114,43 @@ def test_new_rows_are_present_with_their_statuses(run, processed_data):
 
 def test_the_page_reads_like_prose(run):
     assert "NaN" not in run.text and " nan " not in run.text
+    assert unreadable_bits(run.text) == []
     for raw in ("interval_low", "source_url", "our_basis", "source_key"):
         assert raw not in run.text
     assert (run.folder / "figures" / "ehcp_ours_vs_published.png").is_file()
+
+
+def test_independence_and_what_ours_is(run):
+    published = pd.read_csv(config.PUBLISHED_FIGURES_CSV, dtype=str)
+    assert run.table["independence"].tolist() == published["independence"].tolist()
+    kinds = run.table.set_index("row")["ours_kind"].fillna("")
+    assert set(kinds) <= {"data", "projection", "curated names", ""}
+    assert (kinds[run.table.set_index("row")["ours"].isna()] == "").all()
+    assert row(run.table, "DBV councils", "23 Jun 2022")["ours_kind"] == "curated names"
+    assert row(run.table, "Cumulative DSG deficit", "2027 (forecast)")["ours_kind"] == "projection"
+    for series, period in (("Councils with a cumulative DSG deficit", "end 2020-21"),
+                           ("Safety valve agreements", "2020-21")):
+        assert row(run.table, series, period)["independence"] == "circular"
+    for label in ("our data", "our projection", "count of curated names"):
+        assert label in run.text
+
+
+def test_new_series_have_rules(run):
+    timeliness = row(run.table, "EHC plans issued within 20 weeks (excl. exceptions)", "2024")
+    if (config.processed_dir() / "timeliness_national.parquet").is_file():
+        assert timeliness["status"] != "NOT COMPARABLE" and "calendar year 2024" in timeliness["our_basis"]
+    else:
+        assert timeliness["status"] == "NOT COMPARABLE" and "SEN2 timeliness table" in timeliness["reason"]
+    overspending = row(run.table, "Share of LAs overspending high-needs budget", "2017-18")
+    assert overspending["status"] == "NOT COMPARABLE" and "FY2021-22" in overspending["our_basis"]
+    per_plan = row(run.table, "High needs funding per EHCP (real-terms change)", "2015-16 -> 2024-25")
+    assert per_plan["status"] == "NOT COMPARABLE" and "per plan in FY2019-20" in per_plan["our_basis"]
+    assert "nothing maps the series" not in " ".join(run.table["reason"])
+
+
+def test_sources_link_the_publisher_first(run):
+    sources = pd.read_csv(config.REFERENCE_DIR / "published_sources.csv", dtype=str, keep_default_na=False)
+    page = (run.folder / f"{STEM}.nocode.html").read_text(encoding="utf-8")
+    nao = sources.set_index("source_key").loc["NASEN_NAO19"]
+    first = page.index(f'<a href="{nao["publisher_url"]}">{html.escape(nao["title"], quote=False)}</a>')
+    assert page.index(nao["url"], first) > first and "quote checked at" in run.text

@@ -66,6 +66,7 @@ def test_distribution_with_markers():
     assert to_hex(vertical[0].get_color()).upper() == plots.HIGHLIGHT
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["claimed: 0.3", "England: 0.25"]
     assert ax.get_ylabel() == "count (n = 4)"
+    assert all(float(tick).is_integer() for tick in ax.get_yticks())  # counts: never 0.5 of one
 
 
 def test_distribution_with_markers_in_percent_counts_whole_units():
@@ -127,6 +128,9 @@ def test_assumption_vs_actual():
     assumed, actual = ax.get_lines()
     assert list(assumed.get_xdata()) == ["2022-23", "2023-24"] and list(actual.get_ydata()) == [100.0, 107.0]
     assert assumed.get_linestyle() == "--" and to_hex(actual.get_color()).upper() == plots.HIGHLIGHT
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["assumed", "actual"]
+    projected = plots.assumption_vs_actual(frame, "fy", "assumed", "actual", assumed_label="projected").axes[0]
+    assert [text.get_text() for text in projected.get_legend().get_texts()] == ["projected", "actual"]
 
 
 def test_png_bytes_holds_the_pixels_of_matplotlibs_tight_png():

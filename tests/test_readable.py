@@ -108,3 +108,16 @@ def test_mc_share_cell_and_interval():
 def test_whole_share_never_shows_0_or_100_percent_for_a_share_that_is_neither():
     shown = [rd.whole_share(v) for v in (0.0, 0.00005, 0.213, 0.9951, 1.0)]
     assert shown == ["0%", "<1%", "21%", ">99%", "100%"]
+
+
+def test_gbp_bn_years_span_and_project_path(tmp_path):
+    from sendlib.present.readable import gbp_bn, project_path, years_span
+
+    assert (gbp_bn(4.404335e9), gbp_bn(-4.9e8), gbp_bn(3.5e8, signed=True), gbp_bn(np.nan)) == (
+        "£4.40bn", "-£0.49bn", "+£0.35bn", NO_DATA)
+    assert gbp_bn(0.0, signed=True) == "£0.00bn" and gbp_bn(1.23456e12) == "£1,234.56bn"
+    assert (years_span(["2019-20", "2020-21", "2021-22"]), years_span(["2021-22"]), years_span([])) == (
+        "2019-20 to 2021-22", "2021-22", "no year")
+    assert project_path(tmp_path / "data" / "processed", tmp_path) == "data/processed"
+    assert project_path(tmp_path, tmp_path) == "."
+    assert project_path("/elsewhere/deep/data/processed", tmp_path) == "data/processed"

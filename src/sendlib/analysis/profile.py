@@ -33,7 +33,7 @@ from sendlib.analysis.measures import COMPLETENESS_FLAGS, measure_values, requir
 from sendlib.analysis.projections import project_all
 from sendlib.errors import ParameterError
 from sendlib.geography import resolve_la
-from sendlib.present.markup import escape
+from sendlib.present.markup import code, escape
 from sendlib.memo import memoised
 from sendlib.neighbours import neighbour_units
 from sendlib.programmes import ANNOUNCEMENT, membership_as_at
@@ -97,23 +97,16 @@ def council_unit(lookup: pd.DataFrame, la: str) -> CouncilUnit:
     )
 
 
-def code_span(value: str) -> str:
-    """``value`` as a Markdown code span (shown literally; the renderer escapes its HTML), or
-    escaped text when it holds a backtick. (sendlib.present.markup.code's ``<code>`` element comes out
-    empty in nbconvert's HTML.)"""
-    return escape(value) if "`" in value else f"`{value}`"
-
-
 def describe_unit(council: CouncilUnit) -> str:
     """One sentence (Markdown, names escaped) saying which unit the council is profiled through
     (and who is in it)."""
     who = f"{escape(council.la_name)} ({escape(council.la_code)})"
     if not council.merged:
-        return f"{who} is its own harmonised unit ({code_span(council.unit)}): every figure is for the council alone."
+        return f"{who} is its own harmonised unit ({code(council.unit)}): every figure is for the council alone."
     members = ", ".join(f"{escape(name)} ({escape(la)})"
                         for la, name in zip(council.member_la_codes, council.member_la_names))
     return (
-        f"{who} is shown as its harmonised unit {code_span(council.unit)}, {escape(council.unit_name)}, which joins "
+        f"{who} is shown as its harmonised unit {code(council.unit)}, {escape(council.unit_name)}, which joins "
         f"{members} so that years before and after the reorganisation compare like with like: every figure is "
         "for the whole unit, not the council alone."
     )

@@ -373,6 +373,15 @@ def backtest_funding_assumption(
     return _finish_comparison(frames)
 
 
+def backtest_guidance(
+    panel: pd.DataFrame, base_fy: str, first: float, after: float, measure: str = "hnb_before_deductions"
+) -> pd.DataFrame:
+    """:func:`backtest_funding_assumption` of the guidance rates (:func:`guidance_rates`) over
+    every year after ``base_fy`` up to the last with allocations."""
+    last_fy = years_with_values(panel, MEASURES[measure])[-1]
+    return backtest_funding_assumption(panel, base_fy, guidance_rates(base_fy, last_fy, first, after), measure)
+
+
 def backtest_spend_projection(
     panel: pd.DataFrame,
     start_fy: str,
@@ -478,6 +487,11 @@ def comparison_path(table: pd.DataFrame, base_fy: str, expected_col: str) -> pd.
     return path.astype({"fy": "string", "n_units": "int64", expected_col: "float64", "actual_gbp": "float64"})
 
 
+def backtest_units(table: pd.DataFrame, fy: str) -> pd.DataFrame:
+    """The unit rows of a back-test table in ``fy``."""
+    return table.loc[(table["level"] == "unit") & (table["fy"] == fy)]
+
+
 def backtest_summary(table: pd.DataFrame, fy: str, expected_col: str) -> dict[str, float]:
     """Headline numbers of one back-test year, keyed n_units, ``expected_col``, actual_gbp,
     difference_pct (the national row's) and, across units with both values,
@@ -486,7 +500,7 @@ def backtest_summary(table: pd.DataFrame, fy: str, expected_col: str) -> dict[st
     national = rows.loc[rows["level"] == "national"]
     if len(national) != 1:
         raise ValueError(f"back-test table has {len(national)} national rows for {fy!r}; expected 1")
-    units = rows.loc[(rows["level"] == "unit") & rows[[expected_col, "actual_gbp"]].notna().all(axis=1)]
+    units = backtest_units(table, fy).dropna(subset=[expected_col, "actual_gbp"])
     nat = national.iloc[0]
     return {
         "n_units": int(nat["n_units"]),
@@ -495,6 +509,91 @@ def backtest_summary(table: pd.DataFrame, fy: str, expected_col: str) -> dict[st
         "difference_pct": float(nat["difference_pct"]),
         "share_units_above": float((units["actual_gbp"] > units[expected_col]).mean()) if len(units) else np.nan,
         "median_unit_difference_pct": float(units["difference_pct"].median()) if len(units) else np.nan,
+    }
+
+
+#: The national inputs of a projection, in the order notebook 04 shows them.
+INPUT_COLUMNS = ["hn_spend_gbp", "hnb_before_deductions_gbp", "hnb_after_deductions_gbp", "dsg_total_gbp",
+                 "dsg_balance_gbp"]
+
+
+def national_inputs(panel: pd.DataFrame) -> pd.DataFrame:
+    """Per FY, the sum over units with a value of each of INPUT_COLUMNS (missing when no unit
+    has one). Columns: fy, then INPUT_COLUMNS."""
+    require_panel_columns(panel, ["fy", *INPUT_COLUMNS])
+    table = panel.groupby("fy", sort=False)[INPUT_COLUMNS].sum(min_count=1).astype("float64")
+    table = table.reset_index().astype({"fy": "string"})
+    return table.sort_values("fy", key=lambda fys: fys.map(fy_start), ignore_index=True)
+
+
+def guidance_projection(
+    panel: pd.DataFrame, start_fy: str, horizon: int, backtest_base_fy: str, funding_growth_first: float,
+    funding_growth_after: float, spend_rule: str = "own_trend", trend_years: int = 3, gap_basis: str = "observed",
+) -> pd.DataFrame:
+    """:func:`project_all` on the June 2022 guidance path (:func:`guidance_rates`): allocations
+    actual to ``backtest_base_fy``, then ``funding_growth_first`` and ``funding_growth_after`` a
+    year; the start year included."""
+    last_fy = fy_label(fy_start(start_fy) + horizon)
+    rates = guidance_rates(backtest_base_fy, last_fy, funding_growth_first, funding_growth_after)
+    return project_all(panel, start_fy, horizon, rates, spend_rule=spend_rule, trend_years=trend_years,
+                       gap_basis=gap_basis, actual_funding_until=backtest_base_fy, include_start=True)
+
+
+def projection_results(panel: pd.DataFrame, projection: pd.DataFrame, start_fy: str, trend_years: int) -> dict[str, object]:
+    """The headline numbers of a projection (national sums over the councils known every year):
+    balances, gaps, spend and funding in the start and last years, the national and median
+    council spending growth rates."""
+    national = national_projection(projection)
+    start, final = national.iloc[0], national.iloc[-1]
+    unit_rates = projection.drop_duplicates("unit")["spend_growth_rate"]
+    return {
+        "last_projected_fy": str(final["fy"]), "projection_n_units": int(start["n_units"]),
+        "national_balance_start_gbp": float(start["balance_gbp"]),
+        "national_balance_start_pct_of_dsg": float(start["balance_pct_of_dsg"]),
+        "national_balance_final_gbp": float(final["balance_gbp"]),
+        "national_balance_final_pct_of_dsg": float(final["balance_pct_of_dsg"]),
+        "national_gap_start_gbp": float(start["gap_gbp"]), "national_gap_final_gbp": float(final["gap_gbp"]),
+        "national_raw_gap_start_gbp": float(start["spend_gbp"] - start["funding_gbp"]),
+        "national_spend_final_gbp": float(final["spend_gbp"]), "national_funding_final_gbp": float(final["funding_gbp"]),
+        "national_spend_trend_rate": national_spend_trend_rate(panel, start_fy, trend_years),
+        "median_unit_spend_growth_rate": float(unit_rates.median()),
+    }
+
+
+def threshold_results(over_by_year: pd.DataFrame, over: pd.DataFrame) -> dict[str, object]:
+    """The counts of :func:`councils_over_threshold` (first and last year, every year) and of
+    :func:`units_over_threshold` (councils over in at least one year)."""
+    first, last = over_by_year.iloc[0], over_by_year.iloc[-1]
+    return {
+        "n_over_threshold_start": int(first["n_over"]), "n_known_start": int(first["n_known"]),
+        "n_over_threshold_final": int(last["n_over"]), "n_known_final": int(last["n_known"]),
+        "share_over_threshold_final": float(last["share_over"]), "n_over_threshold_ever": len(over),
+        "n_over_threshold_by_fy": dict(zip(over_by_year["fy"].astype(str), over_by_year["n_over"].astype(int))),
+    }
+
+
+def funding_backtest_results(funding_test: pd.DataFrame, backtest_base_fy: str) -> dict[str, object]:
+    """The funding back-test's first assumed year (the year after ``backtest_base_fy``): assumed
+    and actual national growth, :func:`backtest_summary` as ``funding_*``, actual growth by FY."""
+    fy = fy_label(fy_start(backtest_base_fy) + 1)
+    national = funding_test.loc[funding_test["level"] == "national"]
+    first = national.loc[national["fy"] == fy].iloc[0]
+    return {
+        "funding_backtest_fy": fy, "funding_assumed_growth": float(first["assumed_growth"]),
+        "funding_actual_growth": float(first["actual_growth"]),
+        "funding_actual_growth_by_fy": dict(zip(national["fy"].astype(str), national["actual_growth"].astype(float))),
+        **{f"funding_{key}": value for key, value in backtest_summary(funding_test, fy, "assumed_gbp").items()},
+    }
+
+
+def spend_backtest_results(spend_test: pd.DataFrame) -> dict[str, object]:
+    """The spending back-test's first and last years: the national difference in the first,
+    :func:`backtest_summary` of the last as ``spend_*``."""
+    fys = sorted(spend_test["fy"].astype(str).unique(), key=fy_start)
+    return {
+        "spend_backtest_first_fy": fys[0], "spend_backtest_final_fy": fys[-1],
+        "spend_first_difference_pct": backtest_summary(spend_test, fys[0], "projected_gbp")["difference_pct"],
+        **{f"spend_{key}": value for key, value in backtest_summary(spend_test, fys[-1], "projected_gbp").items()},
     }
 
 

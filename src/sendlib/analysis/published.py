@@ -21,7 +21,20 @@ processed tables, or to the reason it cannot be compared (and what data would ma
   (``dsg_balance``, LAs in deficit), the net total quoted; councils in deficit = positive
   balances; forecasts beside the gross deficit of our notebook-04 projection
   (:data:`PROJECTION_SETTINGS`).
+- Cumulative DSG deficit of a ``model`` row (a forecast or an in-year estimate): our projection.
+- Plans issued within 20 weeks (calendar year): the SEN2 timeliness tables (``timeliness_national``,
+  else the sum of ``timeliness``), read when the clean step has built them.
+- Share of councils overspending: outturn including place funding (High Needs Benchmarking
+  Tool) above the high-needs block after deductions.
+- Funding per EHC plan, real-terms change: the high-needs block before deductions over the EHC
+  plans of the FY's January, in constant prices (GDP deflator).
 - Survey estimates and figures on another definition are NOT COMPARABLE, ours quoted.
+
+Each published row carries ``independence`` (:data:`INDEPENDENCE`): what an agreement shows
+(another organisation's computation, an official statistic reproduced, a consistency check on
+the same curated material, or a forecast set against our projection); the tallies are counted
+apart by it (:func:`status_counts_by_independence`). Each figure of ours says what it is
+(``ours_kind``: our data, our projection, or a count of curated names).
 """
 
 from __future__ import annotations
@@ -36,7 +49,6 @@ import numpy as np
 import pandas as pd
 
 from sendlib import config
-from sendlib.present import markup
 from sendlib.analysis import reconcile
 from sendlib.analysis.reconcile import DIFFERENT, EXPLAINED, MATCH, NOT_COMPARABLE, STATUSES, Interval
 from sendlib.errors import SourceFormatError
@@ -46,8 +58,19 @@ from sendlib.years import fy_label, fy_start
 
 __all__ = ["MATCH", "EXPLAINED", "DIFFERENT", "NOT_COMPARABLE", "STATUSES"]
 
-PUBLISHED_COLUMNS = ["series", "period", "value", "unit", "basis", "source_key", "confidence"]
-SOURCE_COLUMNS = ["source_key", "title", "publisher", "date", "url", "quote", "found", "note"]
+PUBLISHED_COLUMNS = ["series", "period", "value", "unit", "basis", "source_key", "confidence", "independence",
+                     "derived"]
+SOURCE_COLUMNS = ["source_key", "title", "publisher", "date", "url", "quote", "found", "publisher_url", "quote_from",
+                  "note"]
+#: What an agreement with a published row shows, in the order reports list them: another
+#: organisation's own computation; DfE's or ESFA's statistic from a collection we read (the
+#: pipeline reproduces it); a value made from the same curated material as ours (transcription
+#: only); a forecast or in-year estimate (set against our projection, not outturn).
+INDEPENDENCE = ("independent", "official", "circular", "model")
+DERIVED = ("yes", "no")
+#: What our figure is: computed from the processed tables, taken from our projection, or a
+#: count of names in the curated programme lists.
+OURS_DATA, OURS_PROJECTION, OURS_CURATED = "data", "projection", "curated names"
 PUBLISHED_SOURCES_CSV = config.REFERENCE_DIR / "published_sources.csv"
 #: Published unit -> GBP or count per unit.
 UNIT_SCALE: dict[str, float] = {"count": 1.0, "councils": 1.0, "%": 1.0, "GBP bn": 1e9, "GBP m": 1e6,
@@ -57,10 +80,12 @@ EXACT_UNITS = frozenset({"councils"})
 #: The processed tables the comparison reads.
 REQUIRED_TABLES = ("ehcp_national", "hnb_allocation", "dsg_balance", "hn_benchmarking", "hn_spend", "deflator",
                    "panel")
+#: Processed tables read when the clean step has built them (the SEN2 timeliness tables).
+OPTIONAL_TABLES = ("timeliness", "timeliness_national")
 COMPARISON_COLUMNS = [
     "row", "series", "period", "published", "unit", "interval_low", "interval_high", "ours", "difference",
-    "status", "reason", "our_basis", "published_basis", "source_key", "source_title", "source_url",
-    "source_quote", "confidence",
+    "status", "reason", "ours_kind", "our_basis", "published_basis", "source_key", "source_title", "source_url",
+    "source_quote", "source_publisher_url", "source_quote_from", "confidence", "independence", "derived",
 ]  # fmt: skip
 _NUMERIC_COLUMNS = ("interval_low", "interval_high", "ours", "difference")
 HNB_BEFORE = "hnb_before_deductions_gbp"
@@ -86,6 +111,7 @@ _MARCH = re.compile(r"^(?:end\s+)?mar(?:ch)?\s+(\d{4})$", re.IGNORECASE)
 _YEAR = re.compile(r"^(\d{4})$")
 _YEAR_SPAN = re.compile(r"^(\d{4})\s*-\s*(\d{4})$")
 _FY_SPAN = re.compile(r"^(\d{4}-\d{2})\s+to\s+(\d{4}-\d{2})$")
+_FY_ARROW = re.compile(r"^(\d{4}-\d{2})\s*(?:->|→)\s*(\d{4}-\d{2})$")
 _RELEASE_YEAR = re.compile(r"_(\d{4})\.zip")
 
 
@@ -102,12 +128,13 @@ class Adjustment:
 class OurFigure:
     """Our value (GBP or count; None when we have none), how it was computed, a measured
     adjustment if one applies, and, when the two cannot be compared, why (ours may still be
-    given for reference)."""
+    given for reference); ``kind``: what the value is (OURS_DATA, OURS_PROJECTION, OURS_CURATED)."""
 
     value: float | None
     basis: str
     adjustment: Adjustment | None = None
     not_comparable: str | None = None
+    kind: str = OURS_DATA
 
 
 Rule = Callable[[pd.Series, Mapping[str, pd.DataFrame]], OurFigure]
@@ -122,14 +149,21 @@ def _read_reference(path: Path, columns: list[str]) -> pd.DataFrame:
     return frame[columns].apply(lambda column: column.str.strip())
 
 
+def _require_values(frame: pd.DataFrame, column: str, allowed: tuple[str, ...] | list[str], path: Path) -> None:
+    """A SourceFormatError naming each line whose ``column`` is not one of ``allowed``."""
+    unknown = frame.index[~frame[column].isin(list(allowed))]
+    if len(unknown):
+        lines = [f"line {i + 2}: {frame.at[i, column]!r}" for i in unknown]
+        raise SourceFormatError(path, f"unknown {column} {lines}; expected one of {list(allowed)}")
+
+
 def read_published_figures(path: Path = config.PUBLISHED_FIGURES_CSV) -> pd.DataFrame:
     """The published figures as text, with ``row`` = the line number in the CSV (header = line 1).
-    A unit other than those of UNIT_SCALE is a SourceFormatError naming the line."""
+    A unit other than those of UNIT_SCALE, an ``independence`` other than INDEPENDENCE or a
+    ``derived`` other than yes/no is a SourceFormatError naming the line."""
     frame = _read_reference(path, PUBLISHED_COLUMNS)
-    unknown = frame.index[~frame["unit"].isin(list(UNIT_SCALE))]
-    if len(unknown):
-        lines = [f"line {i + 2}: {frame.at[i, 'unit']!r}" for i in unknown]
-        raise SourceFormatError(path, f"unknown unit(s) {lines}; expected one of {list(UNIT_SCALE)}")
+    for column, allowed in (("unit", list(UNIT_SCALE)), ("independence", INDEPENDENCE), ("derived", DERIVED)):
+        _require_values(frame, column, allowed, path)
     frame.insert(0, "row", np.arange(2, len(frame) + 2))
     return frame.reset_index(drop=True)
 
@@ -167,20 +201,25 @@ def check_source_keys(figures: pd.DataFrame, sources: pd.DataFrame) -> list[Chec
 
 
 def source_columns(text: str, sources: pd.DataFrame) -> dict[str, str]:
-    """Title, URL and quote of a ``source_key`` cell (several keys joined with " | "); a key
-    with no entry, or an entry with no URL, says so."""
+    """Title, URL, quote, publisher's page and the page(s) the quote was checked at of a
+    ``source_key`` cell (several keys joined with " | "; several quote pages of one key with a
+    space); a key with no entry, or an entry with no URL, says so."""
     by_key = sources.set_index("source_key")
-    titles, urls, quotes = [], [], []
+    titles, urls, quotes, publishers, checked = [], [], [], [], []
     for key in source_keys(text):
         if key not in by_key.index:
             titles.append(f"{key}: {NO_SOURCE}"); urls.append(""); quotes.append("")  # fmt: skip
+            publishers.append(""); checked.append("")  # fmt: skip
             continue
         entry = by_key.loc[key]
         titles.append(entry["title"])
         urls.append(entry["url"] or "no URL found")
         quotes.append(entry["quote"] + (f" [{entry['note']}]" if entry["note"] else ""))
+        publishers.append(entry["publisher_url"])
+        checked.append(" ".join(url.strip() for url in entry["quote_from"].split("|") if url.strip()))
     return {"source_title": " | ".join(titles) or NO_SOURCE, "source_url": " | ".join(urls),
-            "source_quote": " | ".join(quotes)}
+            "source_quote": " | ".join(quotes), "source_publisher_url": " | ".join(publishers),
+            "source_quote_from": " | ".join(checked)}
 
 
 # --- periods ----------------------------------------------------------------------------------
@@ -222,6 +261,18 @@ def period_fy_pair(period: str) -> tuple[str, str] | None:
         return match.group(1), match.group(2)
     fy = period_fy(period)
     return (fy_label(fy_start(fy) - 1), fy) if fy else None
+
+
+def period_fy_change(period: str) -> tuple[str, str] | None:
+    """(first, last) FY of a change written "2015-16 -> 2024-25"; None otherwise."""
+    match = _FY_ARROW.match(period.strip())
+    return (match.group(1), match.group(2)) if match else None
+
+
+def period_calendar_year(period: str) -> int | None:
+    """The calendar year of a flow ("2024", notes in brackets ignored) -> 2024; None otherwise."""
+    match = _YEAR.match(_NOTE.sub("", period).strip())
+    return int(match.group(1)) if match else None
 
 
 # --- formatting and reasons -------------------------------------------------------------------
@@ -389,14 +440,24 @@ def planned_high_needs_spend(row: pd.Series, tables: Mapping[str, pd.DataFrame])
     return OurFigure(float(rows["value_gbp"].sum()), basis)
 
 
-def _spend_minus_funding(tables: Mapping[str, pd.DataFrame], fy: str) -> tuple[float, int] | None:
-    """Outturn including place funding minus HNB after deductions, over LAs in both, or None."""
+def _outturn_over_allocation(tables: Mapping[str, pd.DataFrame], fy: str) -> pd.Series:
+    """Per LA known in both (index la_code): high-needs outturn including place funding (High
+    Needs Benchmarking Tool) minus the high-needs block after deductions in ``fy``."""
     outturn = _benchmarking(tables, "outturn", "high_needs_total", fy)
     allocation = tables["hnb_allocation"].loc[lambda f: f["fy"] == fy]
     both = outturn.merge(allocation, on="la_code", how="inner").dropna(subset=["value_gbp", HNB_AFTER])
-    if both.empty:
-        return None
-    return float((both["value_gbp"] - both[HNB_AFTER]).sum()), len(both)
+    return (both["value_gbp"] - both[HNB_AFTER]).set_axis(both["la_code"])
+
+
+def _outturn_fys(tables: Mapping[str, pd.DataFrame]) -> list[str]:
+    """The FYs with outturn including place funding (High Needs Benchmarking Tool)."""
+    return sorted(_benchmarking(tables, "outturn", "high_needs_total")["fy"].unique())
+
+
+def _spend_minus_funding(tables: Mapping[str, pd.DataFrame], fy: str) -> tuple[float, int] | None:
+    """Outturn including place funding minus HNB after deductions, over LAs in both, or None."""
+    gaps = _outturn_over_allocation(tables, fy)
+    return (float(gaps.sum()), len(gaps)) if len(gaps) else None
 
 
 def spending_minus_funding(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFigure:
@@ -405,9 +466,8 @@ def spending_minus_funding(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -
     wanted = period_fys(row["period"])
     found = {fy: result for fy in wanted if (result := _spend_minus_funding(tables, fy)) is not None}
     if not found:
-        fys = sorted(_benchmarking(tables, "outturn", "high_needs_total")["fy"].unique())
         return _no_data("high-needs outturn including place funding (High Needs Benchmarking Tool)", row["period"],
-                        fys, f"outturn including place funding for {row['period']}")
+                        _outturn_fys(tables), f"outturn including place funding for {row['period']}")
     parts = ", ".join(f"FY{fy} £{gap / 1e6:,.0f}m ({n} LAs)" for fy, (gap, n) in found.items())
     covered = "" if len(found) == len(wanted) else f"; years with data: {len(found)} of {len(wanted)}"
     basis = (f"high-needs outturn including place funding (High Needs Benchmarking Tool) minus high-needs block "
@@ -433,8 +493,8 @@ def _gross_basis(rows: pd.DataFrame, fy: str) -> str:
 
 def cumulative_dsg_deficit(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFigure:
     """Gross cumulative DSG deficit (positive balances) at the end of the row's FY; for a
-    forecast, the gross deficit of our projection."""
-    if _FORECAST.search(row["period"]):
+    forecast or an in-year estimate (a ``model`` row), the gross deficit of our projection."""
+    if _FORECAST.search(row["period"]) or row.get("independence") == "model":
         return projected_deficit(row, tables)
     fy = period_fy(row["period"])
     rows = _balances(tables, fy)
@@ -484,12 +544,7 @@ def projection_by_unit(panel: pd.DataFrame) -> pd.DataFrame:
     """Notebook 04's default projection (:data:`PROJECTION_SETTINGS`), start year included."""
     from sendlib.analysis import projections as pj
 
-    s = PROJECTION_SETTINGS
-    last_fy = fy_label(fy_start(s["start_fy"]) + s["horizon"])
-    rates = pj.guidance_rates(s["backtest_base_fy"], last_fy, s["funding_growth_first"], s["funding_growth_after"])
-    return pj.project_all(panel, s["start_fy"], s["horizon"], rates, spend_rule=s["spend_rule"],
-                          trend_years=s["trend_years"], gap_basis=s["gap_basis"],
-                          actual_funding_until=s["backtest_base_fy"], include_start=True)
+    return pj.guidance_projection(panel, **PROJECTION_SETTINGS)
 
 
 def projected_deficit(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFigure:
@@ -508,7 +563,7 @@ def projected_deficit(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> Our
              f"year, spending on each council's {s['trend_years']}-year trend, gap '{s['gap_basis']}'): gross deficit "
              f"at end FY{fy} over {len(rows)} councils, {int((rows['balance_gbp'] > 0).sum())} in deficit; net "
              f"£{rows['balance_gbp'].sum() / 1e9:.2f}bn")
-    return OurFigure(gross, basis)
+    return OurFigure(gross, basis, kind=OURS_PROJECTION)
 
 
 #: Programme series -> ("as_at", an item of programmes.COUNT_ITEMS counted on the period's date) or
@@ -557,10 +612,93 @@ def programme_count(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFi
     known, basis = _known_by_name(row, tables)
     (interval,) = reconcile.published_interval(row["value"], exact_integers=row["unit"] in EXACT_UNITS)
     if known < interval.low:
-        return OurFigure(known, basis, not_comparable=(
+        return OurFigure(known, basis, kind=OURS_CURATED, not_comparable=(
             f"the curated lists know {format_value(known, row['unit'])} of the {format_value(float(row['value']), row['unit'])} by name; the names of "
             f"the other {format_value(interval.low - known, row['unit'])} would make it comparable"))
-    return OurFigure(known, basis)
+    return OurFigure(known, basis, kind=OURS_CURATED)
+
+
+def timeliness_20wk(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFigure:
+    """Percentage of EHC plans issued within 20 weeks in the row's calendar year (excluding
+    exceptions when the series says so): SEN2's own England row (``timeliness_national``), else
+    the sum over LAs with both counts (``timeliness``); NOT COMPARABLE until the clean step has
+    built either table."""
+    prefix = "issued_ex" if "excl" in row["series"] else "issued"
+    issued, within = f"{prefix}_count", prefix.replace("issued", "issued_20wk") + "_count"
+    year = period_calendar_year(row["period"])
+    national, by_la = tables.get("timeliness_national"), tables.get("timeliness")
+    table = national if national is not None else by_la
+    if table is None:
+        return OurFigure(None, "", not_comparable=(
+            "the SEN2 timeliness table (plans issued within 20 weeks, from the 2025 EHC plans release; processed "
+            "tables 'timeliness' and 'timeliness_national') is not built yet; building it would make it comparable"))
+    years = sorted(int(y) for y in table["calendar_year"].unique())
+    rows = table.loc[table["calendar_year"] == year].dropna(subset=[issued, within])
+    if year is None or rows.empty:
+        return _no_data("the SEN2 timeliness table", row["period"], [str(y) for y in years],
+                        f"SEN2 timeliness for {row['period']}")
+    n_issued, n_within = float(rows[issued].sum()), float(rows[within].sum())
+    where = ("DfE SEN2 England row" if table is national else
+             f"sum of the {len(rows)} LAs with both counts (SEN2; {table['calendar_year'].eq(year).sum() - len(rows)} "
+             "with a count missing or suppressed left out)")
+    exceptions = "excluding" if prefix == "issued_ex" else "including"
+    return OurFigure(100 * n_within / n_issued, f"{where}, calendar year {year}: {n_within:,.0f} of {n_issued:,.0f} "
+                                                f"plans issued within 20 weeks, {exceptions} exceptions")
+
+
+def share_overspending(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFigure:
+    """Percentage of councils whose high-needs outturn including place funding exceeded their
+    high-needs block after deductions in the row's FY; without data for it, NOT COMPARABLE with
+    our share in the years we have, for reference."""
+    fy = period_fy(row["period"])
+    fys = _outturn_fys(tables)
+    shares = {year: (int((gaps > 0).sum()), len(gaps)) for year in fys
+              if len(gaps := _outturn_over_allocation(tables, year))}
+    definition = ("councils whose high-needs outturn including place funding (High Needs Benchmarking Tool) "
+                  "exceeded their high-needs block after deductions")
+    if fy in shares:
+        over, n = shares[fy]
+        return OurFigure(100 * over / n, f"{definition}, FY{fy}: {over} of {n}")
+    reference = "; ".join(f"FY{year}: {over} of {n} ({100 * over / n:.1f}%)" for year, (over, n) in shares.items())
+    missing = _no_data("outturn including place funding beside the high-needs block", row["period"], list(shares),
+                       f"the S251 outturn with place funding and the DSG allocations for {row['period']}")
+    return OurFigure(None, f"for reference, {definition}: {reference}" if reference else "",
+                     not_comparable=missing.not_comparable)
+
+
+def _funding_per_plan(tables: Mapping[str, pd.DataFrame], fy: str, base_fy: str) -> tuple[float, float, float] | None:
+    """(high-needs block before deductions, EHC plans of the FY's January, funding per plan in
+    ``base_fy`` prices) nationally for ``fy``, or None without all three."""
+    total = _allocation_total(tables, fy)
+    plans = tables["ehcp_national"].set_index("january")["ehcp_count"].get(fy_start(fy) + 1)
+    index = tables["deflator"].set_index("fy")["deflator_index"]
+    if total is None or plans is None or not plans > 0 or fy not in index or base_fy not in index:
+        return None
+    return total[0], float(plans), total[0] / float(plans) * float(index[base_fy] / index[fy])
+
+
+def funding_per_plan_change(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFigure:
+    """Real-terms change (%) of high-needs funding per EHC plan between two FYs: the block
+    before deductions over the EHC plans of each FY's January, in the later FY's prices (GDP
+    deflator); without both years, NOT COMPARABLE with our change over the years we have."""
+    pair = period_fy_change(row["period"])
+    fys = _allocation_fys(tables)
+    first, last = pair if pair else (None, None)
+    base = last if last in fys else (fys[-1] if fys else "")
+    found = {fy: value for fy in ([first, last] if pair else []) if fy and (value := _funding_per_plan(tables, fy, base))}
+    if pair and len(found) == 2:
+        (start, end) = found[first][2], found[last][2]
+        return OurFigure(100 * (end / start - 1), (
+            f"high-needs block before deductions per EHC plan in force that January, FY{last} prices (GDP deflator): "
+            f"£{start:,.0f} in FY{first} ({found[first][1]:,.0f} plans), £{end:,.0f} in FY{last} "
+            f"({found[last][1]:,.0f} plans)"))
+    reference = ""
+    if len(fys) >= 2 and (a := _funding_per_plan(tables, fys[0], base)) and (b := _funding_per_plan(tables, fys[-1], base)):
+        reference = (f"for reference, the years we have: £{a[2]:,.0f} per plan in FY{fys[0]} to £{b[2]:,.0f} in "
+                     f"FY{fys[-1]} (FY{base} prices), {100 * (b[2] / a[2] - 1):+.1f}%")
+    missing = _no_data("the high-needs block (ESFA DSG allocations)", row["period"], fys,
+                       f"the DSG allocations for both ends of {row['period']}")
+    return OurFigure(None, reference, not_comparable=missing.not_comparable)
 
 
 def _not_comparable(reason: str, reference: Callable[[Mapping[str, pd.DataFrame]], OurFigure] | None = None) -> Rule:
@@ -611,6 +749,14 @@ RULES: dict[str, Rule] = {
     "DfE forecast HN cost pressure": _not_comparable(
         "a forecast of cost pressure, not of funding or spending we project; DfE's model would make it comparable"),
     **dict.fromkeys(PROGRAMME_SERIES, programme_count),
+    "EHC plans issued within 20 weeks (excl. exceptions)": timeliness_20wk,
+    "EHC plans issued within 20 weeks": timeliness_20wk,
+    "Share of LAs overspending high-needs budget": share_overspending,
+    "High needs funding per EHCP (real-terms change)": funding_per_plan_change,
+    "Share of LAs with deficits exceeding or close to reserves": _not_comparable(
+        "a forecast of deficits against councils' reserves: our data has no council reserves and no balances after "
+        "FY2021-22; councils' usable reserves (revenue outturn) beside a projection of each council's deficit would "
+        "make it comparable"),
     "Cumulative HN/DSG deficit": _not_comparable(
         "a 2018 projection for calendar 2019 excluding transport; our outturn at end FY2019-20 is the 'end 2019-20' "
         "row; the projection's own basis would make it comparable"),
@@ -629,7 +775,7 @@ def our_figure(row: pd.Series, tables: Mapping[str, pd.DataFrame]) -> OurFigure:
     if figure.not_comparable is None and _SURVEY.search(row["basis"]):
         return OurFigure(figure.value, f"for reference: {figure.basis}", not_comparable=(
             "survey estimate (respondents, or extrapolated from them), not a count over every LA; the survey's list "
-            "of respondents would make it comparable"))
+            "of respondents would make it comparable"), kind=figure.kind)
     return figure
 
 
@@ -642,8 +788,9 @@ def compare_row(row: pd.Series, tables: Mapping[str, pd.DataFrame], sources: pd.
         "row": row["row"], "series": row["series"], "period": row["period"], "published": row["value"],
         "unit": row["unit"], "interval_low": math.nan, "interval_high": math.nan, "ours": ours,
         "difference": math.nan, "status": NOT_COMPARABLE, "reason": figure.not_comparable or "",
-        "our_basis": figure.basis, "published_basis": row["basis"], "source_key": row["source_key"],
-        **source_columns(row["source_key"], sources), "confidence": row["confidence"],
+        "ours_kind": figure.kind if figure.value is not None else "", "our_basis": figure.basis,
+        "published_basis": row["basis"], "source_key": row["source_key"], **source_columns(row["source_key"], sources),
+        "confidence": row["confidence"], "independence": row["independence"], "derived": row["derived"],
     }  # fmt: skip
     try:
         intervals = reconcile.published_interval(row["value"], exact_integers=row["unit"] in EXACT_UNITS)
@@ -669,6 +816,18 @@ def read_hnb_factors() -> pd.DataFrame:
                      ignore_index=True)
 
 
+def read_tables() -> dict[str, pd.DataFrame]:
+    """Everything the comparison reads: the REQUIRED_TABLES, the OPTIONAL_TABLES the clean step
+    has built, the lookup and curated programmes, the block factors and our projection."""
+    from sendlib import programmes
+    from sendlib.tables import read_table
+
+    tables = {name: read_table(name) for name in (*REQUIRED_TABLES, "la_lookup")}
+    tables |= {name: read_table(name) for name in OPTIONAL_TABLES if (config.processed_dir() / f"{name}.parquet").is_file()}
+    return tables | {"programmes": programmes.read_programmes(), "hnb_factors": read_hnb_factors(),
+                     "projection": projection_by_unit(tables["panel"])}
+
+
 def published_comparison(
     published: pd.DataFrame, tables: Mapping[str, pd.DataFrame], sources: pd.DataFrame
 ) -> pd.DataFrame:
@@ -692,16 +851,17 @@ def status_counts(comparison: pd.DataFrame) -> dict[str, int]:
     return {status: int(counts.get(status, 0)) for status in STATUSES}
 
 
-def tally_line(counts: Mapping[str, int]) -> str:
-    """The one-line tally the notebook opens with: "41 published figures: 20 MATCH, ..."."""
-    parts = ", ".join(f"**{n} {markup.escape(status)}**" for status, n in counts.items())
-    return f"{sum(counts.values())} published figures: {parts}."
+def status_counts_by_independence(comparison: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """Rows per status within each class of INDEPENDENCE (every class and status listed, 0 when
+    absent): the tallies a report gives, never one that mixes the classes."""
+    return {kind: status_counts(comparison.loc[comparison["independence"] == kind]) for kind in INDEPENDENCE}
 
 
 def ehcp_ours_vs_published(comparison: pd.DataFrame, ehcp_national: pd.DataFrame) -> pd.DataFrame:
     """EHC plans in force by January for a figure: ours (every January of ``ehcp_national``) and
     the published values compared (interval midpoints). Columns january, series, ehcp_count."""
-    rows = comparison[comparison["series"].str.startswith("EHC plans") & (comparison["status"] != NOT_COMPARABLE)]
+    in_force = [series for series, rule in RULES.items() if rule is ehcp_in_force]
+    rows = comparison[comparison["series"].isin(in_force) & (comparison["status"] != NOT_COMPARABLE)]
     published_points = pd.DataFrame({"january": rows["period"].map(period_january), "series": "published",
                                      "ehcp_count": (rows["interval_low"] + rows["interval_high"]) / 2})
     ours = pd.DataFrame({"january": ehcp_national["january"], "series": "ours (SEN2)",
@@ -712,70 +872,20 @@ def ehcp_ours_vs_published(comparison: pd.DataFrame, ehcp_national: pd.DataFrame
 
 
 def comparison_results(comparison: pd.DataFrame) -> dict[str, object]:
-    """The numbers for results.json: ``status_counts`` and, per CSV row, the figure, interval,
-    ours, difference, status and reason."""
+    """The numbers for results.json: ``status_counts``, ``status_counts_by_independence`` (the
+    tallies reports quote) and, per CSV row, the figure, its independence, interval, ours (and
+    what it is), difference, status and reason."""
     return {
         "n_rows": len(comparison),
         "status_counts": status_counts(comparison),
+        "status_counts_by_independence": status_counts_by_independence(comparison),
         "rows": {
             str(r.row): {"series": r.series, "period": r.period, "published": r.published, "unit": r.unit,
+                         "independence": r.independence, "derived": r.derived,
                          "interval_low": r.interval_low, "interval_high": r.interval_high, "ours": r.ours,
-                         "difference": r.difference, "status": r.status, "reason": r.reason,
-                         "source_title": r.source_title, "source_url": r.source_url}
+                         "ours_kind": r.ours_kind, "difference": r.difference, "status": r.status, "reason": r.reason,
+                         "source_title": r.source_title, "source_url": r.source_url,
+                         "source_publisher_url": r.source_publisher_url}
             for r in comparison.itertuples()
         },
     }
-
-
-# --- display -----------------------------------------------------------------------------------
-
-DISPLAY_HEADINGS = {"series": "Figure", "period": "Period", "published": "Published", "ours": "Ours",
-                    "difference": "Difference", "status": "Status", "reason": "Why", "source": "Source"}
-
-
-def _link(title: str, url: str) -> str:
-    """A Markdown link to the source (the title escaped), or the title alone when no URL."""
-    if not url or url == "no URL found":
-        return f"{markup.escape(title)} (no URL found)"
-    return f"[{markup.escape(title)}](<{url.replace('<', '%3C').replace('>', '%3E')}>)"
-
-
-def source_markdown(title: str, url: str, quote: str) -> str:
-    """Every source of a row as a link with its quote ("A | B" cells split)."""
-    titles, urls, quotes = title.split(" | "), url.split(" | "), quote.split(" | ")
-    parts = []
-    for t, u, q in zip(titles, urls + [""] * len(titles), quotes + [""] * len(titles)):
-        parts.append(_link(t, u) + (f": “{markup.escape(q)}”" if q else ""))
-    return "<br>".join(parts)
-
-
-def comparison_markdown(comparison: pd.DataFrame) -> str:
-    """The comparison as a Markdown table a reviewer reads: human headings, values in their units,
-    the status, the reason, and each source as a link with its quote."""
-    header = "| " + " | ".join(DISPLAY_HEADINGS.values()) + " |\n|" + "---|" * len(DISPLAY_HEADINGS)
-    lines = [header]
-    for r in comparison.itertuples():
-        ours = format_value(r.ours, r.unit) if math.isfinite(r.ours) else "none"
-        difference = "" if not math.isfinite(r.difference) else (
-            "inside" if r.difference == 0 else ("+" if r.difference > 0 else "") + format_value(r.difference, r.unit))
-        cells = [r.series, r.period, f"{r.published} ({r.unit})", ours, difference, r.status, r.reason]
-        cells = [markup.escape(c) for c in cells] + [source_markdown(r.source_title, r.source_url, r.source_quote)]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def status_lines(comparison: pd.DataFrame, status: str) -> str:
-    """A Markdown list of the rows with ``status``: "- Figure (period): reason", or "none."."""
-    rows = comparison[comparison["status"] == status]
-    lines = [f"- {markup.escape(r.series)} ({markup.escape(r.period)}): {markup.escape(r.reason)}"
-             for r in rows.itertuples()]
-    return "\n".join(lines) if lines else "none."
-
-
-def checks_table(results: list[CheckResult]) -> pd.DataFrame:
-    """The source QA results with human headings (FAIL first)."""
-    from sendlib.validate import results_frame
-
-    frame = results_frame(results).rename(columns={"table": "Table", "check": "Check", "status": "Result",
-                                                   "message": "Detail"})
-    return frame

@@ -251,26 +251,28 @@ def backtest_finding(results: Mapping[str, Any]) -> str | None:
     return " ".join(parts) or None
 
 
-def status_tally(results: Mapping[str, Any]) -> dict[str, int]:
-    """06's count per status (``status_counts``); statuses with no figure are left out; in 06's
-    order of statuses, others last."""
-    counts = results.get("status_counts")
-    if not isinstance(counts, dict):
+def status_tally(results: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+    """06's count per status within each independence class (``status_counts_by_independence``),
+    classes in 06's order; {} when missing or malformed (never the mixed ``status_counts``)."""
+    from sendlib.analysis.published import INDEPENDENCE
+
+    by_class = results.get("status_counts_by_independence")
+    if not isinstance(by_class, dict) or not all(isinstance(counts, dict) for counts in by_class.values()):
         return {}
-    tally = {str(status): int(n) for status, value in counts.items() if (n := number(value))}
-    order = {status: position for position, status in enumerate(STATUSES)}
-    return dict(sorted(tally.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
+    return {kind: {status: int(number(by_class[kind].get(status)) or 0) for status in STATUSES}
+            for kind in INDEPENDENCE if kind in by_class}
 
 
 def published_finding(results: Mapping[str, Any]) -> str | None:
-    """The 06 tally: "63 published national figures set against our data: 23 MATCH, ..."."""
+    """The 06 tallies, one per independence class ("74 published national figures set against
+    our data, counted apart: independent checks, 20 figures: 3 MATCH, ..."); None without them."""
+    from sendlib.findings.published import tally_text
+
     tally = status_tally(results)
     if not tally:
         return None
     total = number(results.get("n_rows"))
-    total_text = f"{total:.0f}" if total is not None else f"{sum(tally.values())}"
-    return (f"{total_text} published national figures set against our data: "
-            + ", ".join(f"{n} {status}" for status, n in tally.items()) + ".")
+    return tally_text(tally, int(total) if total is not None else None)
 
 
 FINDINGS = (

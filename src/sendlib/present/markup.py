@@ -5,11 +5,18 @@ or a parameter value containing ``<``, ``&`` or Markdown syntax would otherwise 
 markup in the exported reports. Text written by the project itself needs no escaping; any
 value that comes from data, a parameter or the environment goes through :func:`escape`
 (running text) or :func:`code` (shown as code) before it reaches ``Markdown(...)`` or HTML.
+
+Inline HTML tags do not survive the reports' export: with ``embed_images`` (each report is
+one self-contained page) nbconvert's Markdown renderer hands every inline HTML token to
+BeautifulSoup on its own, so an opening ``<code>`` comes back as an empty ``<code></code>``
+and the closing tag is dropped (the text then shows after an empty element). Code is
+therefore written as a Markdown code span, which the renderer turns into ``<code>`` itself.
 """
 
 from __future__ import annotations
 
 import html
+import re
 
 #: Characters with a meaning in Markdown (CommonMark) that a value must not trigger.
 _MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|~"  # "<", ">", "&" are HTML-escaped instead
@@ -23,6 +30,14 @@ def escape(value: object) -> str:
 
 
 def code(value: object) -> str:
-    """``value`` shown as inline code, safe whatever it contains (backticks included): an HTML
-    ``<code>`` element around the :func:`escape`-d text (Markdown is still parsed inside it)."""
-    return f"<code>{escape(value)}</code>"
+    """``value`` shown as inline code in running text, safe whatever it contains: a Markdown code
+    span (its content is literal; the renderer HTML-escapes it) fenced by one backtick more than
+    the longest run of backticks inside, padded with a space when the value starts or ends with
+    a backtick or a space (CommonMark strips one); line breaks become spaces. Not for table
+    cells, where a ``|`` would still split the cell: use :func:`escape` there."""
+    text = " ".join(str(value).splitlines())
+    if not text:
+        return ""
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text[0] in "` " or text[-1] in "` " else ""
+    return f"{fence}{pad}{text}{pad}{fence}"

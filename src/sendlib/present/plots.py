@@ -243,11 +243,13 @@ def assumption_vs_actual(
     title: str = "",
     ylabel: str = "",
     xlabel: str = "",
+    assumed_label: str = "assumed",
 ) -> Figure:
-    """The assumed path (dashed, grey) against the actual one (solid, HIGHLIGHT), over ``x``."""
+    """The assumed path (dashed, grey, labelled ``assumed_label``) against the actual one (solid,
+    HIGHLIGHT), over ``x``."""
     fig, ax = plt.subplots()
     ordered = frame.sort_values(x)
-    ax.plot(ordered[x], ordered[assumed], color=MUTED, linestyle="--", linewidth=2, marker="o", label="assumed")
+    ax.plot(ordered[x], ordered[assumed], color=MUTED, linestyle="--", linewidth=2, marker="o", label=assumed_label)
     ax.plot(ordered[x], ordered[actual], color=HIGHLIGHT, linewidth=2, marker="o", label="actual")
     ax.legend(loc="upper left")
     _titled(ax, title, xlabel or x, ylabel)
@@ -282,9 +284,11 @@ def annotated_heatmap(
 
 
 def count_bars(frame: pd.DataFrame, x: str, y: str, title: str = "", ylabel: str = "", xlabel: str = "") -> Figure:
-    """Vertical bars of ``y`` for each ``x`` in the frame's row order, each labelled with its value."""
+    """Vertical bars of ``y`` for each ``x`` in the frame's row order, each labelled with its
+    value; the count axis ticks at whole numbers only."""
     fig, ax = plt.subplots()
     bars = ax.bar(frame[x].astype(str), frame[y], color=PALETTE[0])
+    count_axis(ax, "y")
     ax.bar_label(bars, fmt="%g", padding=2)
     ax.margins(y=0.12)
     _titled(ax, title, xlabel or x, ylabel)

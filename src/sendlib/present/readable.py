@@ -236,3 +236,35 @@ def format_pct(share: float, signed: bool = True) -> str:
     if share is None or pd.isna(share):
         return "not available"
     return f"{100 * float(share):{'+' if signed else ''}.1f}%"
+
+
+# --- national totals and where a report's files are (notebooks 01, 04, 06) ---
+
+
+def gbp_bn(value: object, signed: bool = False) -> str:
+    """Pounds in billions to two decimals, one unit for a column of national totals: 4.404e9 ->
+    "£4.40bn", -4.9e8 -> "-£0.49bn" (``signed``: "+£0.35bn"); "no data" when missing."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return NO_DATA
+    number = float(value)
+    sign = "-" if number < 0 else ("+" if signed and number > 0 else "")
+    return f"{sign}£{abs(number) / 1e9:,.2f}bn"
+
+
+def years_span(years: Sequence[str]) -> str:
+    """Years in order as a span: ["2019-20", "2020-21", "2021-22"] -> "2019-20 to 2021-22"; one
+    year alone; "no year" when empty."""
+    if not years:
+        return "no year"
+    return years[0] if len(years) == 1 else f"{years[0]} to {years[-1]}"
+
+
+def project_path(path: object, root: object) -> str:
+    """``path`` as a reader should see it: relative to ``root`` (the project or a run folder),
+    never the machine's absolute path; a path outside ``root`` keeps only its last two parts."""
+    from pathlib import Path
+
+    target, base = Path(str(path)).resolve(), Path(str(root)).resolve()
+    if target.is_relative_to(base):
+        return target.relative_to(base).as_posix() or "."
+    return Path(*target.parts[-2:]).as_posix()
