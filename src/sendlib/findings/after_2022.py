@@ -1,0 +1,212 @@
+"""The sentences and verdicts of notebook 08 ("Four years on"), built from its numbers.
+
+Verdicts on a post-entry estimate (an interval at the notebook's ``level``):
+
+- "slower after entry": the whole interval is below zero;
+- "faster after entry": the whole interval is above zero;
+- "no detectable difference": the interval contains zero;
+- NOT_CREDIBLE replaces any of them when the joint test of the pre-entry leads rejects at
+  1 - ``level`` (the groups' paths already differed before entry, so the difference after
+  entry cannot be read as a change at entry).
+
+Every sentence says "associated with" or "after entry", never that a programme caused anything.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from sendlib.present.readable import NO_DATA
+
+SLOWER, NO_DIFFERENCE, FASTER = "slower after entry", "no detectable difference", "faster after entry"
+NOT_CREDIBLE = "not credible: paths differed before entry"
+NOT_ESTIMATED = "not estimated"
+VERDICTS = (SLOWER, NO_DIFFERENCE, FASTER, NOT_CREDIBLE, NOT_ESTIMATED)
+PROGRAMME_WORDS = {"dbv": "Delivering Better Value councils", "safety_valve": "safety-valve councils",
+                   "frame": "councils in the research's frame"}
+METHOD_WORDS = {"event_study": "the event study", "neighbours": "statistical neighbours in no programme",
+                "matched": "councils matched on their pre-entry path and DSG balance"}
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def direction(ci_low: float, ci_high: float) -> str:
+    """SLOWER, FASTER or NO_DIFFERENCE from an interval's position against zero (NOT_ESTIMATED
+    without one)."""
+    if _missing(ci_low) or _missing(ci_high):
+        return NOT_ESTIMATED
+    if ci_high < 0:
+        return SLOWER
+    if ci_low > 0:
+        return FASTER
+    return NO_DIFFERENCE
+
+
+def pre_trend_fails(pre_trend_p: float, level: float) -> bool:
+    """True when the joint test of the leads rejects at 1 - level (False when it was not run)."""
+    return not _missing(pre_trend_p) and pre_trend_p < 1 - level
+
+
+def verdict(ci_low: float, ci_high: float, pre_trend_p: float, level: float) -> str:
+    """One of VERDICTS for an event-study estimate (see the module docstring)."""
+    found = direction(ci_low, ci_high)
+    return NOT_CREDIBLE if found != NOT_ESTIMATED and pre_trend_fails(pre_trend_p, level) else found
+
+
+def format_effect(value: float, proportional: bool) -> str:
+    """-0.049 -> "-4.9%" (proportional) or "-4.9 points" (a share); "no data" when missing."""
+    if _missing(value):
+        return NO_DATA
+    return f"{100 * value:+.1f}{'%' if proportional else ' points'}"
+
+
+def format_p(p_value: float) -> str:
+    """"p = 0.041", "p < 0.001", or "not tested"."""
+    if _missing(p_value):
+        return "not tested"
+    return "p < 0.001" if p_value < 0.001 else f"p = {p_value:.3f}"
+
+
+def pre_trend_sentence(pre_trend_p: float, pre_trend_df: int, level: float) -> str:
+    """What the joint test of the pre-entry leads says."""
+    if _missing(pre_trend_p) or not pre_trend_df:
+        return ("No pre-entry years could be tested (too few years before entry), so parallel paths before entry "
+                "are assumed, not checked.")
+    test = f"joint test of the {pre_trend_df} pre-entry lead{'s' if pre_trend_df > 1 else ''}, {format_p(pre_trend_p)}"
+    if pre_trend_fails(pre_trend_p, level):
+        return (f"The estimate is not credible: before entry their path already differed from the comparison "
+                f"councils' ({test}), so the difference after entry cannot be read as a change at entry.")
+    return f"Before entry their path did not differ detectably from the comparison councils' ({test})."
+
+
+def effect_sentence(effect: Mapping[str, Any], outcome_label: str, level: float) -> str:
+    """One programme and outcome in words: estimate, interval, sample, pre-trend test and verdict."""
+    who = PROGRAMME_WORDS.get(str(effect["programme"]), str(effect["programme"]))
+    if _missing(effect.get("estimate")):
+        return f"{who[0].upper()}{who[1:]}, {outcome_label}: {NOT_ESTIMATED} ({effect.get('note') or 'no data'})."
+    proportional = effect.get("scale") == "proportional difference"
+    size = format_effect(effect["estimate"], proportional)
+    found = verdict(effect["ci_low"], effect["ci_high"], effect["pre_trend_p"], level)
+    relation = "higher" if effect["estimate"] > 0 else "lower"
+    return (f"{who[0].upper()}{who[1:]}, {outcome_label}: after entry, on average {size.lstrip('+-')} {relation} "
+            f"than their pre-entry path relative to the comparison councils would suggest ({level:.0%} CI "
+            f"{format_effect(effect['ci_low'], proportional)} to {format_effect(effect['ci_high'], proportional)}; "
+            f"{effect['n_treated']:.0f} councils against {effect['n_control']:.0f}, {effect['first_fy']} to "
+            f"{effect['last_fy']}). {pre_trend_sentence(effect['pre_trend_p'], effect['pre_trend_df'], level)} "
+            f"Verdict: {found}.")
+
+
+def agreement_sentence(programme: str, outcome_label: str, rows: pd.DataFrame, level: float) -> str:
+    """Whether the event study, the neighbours' and the matched comparison point the same way
+    (``rows``: one programme and outcome of a comparison table, with ``method``, ``ci_low``, ``ci_high``)."""
+    directions = {row.method: direction(row.ci_low, row.ci_high) for row in rows.itertuples(index=False)}
+    known = {method: found for method, found in directions.items() if found != NOT_ESTIMATED}
+    who = PROGRAMME_WORDS.get(programme, programme)
+    listing = "; ".join(f"{METHOD_WORDS.get(method, method)}: {found}" for method, found in known.items())
+    if not known:
+        return f"{who[0].upper()}{who[1:]}, {outcome_label}: no comparison could be made."
+    if len(set(known.values())) == 1:
+        return (f"{who[0].upper()}{who[1:]}, {outcome_label}: the {len(known)} comparisons agree "
+                f"({next(iter(known.values()))} at {level:.0%}).")
+    return f"{who[0].upper()}{who[1:]}, {outcome_label}: the comparisons disagree ({listing})."
+
+
+def selection_sentence(programme: str, outcome_label: str, unmatched: float, matched: Mapping[str, float],
+                       level: float) -> str:
+    """Regression to the mean: growth after entry against all comparison councils and against
+    matched ones (``matched``: mean, ci_low, ci_high as annual log points or share fractions)."""
+    who = PROGRAMME_WORDS.get(programme, programme)
+    if _missing(matched.get("mean")):
+        return f"{who[0].upper()}{who[1:]}, {outcome_label}: no matched comparison could be made."
+    return (f"{who[0].upper()}{who[1:]}, {outcome_label}: annual growth after entry was "
+            f"{100 * unmatched:+.1f} points against all comparison councils, and {100 * matched['mean']:+.1f} "
+            f"points ({level:.0%} CI {100 * matched['ci_low']:+.1f} to {100 * matched['ci_high']:+.1f}) against "
+            f"councils with a similar path and DSG balance before entry: {direction(matched['ci_low'], matched['ci_high'])}.")
+
+
+def lever_sentence(levers: pd.DataFrame, first_fy: str, last_fy: str, level: float) -> str:
+    """The mainstream-share associations in words (``levers``: analysis.evaluation.levers)."""
+    parts = []
+    words = {("across units", "share_start"): f"a mainstream share 1 point higher in {first_fy}",
+             ("across units", "share_change"): "a mainstream share rising 1 point a year faster",
+             ("within units", "share_change"): "within the same council, a year in which its mainstream share rose "
+                                               "1 point more"}
+    for row in levers.itertuples(index=False):
+        found = direction(row.ci_low, row.ci_high)
+        tendency = {SLOWER: "slower", FASTER: "faster"}.get(found, "no detectably different")
+        parts.append(f"{words[(row.analysis, row.term)]} was associated with {tendency} high-needs spending growth "
+                     f"({100 * row.estimate:+.2f} points a year, {level:.0%} CI {100 * row.ci_low:+.2f} to "
+                     f"{100 * row.ci_high:+.2f}; {row.n} observations)")
+    return (f"From {first_fy} to {last_fy}, with EHC plan growth, deprivation and LA type held constant: "
+            + "; ".join(parts) + ". These are associations, not effects of the share.")
+
+
+def placement_sentence(row: Mapping[str, Any], setting_label: str, level: float) -> str:
+    """Whether the frame's councils differed in one setting share before they were chosen."""
+    found = direction(row["ci_low"], row["ci_high"])
+    differ = "did not differ detectably" if found == NO_DIFFERENCE else (
+        "placed a larger share" if found == FASTER else "placed a smaller share")
+    return (f"In {row['fy']} ({setting_label}), the frame's {row['n_frame']:.0f} councils averaged "
+            f"{100 * row['frame_mean']:.1f}% against {100 * row['others_mean']:.1f}% for the other {row['n_others']:.0f}: "
+            f"they {differ} (difference {100 * row['difference']:+.1f} points, {level:.0%} CI "
+            f"{100 * row['ci_low']:+.1f} to {100 * row['ci_high']:+.1f}).")
+
+
+def effects_display(effects: pd.DataFrame, labels: Mapping[str, str], level: float) -> pd.DataFrame:
+    """The effect table for people: programme, outcome, estimate and interval, pre-trend test,
+    councils, verdict."""
+    rows = []
+    for effect in effects.to_dict("records"):
+        proportional = effect.get("scale") == "proportional difference"
+        rows.append({
+            "programme": PROGRAMME_WORDS.get(effect["programme"], effect["programme"]),
+            "outcome": labels.get(effect["outcome"], effect["outcome"]),
+            "after entry": format_effect(effect["estimate"], proportional),
+            f"{level:.0%} CI": (f"{format_effect(effect['ci_low'], proportional)} to "
+                                f"{format_effect(effect['ci_high'], proportional)}"
+                                if not _missing(effect["ci_low"]) else NO_DATA),
+            "pre-entry test": format_p(effect["pre_trend_p"]),
+            "councils (programme / comparison)": (f"{effect['n_treated']:.0f} / {effect['n_control']:.0f}"
+                                                  if not _missing(effect["n_treated"]) else NO_DATA),
+            "verdict": verdict(effect["ci_low"], effect["ci_high"], effect["pre_trend_p"], level),
+        })
+    return pd.DataFrame(rows)
+
+
+def with_verdicts(effects: pd.DataFrame, level: float) -> pd.DataFrame:
+    """``effects`` with a ``verdict`` column (VERDICTS)."""
+    found = [verdict(row.ci_low, row.ci_high, row.pre_trend_p, level) for row in effects.itertuples(index=False)]
+    return effects.assign(verdict=found)
+
+
+def headline(results: Mapping[str, Any]) -> str | None:
+    """The front page's one-sentence finding from 08's results.json: the headline outcome's
+    estimate per programme with its interval, and what the pre-entry test says; None without it."""
+    effects, outcome = results.get("effects"), results.get("headline_outcome")
+    if not isinstance(effects, list) or not outcome:
+        return None
+    chosen = [e for e in effects if isinstance(e, dict) and e.get("outcome") == outcome
+              and not _missing(e.get("estimate"))]
+    if not chosen:
+        return None
+    level = float(results.get("level", 0.95))
+    label = str((results.get("outcome_labels") or {}).get(outcome, outcome))
+    proportional = chosen[0].get("scale") == "proportional difference"
+    parts = [f"{PROGRAMME_WORDS.get(e['programme'], e['programme'])} {format_effect(e['estimate'], proportional)} "
+             f"({format_effect(e['ci_low'], proportional)} to {format_effect(e['ci_high'], proportional)})"
+             for e in chosen]
+    failed = [PROGRAMME_WORDS.get(e["programme"], e["programme"]) for e in chosen
+              if pre_trend_fails(e.get("pre_trend_p"), level)]
+    credibility = ("before entry their paths did not differ detectably from the comparison councils'" if not failed
+                   else f"but the paths of {', '.join(failed)} already differed before entry, so "
+                        f"{'that estimate is' if len(failed) == 1 else 'those estimates are'} not credible as a "
+                        f"change at entry")
+    return (f"Four years on, {label} after entry against comparison councils ({level:.0%} CI): {'; '.join(parts)}; "
+            f"{credibility} (associations, not effects).")
+
