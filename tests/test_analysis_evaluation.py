@@ -241,7 +241,8 @@ def test_matched_comparison_picks_the_nearest_pre_entry_path():
     assert set(table.loc["t", "matches"].split(";")) == {"near", "near2"}
     assert table.loc["t", "post_growth"] == pytest.approx(0.1)
     assert table.loc["t", "matched_post_growth"] == pytest.approx(np.mean([0.04, 0.21]))
-    assert ev.unmatched_difference(wide, groups) == pytest.approx(0.1 - np.mean([0.04, 0.5, 0.21]))
+    unmatched = ev.unmatched_comparison(wide, groups).set_index("unit")
+    assert unmatched.loc["t", "difference"] == pytest.approx(0.1 - np.mean([0.04, 0.5, 0.21]))
 
 
 def test_unit_la_code_prefers_the_units_own_code_then_current_councils():
@@ -270,7 +271,10 @@ def lever_panel(seed: int = 0, slope: float = -0.5) -> pd.DataFrame:
 
 
 def test_levers_recover_a_known_within_unit_association():
-    table = ev.levers(lever_panel(), 2018, 2024, 0.95).set_index(["analysis", "term"])
+    frame = lever_panel()
+    assert ev.lever_years(frame) == (2018, 2024)
+    table = ev.levers(frame, 2018, 2024, 0.95).set_index(["analysis", "term"])
+    assert set(table["first_fy"]) == {"2018-19"} and set(table["last_fy"]) == {"2024-25"}
     within = table.loc[("within units", "share_change")]
     assert within["ci_low"] < -0.005 < within["ci_high"] < 0  # -0.5 per unit share = -0.005 per point
     across = table.loc[("across units", "share_change")]
@@ -288,7 +292,7 @@ def test_group_paths_index_money_and_average_shares():
     assert money.loc[("g", "2021-22"), "value"] == 100 and money.loc[("g", "2022-23"), "value"] == pytest.approx(115)
     assert ("h", "2021-22") not in money.index  # c lacks a year
     shares = ev.group_paths(values, "mainstream_share", labels).set_index(["group", "fy"])
-    assert shares.loc[("h", "2022-23"), "value"] == pytest.approx(0.1) and shares.loc[("g", "2022-23"), "n_units"] == 2
+    assert shares.loc[("h", "2022-23"), "value"] == pytest.approx(10) and shares.loc[("g", "2022-23"), "n_units"] == 2
 
 
 def test_unit_groups_partition_units():

@@ -55,18 +55,46 @@ def test_effect_sentence_passing_failing_and_untested_pre_trends():
 
 
 def test_agreement_sentence():
-    rows = pd.DataFrame({"method": ["event_study", "neighbours", "matched"], "ci_low": [-0.2, -0.1, -0.05],
-                         "ci_high": [-0.1, -0.01, -0.01]})
+    rows = pd.DataFrame({"method": ["event_study", "neighbours", "matched", "unmatched"],
+                         "ci_low": [-0.2, -0.1, -0.05, 0.1], "ci_high": [-0.1, -0.01, -0.01, 0.2]})
     assert "the 3 comparisons agree (slower after entry at 95%)" in f.agreement_sentence("dbv", "spend", rows, 0.95)
     rows.loc[2, ["ci_low", "ci_high"]] = [0.01, 0.02]
     text = f.agreement_sentence("dbv", "spend", rows, 0.95)
     assert "disagree" in text and "matched on their pre-entry path and DSG balance: faster after entry" in text
 
 
-def test_selection_and_placement_sentences():
-    text = f.selection_sentence("frame", "spend", 0.031, {"mean": 0.004, "ci_low": -0.01, "ci_high": 0.02}, 0.95)
-    assert "+3.1 points against all comparison councils" in text and "+0.4 points (95% CI -1.0 to +2.0)" in text
-    assert text.endswith("no detectable difference.")
+def comparison_rows() -> pd.DataFrame:
+    return pd.DataFrame({"programme": "frame", "outcome": "hn_spend",
+                         "method": ["event_study", "neighbours", "matched", "unmatched"],
+                         "estimate": [0.05, 0.03, 0.004, 0.031], "ci_low": [0.01, 0.007, -0.01, 0.01],
+                         "ci_high": [0.09, 0.058, 0.02, 0.05], "n_units": [39, 30, 39, 39],
+                         "scale": ["proportional difference"] + ["annual growth, log points"] * 3})
+
+
+def test_selection_sentence_says_whether_matching_changes_the_reading():
+    text = f.selection_sentence("frame", "spend", comparison_rows(), 0.95)
+    assert "+3.1 points from all comparison councils (faster after entry)" in text
+    assert "+0.4 points (95% CI -1.0 to +2.0)" in text and "(no detectable difference)" in text
+    assert text.endswith("matching changes the reading, as regression to the mean would.")
+    same = comparison_rows().assign(ci_low=[0.01, 0.007, 0.001, 0.01])
+    assert f.selection_sentence("frame", "spend", same, 0.95).endswith("the two agree.")
+    assert "no matched comparison" in f.selection_sentence("frame", "spend", comparison_rows().head(2), 0.95)
+
+
+def test_comparisons_display():
+    shown = f.comparisons_display(comparison_rows(), {"hn_spend": "spend"}, 0.95)
+    assert shown.loc[0, "estimate"] == "+5.0%" and shown.loc[1, "estimate"] == "+3.0 points"
+    assert shown.loc[2, "95% CI"] == "-1.0 points to +2.0 points" and shown.loc[2, "direction"] == f.NO_DIFFERENCE
+    assert shown.loc[3, "compared with"] == "all comparison councils"
+
+
+def test_limits_sentence_counts_the_unnamed_members():
+    text = f.limits_sentence({"dbv": 9, "dbv_published": 55, "safety_valve": 3, "safety_valve_published": 38})
+    assert "9 of DBV's 55 invited councils and 3 of the 38 safety-valve agreements" in text
+    assert "2019-2021" in text and "DSG balances stop in 2021-22" in text
+
+
+def test_placement_sentence():
     row = {"fy": "2020-21", "n_frame": 40, "n_others": 110, "frame_mean": 0.52, "others_mean": 0.48,
            "difference": 0.04, "ci_low": 0.01, "ci_high": 0.07}
     assert "placed a larger share (difference +4.0 points" in f.placement_sentence(row, "mainstream", 0.95)
@@ -76,8 +104,9 @@ def test_lever_sentence():
     levers = pd.DataFrame({"analysis": ["across units", "across units", "within units"],
                            "term": ["share_start", "share_change", "share_change"],
                            "estimate": [-0.001, 0.0, -0.004], "ci_low": [-0.002, -0.001, -0.006],
-                           "ci_high": [-0.0001, 0.001, -0.002], "p_value": [0.03, 0.9, 0.001], "n": [140, 140, 800]})
-    text = f.lever_sentence(levers, "2018-19", "2024-25", 0.95)
+                           "ci_high": [-0.0001, 0.001, -0.002], "p_value": [0.03, 0.9, 0.001], "n": [140, 140, 800],
+                           "first_fy": "2018-19", "last_fy": "2024-25"})
+    text = f.lever_sentence(levers, 0.95)
     assert "a mainstream share 1 point higher in 2018-19 was associated with slower" in text
     assert "no detectably different" in text and "associations, not effects" in text
 

@@ -55,7 +55,7 @@ import pandas as pd
 
 from sendlib.analysis.growth import bootstrap_mean_ci
 from sendlib.analysis.measures import measure_values, require_panel_columns
-from sendlib.errors import ParameterError
+from sendlib.errors import ParameterError, SendlibError
 from sendlib.years import fy_label, fy_start
 
 PROGRAMMES = ("dbv", "safety_valve", "frame")
@@ -107,15 +107,17 @@ class OutcomeSpec:
 
 
 def outcome_spec(name: str) -> OutcomeSpec:
-    """The spec of one of EVALUATED_OUTCOMES (SEN2 ones from sendlib.analysis.outcomes)."""
+    """The spec of one of EVALUATED_OUTCOMES (SEN2 ones from sendlib.analysis.outcomes), its label
+    as it reads inside a sentence."""
     if name in SPENDING_OUTCOMES:
         return OutcomeSpec(name, SPENDING_OUTCOMES[name][2], "money")
     if name not in SEN2_OUTCOMES:
         raise ParameterError(f"unknown outcome {name!r}; choose from {', '.join(EVALUATED_OUTCOMES)}")
     from sendlib.analysis.outcomes import OUTCOMES
 
-    outcome = OUTCOMES[name]
-    return OutcomeSpec(name, outcome.label, outcome.kind)
+    outcome, label = OUTCOMES[name], OUTCOMES[name].label
+    in_sentence = label[:1].lower() + label[1:] if label[1:2].islower() else label  # "Share of" -> "share of"
+    return OutcomeSpec(name, in_sentence, outcome.kind)
 
 
 def outcome_values(panel: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
@@ -216,6 +218,52 @@ def treatment_groups(timing: pd.DataFrame, programme: str, units: Collection[str
             rows.append((unit, 0, "comparison", ""))
     return pd.DataFrame(rows, columns=GROUP_COLUMNS).astype({"first_treat": "int64"})
 
+
+
+def research_frame_units(panel: pd.DataFrame, programme_rows: pd.DataFrame, lookup: pd.DataFrame,
+                         hn_benchmarking: pd.DataFrame, frame_rule: str) -> list[str]:
+    """The units of notebook 07's sampling frame ``frame_rule`` (sendlib.analysis.selection)."""
+    from sendlib.analysis import selection
+
+    excluded = selection.units_signed_in(programme_rows, lookup, selection.SELECTION_FY)
+    place_funding = selection.place_funding_by_unit(hn_benchmarking, lookup)
+    frame = selection.sampling_frame(panel, frame_rule, excluded, place_funding)
+    return selection.frame_summary(frame, frame_rule).units
+
+
+def all_timing(programme_rows: pd.DataFrame, lookup: pd.DataFrame, frame_units: Collection[str]) -> pd.DataFrame:
+    """programme_timing and frame_timing together (TIMING_COLUMNS)."""
+    return pd.concat([programme_timing(programme_rows, lookup), frame_timing(frame_units)], ignore_index=True)
+
+
+def group_summary(groups: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """programme, entry (first treated year, or the role of units without one), units: how many
+    units each programme's analysis treats from each year, compares with and leaves out."""
+    rows = []
+    for programme, table in groups.items():
+        treated = table[table["role"] == "treated"].groupby("first_treat").size()
+        rows += [(programme, f"treated from {fy_label(int(entry))}", int(n)) for entry, n in treated.items()]
+        rows += [(programme, role, int((table["role"] == role).sum())) for role in ("comparison", "left out")]
+    return pd.DataFrame(rows, columns=["programme", "entry", "units"])
+
+
+def entry_marks(timing: pd.DataFrame, programmes: Collection[str]) -> dict[str, str]:
+    """Label -> financial year of every entry year of ``programmes`` ("entry: DBV, frame" at 2022-23)."""
+    short = {"dbv": "DBV", "safety_valve": "safety valve", "frame": "frame"}
+    chosen = timing[timing["programme"].isin(list(programmes))]
+    by_year = chosen.groupby("entry_fy")["programme"].agg(lambda p: ", ".join(short[x] for x in dict.fromkeys(p)))
+    return {f"entry: {names}": fy for fy, names in by_year.items()}
+
+
+def unknown_members(programme_rows: pd.DataFrame, lookup: pd.DataFrame) -> dict[str, int]:
+    """Councils published as programme members but not named in the programmes table: DBV's 55
+    invited (23 June 2022) and the 38 safety-valve agreements (by March 2024)."""
+    from sendlib.programmes import counts_as_at
+
+    dbv = counts_as_at(programme_rows, lookup, "2022-06-23").set_index("item")
+    valve = counts_as_at(programme_rows, lookup, "2024-03-31").set_index("item")
+    return {"dbv": int(dbv.at["dbv", "shortfall"]), "safety_valve": int(valve.at["safety_valve", "shortfall"]),
+            "dbv_published": int(dbv.at["dbv", "claimed"]), "safety_valve_published": int(valve.at["safety_valve", "claimed"])}
 
 # --- the estimation sample --------------------------------------------------------------------------
 
@@ -488,6 +536,14 @@ def comparison_neighbours(stat_neighbours: pd.DataFrame, lookup: pd.DataFrame, u
     return found
 
 
+
+def programme_neighbours(stat_neighbours: pd.DataFrame, lookup: pd.DataFrame, groups: Mapping[str, pd.DataFrame],
+                         model: str) -> dict[str, dict[str, list[str]]]:
+    """comparison_neighbours of every programme's treated units: programme -> unit -> neighbours."""
+    return {programme: comparison_neighbours(stat_neighbours, lookup, table.loc[table["role"] == "treated", "unit"],
+                                             model, table.loc[table["role"] == "comparison", "unit"])
+            for programme, table in groups.items()}
+
 NEIGHBOUR_COLUMNS = ["unit", "entry", "n_neighbours", "unit_change", "neighbours_change", "difference"]
 
 
@@ -570,37 +626,42 @@ def matched_comparison(wide: pd.DataFrame, groups: pd.DataFrame, balances: pd.Da
     return pd.DataFrame(rows, columns=MATCH_COLUMNS)
 
 
-def unmatched_difference(wide: pd.DataFrame, groups: pd.DataFrame) -> float:
-    """Mean growth after entry of treated units minus that of all comparison units (each
-    cohort against the comparison units' growth from the same year), for set against matching."""
-    differences = []
+UNMATCHED_COLUMNS = ["unit", "entry", "post_growth", "comparison_post_growth", "difference"]
+
+
+def unmatched_comparison(wide: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """UNMATCHED_COLUMNS for every treated unit: its annual growth after entry against the mean of
+    all comparison units' growth from the same year (what matching is set against)."""
     comparison = groups.loc[groups["role"] == "comparison", "unit"]
+    rows = []
     for entry, cohort in groups[groups["role"] == "treated"].groupby("first_treat"):
         post = growth_around(wide, int(entry))["post_growth"]
-        differences += list(post.reindex(cohort["unit"]).dropna() - post.reindex(comparison).mean())
-    return float(np.mean(differences)) if differences else float("nan")
+        others = post.reindex(comparison).mean()
+        rows += [(unit, int(entry), post.get(unit, np.nan), others, post.get(unit, np.nan) - others)
+                 for unit in cohort["unit"]]
+    return pd.DataFrame(rows, columns=UNMATCHED_COLUMNS)
 
 
 COMPARISON_COLUMNS = ["programme", "outcome", "method", "estimate", "ci_low", "ci_high", "n_units", "scale"]
 METHOD_LABELS = {"event_study": "event study", "neighbours": "statistical neighbours in no programme",
-                 "matched": "matched on the pre-entry path and DSG balance"}
+                 "matched": "matched on the pre-entry path and DSG balance", "unmatched": "all comparison councils"}
 
 
 def comparison_table(effects: pd.DataFrame, values: pd.DataFrame, groups: Mapping[str, pd.DataFrame],
                      neighbours: Mapping[str, Mapping[str, Sequence[str]]], balances: pd.DataFrame, n_matches: int,
                      n_boot: int, seed: int, level: float) -> pd.DataFrame:
     """COMPARISON_COLUMNS: for every row of an effect_table, its event-study estimate beside the
-    neighbours' comparison and the matched comparison (mean difference in annual growth after
-    entry, with bootstrap intervals); ``scale`` says what each estimate measures."""
+    neighbours' comparison, the matched comparison and the unmatched one (mean differences in
+    annual growth, with bootstrap intervals); ``scale`` says what each estimate measures."""
     rows = []
     for effect in effects.itertuples(index=False):
         wide, programme_groups = wide_values(values, effect.outcome), groups[effect.programme]
         rows.append((effect.programme, effect.outcome, "event_study", effect.estimate, effect.ci_low, effect.ci_high,
                      effect.n_treated, effect.scale))
         growth_scale = f"annual growth, {'log points' if outcome_spec(effect.outcome).in_logs else 'share'}"
-        by_neighbours = neighbour_comparison(wide, programme_groups, neighbours[effect.programme])
-        by_matching = matched_comparison(wide, programme_groups, balances, n_matches)
-        for method, table in (("neighbours", by_neighbours), ("matched", by_matching)):
+        for method, table in (("neighbours", neighbour_comparison(wide, programme_groups, neighbours[effect.programme])),
+                              ("matched", matched_comparison(wide, programme_groups, balances, n_matches)),
+                              ("unmatched", unmatched_comparison(wide, programme_groups))):
             summary = aggregate(table["difference"], n_boot, seed, level)
             rows.append((effect.programme, effect.outcome, method, summary.mean, summary.ci_low, summary.ci_high,
                          summary.n_units, growth_scale))
@@ -616,7 +677,7 @@ def balance_wide(panel: pd.DataFrame) -> pd.DataFrame:
 # --- the guidance's levers: mainstream share and spending growth -----------------------------------
 
 
-LEVER_COLUMNS = ["analysis", "term", "estimate", "ci_low", "ci_high", "p_value", "n"]
+LEVER_COLUMNS = ["analysis", "term", "estimate", "ci_low", "ci_high", "p_value", "n", "first_fy", "last_fy"]
 LEVER_TERMS = {"share_start": "mainstream share at the start (per percentage point)",
                "share_change": "change in mainstream share (per percentage point a year)"}
 
@@ -637,6 +698,12 @@ def _lever_rows(fitted, analysis: str, terms: Sequence[str], level: float) -> li
     interval = fitted.conf_int(alpha=1 - level)
     return [(analysis, term, fitted.params[term] / 100, interval.loc[term, 0] / 100, interval.loc[term, 1] / 100,
              fitted.pvalues[term], int(fitted.nobs)) for term in terms]
+
+
+def lever_years(frame: pd.DataFrame) -> tuple[int, int]:
+    """The first and last years in which some unit has both spending and the mainstream share."""
+    both = frame.loc[frame["log_spend"].notna() & frame["share"].notna(), "time"]
+    return int(both.min()), int(both.max())
 
 
 def levers(frame: pd.DataFrame, first: int, last: int, level: float) -> pd.DataFrame:
@@ -664,7 +731,7 @@ def levers(frame: pd.DataFrame, first: int, last: int, level: float) -> pd.DataF
         cov_type="cluster", cov_kwds={"groups": pd.factorize(within["unit"])[0]})
     rows = _lever_rows(fitted_across, "across units", ["share_start", "share_change"], level)
     rows += _lever_rows(fitted_within, "within units", ["share_change"], level)
-    return pd.DataFrame(rows, columns=LEVER_COLUMNS)
+    return pd.DataFrame([(*row, fy_label(first), fy_label(last)) for row in rows], columns=LEVER_COLUMNS)
 
 
 def frame_placement(values: pd.DataFrame, frame_units: Collection[str], fy: str, outcomes: Sequence[str],
@@ -689,6 +756,8 @@ def frame_placement(values: pd.DataFrame, frame_units: Collection[str], fy: str,
 # --- groups over time ---------------------------------------------------------------------------------
 
 
+#: The settings of the placement-mix figure (sendlib.analysis.outcomes).
+PLACEMENT_SHARES = ("mainstream_share", "special_state_share", "special_independent_share", "ap_share")
 GROUP_ORDER = ("Delivering Better Value", "safety valve", "frame, in no programme", "no programme")
 
 
@@ -703,12 +772,17 @@ def unit_groups(timing: pd.DataFrame, units: Collection[str]) -> pd.Series:
     return pd.Series(labels, name="group").sort_index()
 
 
+def path_label(outcome: str) -> str:
+    """The y-axis words of group_paths for ``outcome``."""
+    return "index, first year = 100 (average council)" if outcome_spec(outcome).in_logs else "% (average council)"
+
+
 def group_paths(values: pd.DataFrame, outcome: str, labels: pd.Series) -> pd.DataFrame:
     """group, fy, value, n_units: the mean over each group's units known in every year of the
-    outcome of an index (first year = 100) for money and rates, of the share for shares."""
+    outcome of an index (first year = 100) for money and rates, of the share (in %) for shares."""
     spec, wide = outcome_spec(outcome), values.pivot(index="unit", columns="fy", values=outcome)
     wide = wide.loc[:, wide.notna().any()].dropna()
-    shown = wide.div(wide.iloc[:, 0], axis=0) * 100 if spec.in_logs else wide
+    shown = wide.div(wide.iloc[:, 0], axis=0) * 100 if spec.in_logs else wide * 100
     grouped = shown.groupby(labels.reindex(shown.index))
     paths = grouped.mean().stack().rename("value").reset_index().rename(columns={"level_0": "group"})
     counts = grouped.size()
@@ -717,9 +791,9 @@ def group_paths(values: pd.DataFrame, outcome: str, labels: pd.Series) -> pd.Dat
 
 
 def placement_mix(values: pd.DataFrame, shares: Sequence[str], labels: pd.Series) -> pd.DataFrame:
-    """group, fy, setting, share: the average unit's share of EHC plans in each setting of ``shares``."""
+    """group, fy, setting, share: the average unit's share (in %) of EHC plans in each setting of ``shares``."""
     frame = values.assign(group=values["unit"].map(labels))
-    mix = frame.groupby(["group", "fy"])[list(shares)].mean().stack().rename("share").reset_index()
+    mix = (100 * frame.groupby(["group", "fy"])[list(shares)].mean()).stack().rename("share").reset_index()
     mix = mix.rename(columns={mix.columns[2]: "setting"})
     mix["setting"] = mix["setting"].map(lambda name: outcome_spec(name).label)
     return mix.dropna(subset=["share"]).reset_index(drop=True)
@@ -749,7 +823,7 @@ def check_evaluation_parameters(panel: pd.DataFrame, programmes: Sequence[str], 
     if not problems:
         try:
             outcome_values(panel.head(0), list(outcomes))
-        except (KeyError, ValueError) as exc:
+        except (KeyError, ValueError, SendlibError) as exc:
             problems.append(f"the panel cannot give the outcomes {list(outcomes)} ({exc}); run `sendlib data`")
     if not 0 < level < 1:
         problems.append(f"level must be between 0 and 1 (e.g. 0.95), got {level}")

@@ -25,11 +25,13 @@ from sendlib.present.readable import NO_DATA
 SLOWER, NO_DIFFERENCE, FASTER = "slower after entry", "no detectable difference", "faster after entry"
 NOT_CREDIBLE = "not credible: paths differed before entry"
 NOT_ESTIMATED = "not estimated"
+AGREEMENT_METHODS = ("event_study", "neighbours", "matched")
 VERDICTS = (SLOWER, NO_DIFFERENCE, FASTER, NOT_CREDIBLE, NOT_ESTIMATED)
 PROGRAMME_WORDS = {"dbv": "Delivering Better Value councils", "safety_valve": "safety-valve councils",
                    "frame": "councils in the research's frame"}
 METHOD_WORDS = {"event_study": "the event study", "neighbours": "statistical neighbours in no programme",
-                "matched": "councils matched on their pre-entry path and DSG balance"}
+                "matched": "councils matched on their pre-entry path and DSG balance",
+                "unmatched": "all comparison councils"}
 
 
 def _missing(value: object) -> bool:
@@ -104,8 +106,10 @@ def effect_sentence(effect: Mapping[str, Any], outcome_label: str, level: float)
 
 def agreement_sentence(programme: str, outcome_label: str, rows: pd.DataFrame, level: float) -> str:
     """Whether the event study, the neighbours' and the matched comparison point the same way
-    (``rows``: one programme and outcome of a comparison table, with ``method``, ``ci_low``, ``ci_high``)."""
-    directions = {row.method: direction(row.ci_low, row.ci_high) for row in rows.itertuples(index=False)}
+    (``rows``: one programme and outcome of a comparison table, with ``method``, ``ci_low``, ``ci_high``;
+    the unmatched comparison is left out: it is what matching corrects)."""
+    directions = {row.method: direction(row.ci_low, row.ci_high) for row in rows.itertuples(index=False)
+                  if row.method in AGREEMENT_METHODS}
     known = {method: found for method, found in directions.items() if found != NOT_ESTIMATED}
     who = PROGRAMME_WORDS.get(programme, programme)
     listing = "; ".join(f"{METHOD_WORDS.get(method, method)}: {found}" for method, found in known.items())
@@ -117,22 +121,29 @@ def agreement_sentence(programme: str, outcome_label: str, rows: pd.DataFrame, l
     return f"{who[0].upper()}{who[1:]}, {outcome_label}: the comparisons disagree ({listing})."
 
 
-def selection_sentence(programme: str, outcome_label: str, unmatched: float, matched: Mapping[str, float],
-                       level: float) -> str:
+def selection_sentence(programme: str, outcome_label: str, rows: pd.DataFrame, level: float) -> str:
     """Regression to the mean: growth after entry against all comparison councils and against
-    matched ones (``matched``: mean, ci_low, ci_high as annual log points or share fractions)."""
+    councils matched on the pre-entry path (``rows``: one programme and outcome of a comparison
+    table, methods "unmatched" and "matched", annual log points or share fractions)."""
     who = PROGRAMME_WORDS.get(programme, programme)
-    if _missing(matched.get("mean")):
+    found = {row.method: row for row in rows.itertuples(index=False)}
+    unmatched, matched = found.get("unmatched"), found.get("matched")
+    if unmatched is None or matched is None or _missing(matched.estimate) or _missing(unmatched.estimate):
         return f"{who[0].upper()}{who[1:]}, {outcome_label}: no matched comparison could be made."
-    return (f"{who[0].upper()}{who[1:]}, {outcome_label}: annual growth after entry was "
-            f"{100 * unmatched:+.1f} points against all comparison councils, and {100 * matched['mean']:+.1f} "
-            f"points ({level:.0%} CI {100 * matched['ci_low']:+.1f} to {100 * matched['ci_high']:+.1f}) against "
-            f"councils with a similar path and DSG balance before entry: {direction(matched['ci_low'], matched['ci_high'])}.")
+    before, after = direction(unmatched.ci_low, unmatched.ci_high), direction(matched.ci_low, matched.ci_high)
+    reading = ("the two agree" if before == after else
+               "matching changes the reading, as regression to the mean would" if after == NO_DIFFERENCE
+               else "matching changes the reading")
+    return (f"{who[0].upper()}{who[1:]}, {outcome_label}: annual growth after entry differed by "
+            f"{100 * unmatched.estimate:+.1f} points from all comparison councils ({before}), and by "
+            f"{100 * matched.estimate:+.1f} points ({level:.0%} CI {100 * matched.ci_low:+.1f} to "
+            f"{100 * matched.ci_high:+.1f}) from councils with a similar path and DSG balance before entry "
+            f"({after}): {reading}.")
 
 
-def lever_sentence(levers: pd.DataFrame, first_fy: str, last_fy: str, level: float) -> str:
+def lever_sentence(levers: pd.DataFrame, level: float) -> str:
     """The mainstream-share associations in words (``levers``: analysis.evaluation.levers)."""
-    parts = []
+    parts, first_fy, last_fy = [], levers["first_fy"].iloc[0], levers["last_fy"].iloc[0]
     words = {("across units", "share_start"): f"a mainstream share 1 point higher in {first_fy}",
              ("across units", "share_change"): "a mainstream share rising 1 point a year faster",
              ("within units", "share_change"): "within the same council, a year in which its mainstream share rose "
@@ -158,6 +169,12 @@ def placement_sentence(row: Mapping[str, Any], setting_label: str, level: float)
             f"{100 * row['ci_low']:+.1f} to {100 * row['ci_high']:+.1f}).")
 
 
+def group_display(summary: pd.DataFrame) -> pd.DataFrame:
+    """analysis.evaluation.group_summary for people: programme, councils' role and entry, units."""
+    return pd.DataFrame({"programme": summary["programme"].map(lambda p: PROGRAMME_WORDS.get(p, p)),
+                         "councils": summary["entry"], "units": summary["units"].map("{:,}".format)})
+
+
 def effects_display(effects: pd.DataFrame, labels: Mapping[str, str], level: float) -> pd.DataFrame:
     """The effect table for people: programme, outcome, estimate and interval, pre-trend test,
     councils, verdict."""
@@ -177,6 +194,38 @@ def effects_display(effects: pd.DataFrame, labels: Mapping[str, str], level: flo
             "verdict": verdict(effect["ci_low"], effect["ci_high"], effect["pre_trend_p"], level),
         })
     return pd.DataFrame(rows)
+
+
+def comparisons_display(comparisons: pd.DataFrame, labels: Mapping[str, str], level: float) -> pd.DataFrame:
+    """The comparison table for people: programme, outcome, method, what is measured, estimate,
+    interval, councils, direction."""
+    rows = []
+    for row in comparisons.to_dict("records"):
+        event = row["method"] == "event_study"
+        proportional = row["scale"] == "proportional difference"
+        shown = (lambda v: format_effect(v, proportional)) if event else (lambda v: format_effect(v, False))
+        rows.append({
+            "programme": PROGRAMME_WORDS.get(row["programme"], row["programme"]),
+            "outcome": labels.get(row["outcome"], row["outcome"]),
+            "compared with": METHOD_WORDS.get(row["method"], row["method"]),
+            "measure": "level after entry" if event else "annual growth after entry (points a year)",
+            "estimate": shown(row["estimate"]),
+            f"{level:.0%} CI": f"{shown(row['ci_low'])} to {shown(row['ci_high'])}" if not _missing(row["ci_low"]) else NO_DATA,
+            "councils": f"{row['n_units']:.0f}",
+            "direction": direction(row["ci_low"], row["ci_high"]),
+        })
+    return pd.DataFrame(rows)
+
+
+def limits_sentence(unknown: Mapping[str, int]) -> str:
+    """The limits every reading of notebook 08 carries, with the count of unnamed members."""
+    return (f"Limits. The SEN2 series start in January 2019 (caseload) and calendar year 2019 (flows), so their "
+            f"pre-entry period is at most 2019-2021: one to three years, too few to test parallel paths for the "
+            f"earliest safety-valve agreements. Cumulative DSG balances stop in 2021-22, so deficits cannot be an "
+            f"outcome. The programme lists are incomplete: {unknown['dbv']} of DBV's {unknown['dbv_published']} "
+            f"invited councils and {unknown['safety_valve']} of the {unknown['safety_valve_published']} safety-valve "
+            f"agreements are not named in any stored source, so those councils sit among the comparison councils "
+            f"and pull the estimates towards no difference.")
 
 
 def with_verdicts(effects: pd.DataFrame, level: float) -> pd.DataFrame:
