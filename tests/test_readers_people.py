@@ -6,34 +6,18 @@ coverage and known values on the real raw files.
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from ees_fixtures import ees_row, write_zip
+
 from sendlib.errors import SourceFormatError
-from sendlib.readers import deflator, deprivation, ehcp, population, sen_support
+from sendlib.readers import deflator, deprivation, ehcp, population, sen2, sen_support
 
 # --------------------------------------------------------------------------- EHC plans
-
-GEO = ["time_period", "time_identifier", "geographic_level", "country_code", "country_name",
-       "region_code", "region_name", "old_la_code", "new_la_code", "la_name"]
-
-
-def ees_row(time_period: str, level: str, la_code: str = "", ons: str = "", name: str = "") -> dict:
-    """The geography columns of one EES row (national, regional or LA)."""
-    region = ("E12000007", "London") if level != "National" else ("", "")
-    return dict(zip(GEO, [time_period, "Calendar year", level, "E92000001", "England", *region, la_code, ons, name]))
-
-
-def write_zip(path: Path, members: dict[str, pd.DataFrame]) -> Path:
-    """A zip holding each frame as a CSV member."""
-    with zipfile.ZipFile(path, "w") as archive:
-        for member, frame in members.items():
-            archive.writestr(member, frame.to_csv(index=False))
-    return path
 
 
 def age_caseload(rows: list[tuple[str, str, str, str, str, str]]) -> pd.DataFrame:
@@ -48,7 +32,7 @@ def age_caseload(rows: list[tuple[str, str, str, str, str, str]]) -> pd.DataFram
 
 def caseload(rows: list[tuple[str, str, str, str, str, str]]) -> pd.DataFrame:
     """caseload.csv rows: (time_period, level, la_code, ons, name, ehcplans), settings splitting the total."""
-    settings = list(ehcp.SETTING_GROUPS)
+    settings = list(sen2.SETTING_GROUPS)
     records = []
     for period, level, code, ons, name, total in rows:
         base = {**ees_row(period, level, code, ons, name), "time_identifier": "Academic year"}
@@ -100,22 +84,6 @@ def test_read_ehcp_joins_releases_at_2019(ehcp_raw: Path):
 def test_read_ehcp_suppressed_value_is_missing_and_flagged(ehcp_raw: Path):
     kent = ehcp.read_ehcp(ehcp_raw).query("la_code == '886'").iloc[0]
     assert np.isnan(kent["ehcp_count"]) and kent["ehcp_count_suppressed"]
-
-
-def test_read_ehcp_by_setting_melts_leaf_settings(ehcp_raw: Path):
-    table = ehcp.read_ehcp_by_setting(ehcp_raw)
-    assert list(table.columns) == ehcp.SETTING_COLUMNS
-    camden = table.query("la_code == '202' and january == 2019").set_index("setting")
-    assert len(camden) == len(ehcp.SETTING_GROUPS)
-    assert camden["ehcp_count"].sum() == 110 and camden.loc["neet", "setting_group"] == "elsewhere"
-    assert np.isnan(camden.loc["ukrlp_provider", "ehcp_count"]) and camden.loc["ukrlp_provider", "ehcp_count_suppressed"]
-
-
-def test_january_from_time_period():
-    got = ehcp.january_from_time_period(pd.Series(["2022", "201819", "202425"]), Path("f.csv"))
-    assert got.tolist() == [2022, 2019, 2025]
-    with pytest.raises(SourceFormatError, match="time_period"):
-        ehcp.january_from_time_period(pd.Series(["201820"]), Path("f.csv"))
 
 
 def test_read_ehcp_missing_release(tmp_path: Path):
@@ -187,22 +155,6 @@ def test_ehcp_real_data(raw_data: Path):
     assert {"Bournemouth", "Poole", "Dorset"} <= names_2019
     assert "Cumbria" in set(las.loc[las["january"] == 2023, "la_name"])
     assert {"Cumberland", "Westmorland and Furness"} <= set(las.loc[las["january"] == 2024, "la_name"])
-
-
-@pytest.mark.needs_data
-def test_ehcp_by_setting_real_data(raw_data: Path):
-    table = ehcp.read_ehcp_by_setting(raw_data)
-    totals = ehcp.read_ehcp(raw_data).query("january >= 2019").set_index(["geographic_level", "ons_code", "january"])
-    sums = table.groupby(["geographic_level", "ons_code", "january"])["ehcp_count"].sum()
-    gap = (totals["ehcp_count"] - sums).loc[lambda s: s != 0]
-    # Only where LAs returned totals without placements (footnotes of the 2025 release).
-    las = {(ons, year) for level, ons, year in gap.index if level == "Local authority"}
-    assert las == {
-        ("E06000031", 2024), ("E09000012", 2024), ("E06000012", 2025), ("E10000003", 2025)}
-    national = sums.loc[("National", "E92000001")]
-    assert national[2019] == 353995 and national[2024] == 572829  # Hackney + Peterborough: 3645 plans
-    special = table.query("geographic_level == 'National' and january == 2025 and setting_group == 'special'")
-    assert special["ehcp_count"].sum() == 193880
 
 
 # --------------------------------------------------------------------------- population

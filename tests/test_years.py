@@ -22,6 +22,16 @@ def test_pairing_of_fy_with_january_and_midyear():
     assert years.midyear_for_fy("2021-22") == 2021
 
 
+def test_pairing_of_fy_with_calendar_year_flows():
+    assert years.fy_for_calendar_year(2022) == "2022-23"
+    assert years.calendar_year_for_fy("2022-23") == 2022
+    assert years.calendar_year_for_fy(years.fy_for_calendar_year(1999)) == 1999
+    # the same FY takes January 2023's plans in force and calendar 2022's new plans
+    assert years.january_for_fy("2022-23") == years.calendar_year_for_fy("2022-23") + 1
+    with pytest.raises(ValueError, match="YYYY-YY"):
+        years.calendar_year_for_fy("2022")
+
+
 def test_dfe_time_period_to_fy():
     assert years.fy_from_time_period(201920) == "2019-20"
     assert years.fy_from_time_period("202122") == "2021-22"

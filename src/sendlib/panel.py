@@ -1,7 +1,8 @@
 """The panel: one row per harmonised unit x financial year, joining every table.
 
-Pairings (see sendlib.years): FY Y-(Y+1) takes EHC plans and pupil percentages of
-January Y+1 and population of mid-year Y. Values summed from LAs onto a unit are kept
+Pairings (see sendlib.years): FY Y-(Y+1) takes EHC plans (all and by setting) and pupil
+percentages of January Y+1, population of mid-year Y, and the flows of calendar year Y (new
+plans, requests and decisions, plans issued within 20 weeks, tribunal appeals). Values summed from LAs onto a unit are kept
 only when the LAs reporting form one whole member set of the unit (see
 sendlib.geography.sum_to_units); otherwise they are missing, so no partial sum is ever
 mistaken for a whole one. Percentages of merged units are weighted by their members'
@@ -14,9 +15,28 @@ import pandas as pd
 
 from sendlib import geography, programmes, years
 from sendlib.analysis.measures import add_derived_columns
+from sendlib.readers.sen2 import SETTING_GROUPS
 
 PANEL_KEYS = ["unit", "fy"]
 DEPRIVATION_EDITION = 2019
+
+#: Panel column -> the setting groups (readers.sen2.SETTING_GROUPS) whose plans it counts.
+SETTING_COUNTS: dict[str, tuple[str, ...]] = {
+    "ehcp_mainstream_count": ("mainstream",),
+    "ehcp_special_state_count": ("special_state",),
+    "ehcp_special_independent_count": ("special_independent",),
+    "ehcp_ap_count": ("alternative_provision",),
+    "ehcp_fe_count": ("further_education",),
+    "ehcp_elsewhere_count": ("elsewhere",),
+    "ehcp_setting_total_count": tuple(sorted(set(SETTING_GROUPS.values()) - {"not_recorded"})),
+}
+#: Panel flow columns (calendar year Y -> FY Y-(Y+1)) and the table each comes from.
+FLOW_COUNTS: dict[str, list[str]] = {
+    "new_plans": ["new_plans_count"],
+    "requests": ["requests_count", "assess_count", "not_assess_count"],
+    "timeliness": ["issued_count", "issued_20wk_count", "issued_ex_count", "issued_20wk_ex_count"],
+    "tribunal_appeals": ["appeals_count", "appealable_decisions_count"],
+}
 
 
 def unit_attributes(lookup: pd.DataFrame) -> pd.DataFrame:
@@ -78,6 +98,35 @@ def ehcp_on_units(ehcp: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
     return _unit_sums(frame, ["ehcp_count"], lookup)[["unit", "fy", "ehcp_count"]]
 
 
+def setting_counts(by_setting: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The :data:`SETTING_COUNTS` columns per ``keys`` (e.g. la_code, january) from an
+    ``ehcp_by_setting`` table: a count is missing when any of its leaves is (an LA that
+    returned totals only), never a partial sum."""
+    sums = {}
+    for column, groups in SETTING_COUNTS.items():
+        rows = by_setting[by_setting["setting_group"].isin(groups)]
+        grouped = rows.groupby(keys)["ehcp_count"]
+        sums[column] = grouped.sum().where(grouped.count() == grouped.size())
+    return pd.DataFrame(sums).reset_index()
+
+
+def settings_on_units(by_setting: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
+    """EHC plans by setting group (January Y+1 under FY Y-(Y+1)) summed onto units."""
+    frame = setting_counts(by_setting, ["la_code", "january"])
+    frame["fy"] = frame.pop("january").map(years.fy_for_january)
+    return _unit_sums(frame, list(SETTING_COUNTS), lookup)[["unit", "fy", *SETTING_COUNTS]]
+
+
+def flows_on_units(table: pd.DataFrame, columns: list[str], lookup: pd.DataFrame) -> pd.DataFrame:
+    """Counts of calendar year Y (under FY Y-(Y+1)) summed onto units. A tribunal row without
+    appealable decisions (Northamptonshire's appeals of early 2021, before its split) is left
+    out, so a unit's appeals and decisions come from the same councils, as the file's rates do."""
+    frame = table.assign(fy=table["calendar_year"].map(years.fy_for_calendar_year))
+    if "appealable_decisions_count" in columns:
+        frame = frame[frame["appealable_decisions_count"].notna()]
+    return _unit_sums(frame, columns, lookup)[["unit", "fy", *columns]]
+
+
 def population_on_units(population: pd.DataFrame, lookup: pd.DataFrame) -> pd.DataFrame:
     """Populations per unit on one consistent (post-2021-Census) vintage for children.
 
@@ -134,6 +183,8 @@ def build_panel(tables: dict[str, pd.DataFrame], fys: list[str]) -> pd.DataFrame
         ehcp_on_units(tables["ehcp"], lookup),
         population_on_units(tables["population"], lookup),
         sen_support_on_units(tables["sen_support"], tables["population"], lookup),
+        settings_on_units(tables["ehcp_by_setting"], lookup),
+        *[flows_on_units(tables[name], columns, lookup) for name, columns in FLOW_COUNTS.items()],
     ]
     panel = grid
     for part in parts:

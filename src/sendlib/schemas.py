@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
+from sendlib.panel import FLOW_COUNTS, SETTING_COUNTS
+from sendlib.readers.sen2 import NEED_COLUMNS, SETTING_GROUP_LABELS, SETTING_GROUPS
 from sendlib.readers.stat_neighbours import CLOSENESS_BANDS
 from sendlib.readers.stat_neighbours import MODEL_FILES as STAT_NEIGHBOUR_MODELS
 from sendlib.validate import validate_schema
@@ -43,6 +45,27 @@ def _year(low: int, high: int) -> pa.Column:
     return pa.Column(int, pa.Check.in_range(low, high))
 
 
+def _counts(*columns: str) -> dict[str, pa.Column]:
+    """Each count column with its ``_suppressed`` flag."""
+    return {name: column for c in columns for name, column in ((c, count_column()), (f"{c}_suppressed", _flag()))}
+
+
+def _sen2(period: str, key: dict[str, pa.Column], counts: list[str], national: bool) -> pa.DataFrameSchema:
+    """A SEN2 table per LA (``la_code``, the period, the ``key`` column and its label or group,
+    counts with flags, ``source_note``) or, with ``national``, its England rows (no LA columns,
+    no note). Unique per LA, period and the first ``key`` column."""
+    ids = {} if national else {"la_code": la_code_column(), "la_name": pa.Column(str)}
+    note = {} if national else {"source_note": pa.Column("string", nullable=True)}
+    unique = [*([] if national else ["la_code"]), period, *list(key)[:1]]
+    return pa.DataFrameSchema({**ids, period: _year(2019, 2030), **key, **_counts(*counts), **note}, unique=unique)
+
+
+_SETTING = {"setting": pa.Column(str, pa.Check.isin(list(SETTING_GROUPS))),
+            "setting_group": pa.Column(str, pa.Check.isin(list(SETTING_GROUP_LABELS)))}
+_NEED = {"need": pa.Column(str, pa.Check.isin([need for need, _ in NEED_COLUMNS.values()])), "need_label": pa.Column(str)}
+_TRIBUNAL = {"appeal_rate_pct": pct_column(low=0, high=100), "appeal_rate_pct_suppressed": _flag()}
+
+
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "la_lookup": pa.DataFrameSchema({
         "la_code": la_code_column(), "la_name": pa.Column(str), "ons_code": pa.Column(str, pa.Check.str_matches(r"^E\d{8}$")),
@@ -70,10 +93,6 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     }, unique=["la_code", "january"]),
     "ehcp_national": pa.DataFrameSchema({"january": _year(2010, 2030), "ehcp_count": count_column(False)},
                                         unique=["january"]),
-    "ehcp_by_setting": pa.DataFrameSchema({
-        "la_code": la_code_column(), "january": _year(2019, 2030), "setting": pa.Column(str),
-        "ehcp_count": count_column(), "ehcp_count_suppressed": _flag(),
-    }, unique=["la_code", "january", "setting"]),
     "population": pa.DataFrameSchema({
         "la_code": la_code_column(), "mid_year": _year(2010, 2030), "pop_0_25_count": count_column(),
         "pop_2_18_count": count_column(), "pop_0_17_count": count_column(), "pop_0_17_dfe_count": count_column(),
@@ -102,12 +121,29 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "neighbour_la_code": la_code_column(), "closeness": pa.Column(str, pa.Check.isin(list(CLOSENESS_BANDS))),
         "old_section": _flag(), "la_current": _flag(), "neighbour_current": _flag(),
     }, unique=["model", "la_code", "rank"], strict=True),
+    **{name + suffix: _sen2(period, key, counts, national=bool(suffix))
+       for name, period, key, counts in [
+           ("ehcp_by_setting", "january", _SETTING, ["ehcp_count"]),
+           ("new_plans_by_setting", "calendar_year", _SETTING, ["new_plans_count"]),
+           ("new_plans", "calendar_year", {}, FLOW_COUNTS["new_plans"]),
+           ("requests", "calendar_year", {}, FLOW_COUNTS["requests"]),
+           ("timeliness", "calendar_year", {}, FLOW_COUNTS["timeliness"]),
+           ("primary_need", "january", _NEED, ["ehcp_count"])]
+       for suffix in ("", "_national")},
+    "tribunal_appeals": pa.DataFrameSchema({
+        "la_code": la_code_column(), "file_la_code": pa.Column("string", pa.Check.str_matches(r"^\d{3}$"), nullable=True),
+        "la_name": pa.Column(str), "calendar_year": _year(2014, 2030), **_counts(*FLOW_COUNTS["tribunal_appeals"]),
+        **_TRIBUNAL}, unique=["la_code", "calendar_year"]),
+    "tribunal_appeals_national": pa.DataFrameSchema({
+        "calendar_year": _year(2014, 2030), **_counts(*FLOW_COUNTS["tribunal_appeals"]), **_TRIBUNAL},
+        unique=["calendar_year"]),
     "panel": pa.DataFrameSchema({
         "unit": pa.Column(str), "fy": fy_column(), "fy_start": _year(2010, 2035), "hn_spend_gbp": money_column(),
         "hn_spend_complete": _flag(), "hnb_after_deductions_gbp": count_column(), "dsg_total_gbp": count_column(),
         "dsg_balance_pct": pct_column(), "ehcp_count": count_column(), "pop_2_18_count": count_column(),
         "pop_0_25_count": count_column(), "deflator_index": count_column(), "dbv": _flag(), "safety_valve": _flag(),
         "case_study_2022": _flag(),
+        **{column: count_column() for column in [*SETTING_COUNTS, *(c for cs in FLOW_COUNTS.values() for c in cs)]},
     }, unique=["unit", "fy"]),
 }
 

@@ -12,7 +12,9 @@ mix of old and new tables, a damaged table or an edited raw file.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -31,8 +33,10 @@ from sendlib.readers import (
     hn_benchmarking,
     population,
     s251,
+    sen2,
     sen_support,
     stat_neighbours,
+    tribunal,
 )
 
 
@@ -118,11 +122,70 @@ def build_ehcp(settings: CleanSettings, lookup: pd.DataFrame) -> tuple[pd.DataFr
     return las.reset_index(drop=True), national
 
 
-def build_ehcp_by_setting(settings: CleanSettings, lookup: pd.DataFrame) -> pd.DataFrame:
-    """EHC plans by type of setting, January 2019 onwards, per LA."""
-    las = _la_rows(ehcp.read_ehcp_by_setting(settings.raw_dir))
-    geography.check_la_codes(las, lookup, settings.raw_dir / ehcp.DATASET)
-    return las.reset_index(drop=True)
+@dataclass(frozen=True)
+class Sen2Table:
+    """How one SEN2 table is read and checked: its reader (all levels), its period column,
+    the keys beside ``la_code`` and the period, and its count columns."""
+
+    reader: Callable[[Path], pd.DataFrame]
+    period: str
+    counts: list[str]
+    keys: list[str] = field(default_factory=list)
+    #: the count that says an LA reported (coverage), when not the first
+    coverage_count: str | None = None
+
+
+#: The SEN2 2025 release's tables (the tribunal file, laid out differently, is built apart).
+SEN2_TABLES: dict[str, Sen2Table] = {
+    "ehcp_by_setting": Sen2Table(sen2.read_ehcp_by_setting, "january", ["ehcp_count"], ["setting"]),
+    "new_plans_by_setting": Sen2Table(sen2.read_new_plans_by_setting, "calendar_year", ["new_plans_count"],
+                                      ["setting"]),
+    "new_plans": Sen2Table(partial(sen2.read_counts, "new_plans"), "calendar_year", ["new_plans_count"]),
+    "requests": Sen2Table(partial(sen2.read_counts, "requests"), "calendar_year",
+                          ["requests_count", "assess_count", "not_assess_count"]),
+    "timeliness": Sen2Table(partial(sen2.read_counts, "timeliness"), "calendar_year",
+                            ["issued_count", "issued_20wk_count", "issued_ex_count", "issued_20wk_ex_count"],
+                            coverage_count="issued_ex_count"),
+    "primary_need": Sen2Table(sen2.read_primary_need, "january", ["ehcp_count"], ["need"]),
+}
+#: The tribunal file: read by readers.tribunal, put on DfE codes by name in build_tribunal_appeals.
+TRIBUNAL = Sen2Table(tribunal.read_tribunal_appeals, "calendar_year", ["appeals_count", "appealable_decisions_count"],
+                     coverage_count="appealable_decisions_count")
+
+
+def build_sen2_table(settings: CleanSettings, lookup: pd.DataFrame, spec: Sen2Table) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One SEN2 table per LA (codes checked against the lookup) and its England rows."""
+    raw = spec.reader(settings.raw_dir)
+    las = _la_rows(raw).reset_index(drop=True)
+    geography.check_la_codes(las, lookup, sen2.release_path(settings.raw_dir))
+    national = _national_rows(raw).drop(columns=["geographic_level", "la_code", "ons_code", "la_name", "source_note"])
+    return las, national.reset_index(drop=True)
+
+
+def la_codes_by_name_in_year(frame: pd.DataFrame, lookup: pd.DataFrame, source: str | Path) -> pd.Series:
+    """The DfE code of each row's ``la_name``; a name several LAs have had (Dorset: the county to
+    March 2019, the unitary after) goes to the one in operation at the end of ``calendar_year``."""
+    codes = geography.attach_la_code(frame[["la_name"]], lookup, by="la_name", source=source)["la_code"]
+    keys = lookup["la_name"].map(geography.normalise_name)
+    shared = lookup[keys.duplicated(keep=False)].assign(key=keys)
+    for index in frame.index[frame["la_name"].map(geography.normalise_name).isin(set(shared["key"]))]:
+        row = frame.loc[index]
+        same_name = shared[shared["key"] == geography.normalise_name(row["la_name"])]
+        codes[index] = geography.operating_on(same_name, f"{row['calendar_year']}-12-31")["la_code"].iloc[0]
+    return codes
+
+
+def build_tribunal_appeals(settings: CleanSettings, lookup: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """SEND Tribunal appeals and appealable decisions per LA and calendar year, and England's.
+
+    Rows are put on DfE codes by name: the file's own codes disagree with its names in places
+    (kept as ``file_la_code``; QA lists them)."""
+    raw = TRIBUNAL.reader(settings.raw_dir)
+    source = f"{sen2.release_path(settings.raw_dir)}:{tribunal.MEMBER}"
+    las = raw[raw["geographic_level"] == "Local authority"].drop(columns="geographic_level").reset_index(drop=True)
+    las.insert(0, "la_code", la_codes_by_name_in_year(las, lookup, source).to_numpy())
+    national = raw[raw["geographic_level"] == "National"].drop(columns=["geographic_level", "file_la_code", "la_name"])
+    return las.sort_values(["calendar_year", "la_code"]).reset_index(drop=True), national.reset_index(drop=True)
 
 
 def build_population(settings: CleanSettings, lookup: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -229,7 +292,7 @@ def quality_checks(tables: dict[str, pd.DataFrame], lookup: pd.DataFrame, settin
                 qa.check_suppressed_are_missing(balance, "dsg_balance_pct", "dsg_balance_pct_suppressed", "dsg_balance")]
 
     plans = tables["ehcp"]
-    januaries = {j: f"{j}-01-15" for j in sorted(set(plans["january"]))}
+    januaries = period_dates("january", sorted(set(plans["january"])))
     results += [qa.check_unique_keys(plans, ["la_code", "january"], "ehcp"),
                 qa.check_non_negative(plans, ["ehcp_count"], "ehcp"),
                 qa.check_suppressed_are_missing(plans, "ehcp_count", "ehcp_count_suppressed", "ehcp")]
@@ -250,6 +313,38 @@ def quality_checks(tables: dict[str, pd.DataFrame], lookup: pd.DataFrame, settin
                 qa.check_unique_keys(tables["deprivation"], ["la_code", "iod_year"], "deprivation"),
                 qa.check_unique_keys(tables["la_lookup"], ["la_code"], "la_lookup")]
     results += stat_neighbour_checks(tables["stat_neighbours"], lookup)
+    results += sen2_checks(tables, lookup)
+    return results
+
+
+def period_dates(period: str, values: list[int]) -> dict[int, str]:
+    """The day an LA must exist on to report for each period: 15 January of a ``january`` (the
+    census), 31 December of a ``calendar_year`` (the LAs making the return of the next January)."""
+    day = "01-15" if period == "january" else "12-31"
+    return {value: f"{value}-{day}" for value in values}
+
+
+def sen2_checks(tables: dict[str, pd.DataFrame], lookup: pd.DataFrame) -> list[qa.CheckResult]:
+    """QA of the SEN2 tables and the tribunal file: unique keys, no negative counts, suppressed
+    values missing, LA coverage per period, LAs summing to the file's England row, values set
+    aside; the tribunal rate recomputing from its counts and its codes agreeing with its names."""
+    results: list[qa.CheckResult] = []
+    for name, spec in {**SEN2_TABLES, "tribunal_appeals": TRIBUNAL}.items():
+        las, national = tables[name], tables[f"{name}_national"]
+        expected = expected_las(lookup, period_dates(spec.period, sorted(set(las[spec.period]))))
+        results += [qa.check_unique_keys(las, ["la_code", spec.period, *spec.keys], name),
+                    qa.check_non_negative(las, spec.counts, name)]
+        results += [qa.check_suppressed_are_missing(las, c, f"{c}_suppressed", name) for c in spec.counts]
+        results += qa.check_coverage(las, "la_code", spec.period, expected, name, spec.coverage_count or spec.counts[0])
+        for count in spec.counts:
+            results += qa.check_sums_to_national(las, national, count, spec.period, name, by=spec.keys,
+                                                 expected=expected)
+        if "source_note" in las.columns:
+            results.append(qa.check_values_set_aside(las, "source_note", spec.period, name))
+    appeals = tables["tribunal_appeals"]
+    results += [qa.check_rate_recomputes(appeals, "appeals_count", "appealable_decisions_count", "appeal_rate_pct",
+                                         "tribunal_appeals", scale=100, decimals=1),
+                qa.check_codes_agree(appeals, "file_la_code", "tribunal_appeals")]
     return results
 
 
@@ -264,7 +359,9 @@ def build_tables(settings: CleanSettings) -> dict[str, pd.DataFrame]:
     tables["hnb_allocation"] = build_hnb_allocation(settings, lookup)
     tables["dsg_balance"] = build_dsg_balance(settings, lookup, tables["hnb_allocation"])
     tables["ehcp"], tables["ehcp_national"] = build_ehcp(settings, lookup)
-    tables["ehcp_by_setting"] = build_ehcp_by_setting(settings, lookup)
+    for name, spec in SEN2_TABLES.items():
+        tables[name], tables[f"{name}_national"] = build_sen2_table(settings, lookup, spec)
+    tables["tribunal_appeals"], tables["tribunal_appeals_national"] = build_tribunal_appeals(settings, lookup)
     tables["population"], tables["population_england"] = build_population(settings, lookup)
     tables["deflator"] = build_deflator(settings)
     tables["sen_support"] = build_sen_support(settings, lookup)
@@ -328,12 +425,15 @@ def build_all(settings: CleanSettings) -> dict[str, pd.DataFrame]:
 
 
 def coverage_summary(tables: dict[str, pd.DataFrame], fys: list[str]) -> pd.DataFrame:
-    """LAs with a value per table and FY (EHC plans and pupils of January Y+1 and population of
-    mid-year Y shown under FY Y-(Y+1), as the panel pairs them)."""
-    to_fy = {"fy": lambda v: v, "january": years.fy_for_january, "mid_year": years.fy_label}
+    """LAs with a value per table and FY (counts of January Y+1, population of mid-year Y and
+    flows of calendar year Y shown under FY Y-(Y+1), as the panel pairs them)."""
+    to_fy = {"fy": lambda v: v, "january": years.fy_for_january, "mid_year": years.fy_label,
+             "calendar_year": years.fy_for_calendar_year}
     specs = {"hn_spend": ("fy", "hn_spend_gbp"), "hnb_allocation": ("fy", "hnb_after_deductions_gbp"),
              "dsg_balance": ("fy", "dsg_balance_pct"), "ehcp": ("january", "ehcp_count"),
-             "population": ("mid_year", "pop_2_18_count"), "sen_support": ("january", "sen_support_pct")}
+             "population": ("mid_year", "pop_2_18_count"), "sen_support": ("january", "sen_support_pct"),
+             **{name: (spec.period, spec.coverage_count or spec.counts[0]) for name, spec in SEN2_TABLES.items()},
+             "tribunal_appeals": (TRIBUNAL.period, TRIBUNAL.coverage_count)}
     rows = {}
     for name, (period, value) in specs.items():
         frame = tables[name].dropna(subset=[value])

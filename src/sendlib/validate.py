@@ -106,6 +106,31 @@ def check_coverage(
     return results
 
 
+def _sum_comparison(la_rows: pd.DataFrame, national: pd.DataFrame, value: str, keys: list[str],
+                    absent: pd.Series, rel_tolerance: float) -> pd.DataFrame:
+    """Per national row (``keys``): the LA sum, the national value, the gap, the LA values
+    missing (missing values plus ``absent`` councils per key) and the status."""
+    grouped = la_rows.groupby(keys)[value]
+    frame = national.set_index(keys)[[value]].rename(columns={value: "national"})
+    frame["ours"] = grouped.sum(min_count=1)
+    frame["missing"] = (grouped.size() - grouped.count()).reindex(frame.index).fillna(0).astype(int)
+    frame["missing"] += absent.reindex(frame.index.get_level_values(0)).fillna(0).astype(int).to_numpy()
+    both_zero = (frame["ours"] == 0) & (frame["national"] == 0)
+    frame["gap"] = (frame["ours"] / frame["national"] - 1).where(~both_zero, 0.0)
+    unknown = frame["ours"].isna() | frame["national"].isna()
+    explained = frame["missing"] > 0
+    frame["status"] = [ADVISORY if u else PASS if abs(g) <= rel_tolerance else ADVISORY if e else FAIL
+                       for u, g, e in zip(unknown, frame["gap"], explained, strict=True)]
+    return frame
+
+
+def _sum_detail(row: pd.Series) -> str:
+    if pd.isna(row["ours"]) or pd.isna(row["national"]):
+        return "no LA rows or no national value to compare"
+    return (f"LA sum {row['ours']:,.0f} vs national {row['national']:,.0f} ({row['gap']:+.2%}); "
+            f"{row['missing']} LA values missing")
+
+
 def check_sums_to_national(
     la_rows: pd.DataFrame,
     national: pd.DataFrame,
@@ -113,27 +138,42 @@ def check_sums_to_national(
     period: str,
     table: str,
     rel_tolerance: float = 0.005,
+    by: list[str] | tuple[str, ...] = (),
+    expected: Mapping[object, set[str]] | None = None,
 ) -> list[CheckResult]:
-    """Compare the sum of LA rows with the national row per period.
+    """Compare the sum of LA rows with the national row, one result per period.
 
-    A gap beyond ``rel_tolerance`` is ADVISORY when LA values are missing (suppressed or
-    absent councils) and FAIL when every LA value is present.
+    A gap beyond ``rel_tolerance`` is ADVISORY when LA values are missing (suppressed values,
+    or councils of ``expected`` with no row) and FAIL when every LA value is present. With
+    ``by`` (e.g. ["setting"]) each period's rows are compared key by key and summarised; gaps
+    that cancel out exactly over the keys (same total, another split) are ADVISORY.
     """
+    absent = pd.Series({when: len(keys - set(la_rows.loc[la_rows[period] == when, "la_code"]))
+                        for when, keys in (expected or {}).items()}, dtype="int64")
+    comparison = _sum_comparison(la_rows, national, value, [period, *by], absent, rel_tolerance)
+    order = {FAIL: 0, ADVISORY: 1, PASS: 2}
     results = []
-    sums = la_rows.groupby(period)[value].sum(min_count=1)
-    missing = la_rows.groupby(period)[value].apply(lambda s: int(s.isna().sum()))
-    for when, total in national.set_index(period)[value].sort_index().items():
-        ours = sums.get(when)
+    for when, rows in comparison.groupby(level=0, sort=True):
         name = f"LA sum = national ({value}, {period}={when})"
-        if ours is None or pd.isna(ours) or pd.isna(total):
-            results.append(CheckResult(table, name, ADVISORY, "no LA rows or no national value to compare"))
+        if not by:
+            row = rows.iloc[0]
+            results.append(CheckResult(table, name, row["status"], _sum_detail(row)))
             continue
-        gap = ours / total - 1 if total else float("inf")
-        detail = f"LA sum {ours:,.0f} vs national {total:,.0f} ({gap:+.2%}); {missing.get(when, 0)} LA values missing"
-        if abs(gap) <= rel_tolerance:
-            results.append(CheckResult(table, name, PASS, detail))
-        else:
-            results.append(CheckResult(table, name, ADVISORY if missing.get(when, 0) else FAIL, detail))
+        worst = min(rows["status"], key=order.get)
+        if worst == PASS:
+            results.append(CheckResult(table, name, PASS, f"all {len(rows)} {'/'.join(by)} values within "
+                                                          f"{rel_tolerance:.1%}"))
+            continue
+        off = rows[rows["status"] != PASS].sort_values("status", key=lambda s: s.map(order))
+        details = [f"{'/'.join(map(str, key[1:]))}: {_sum_detail(row)}" for key, row in off.head(5).iterrows()]
+        more = f" (+{len(off) - 5} more)" if len(off) > 5 else ""
+        message = f"{len(off)} of {len(rows)} differ: " + "; ".join(details) + more
+        ours, theirs = rows["ours"].sum(), rows["national"].sum()
+        if worst == FAIL and abs(ours - theirs) < 0.5:
+            worst, message = ADVISORY, (f"totals agree ({ours:,.0f} vs {theirs:,.0f}) but the split between "
+                                        f"{'/'.join(by)} values differs (counts moved between them, e.g. an LA's "
+                                        f"figures amended after the England row was made): {message}")
+        results.append(CheckResult(table, name, worst, message))
     return results
 
 
@@ -161,6 +201,48 @@ def check_magnitude(frame: pd.DataFrame, value: str, low: float, high: float, ta
     if pd.isna(median) or not low <= median <= high:
         return CheckResult(table, name, FAIL, f"median {median:,.2f} outside [{low:,.0f}, {high:,.0f}] expected for {what}")
     return CheckResult(table, name, PASS, f"median {median:,.0f} is plausible for {what}")
+
+
+def check_values_set_aside(frame: pd.DataFrame, note: str, period: str, table: str) -> CheckResult:
+    """ADVISORY naming the rows whose values a reader set aside as source errors (``note``
+    says which and why), so that a gap they leave is explained; PASS when there are none."""
+    noted = frame[frame[note].notna()]
+    name = "values set aside as source errors"
+    if noted.empty:
+        return CheckResult(table, name, PASS, "none")
+    groups = noted.groupby([period, note])["la_code"].agg(lambda codes: _examples(codes, limit=20))
+    listing = "; ".join(f"{period}={when}: {why} ({codes})" for (when, why), codes in groups.items())
+    return CheckResult(table, name, ADVISORY, f"{len(noted)} row(s) missing instead: {listing}")
+
+
+def check_rate_recomputes(frame: pd.DataFrame, numerator: str, denominator: str, rate: str, table: str,
+                          scale: float = 100.0, decimals: int = 1) -> CheckResult:
+    """FAIL when a published rate differs from ``scale`` x numerator / denominator by more than
+    its rounding (half a unit of the ``decimals``-th place): catches shifted columns and
+    misread cells. Rows missing any of the three are skipped."""
+    rows = frame.dropna(subset=[numerator, denominator, rate])
+    rows = rows[rows[denominator] > 0]
+    recomputed = scale * rows[numerator] / rows[denominator]
+    off = rows[(recomputed - rows[rate]).abs() > 0.5 * 10 ** -decimals + 1e-9]
+    name = f"{rate} recomputes from {numerator} / {denominator}"
+    if len(off):
+        cases = [f"{r.la_code} {getattr(r, 'calendar_year', '')}: {getattr(r, rate)} vs "
+                 f"{scale * getattr(r, numerator) / getattr(r, denominator):.{decimals + 2}f}" for r in off.itertuples()]
+        return CheckResult(table, name, FAIL, f"{len(off)} of {len(rows)} rates differ beyond rounding: {_examples(cases)}")
+    return CheckResult(table, name, PASS, f"all {len(rows)} rates agree to {10 ** -decimals:g}")
+
+
+def check_codes_agree(frame: pd.DataFrame, source_code: str, table: str) -> CheckResult:
+    """ADVISORY naming rows whose source's own code (``source_code``, may be missing) is not the
+    ``la_code`` they were put on (found by name): the name was trusted, the code was not."""
+    rows = frame.drop_duplicates(["la_code", source_code, "la_name"])
+    differ = rows[rows[source_code].astype("string").fillna("none").to_numpy() != rows["la_code"].to_numpy()]
+    name = f"{source_code} agrees with la_code found by name"
+    if len(differ):
+        cases = differ["la_name"] + " (file " + differ[source_code].astype("string").fillna("none") + ", DfE " + differ["la_code"] + ")"
+        return CheckResult(table, name, ADVISORY, f"{len(differ)} name(s) whose code in the file is another LA's or "
+                                                  f"missing, put on the code of their name: {_examples(cases, limit=12)}")
+    return CheckResult(table, name, PASS, f"{len(rows)} codes agree")
 
 
 # --- statistical neighbours -----------------------------------------------------------------

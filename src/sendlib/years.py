@@ -1,10 +1,17 @@
-"""Financial-year labels and how other calendars pair with them.
+"""Financial-year labels and how other calendars pair with them (stated here once).
 
 A financial year (FY) runs April to March and is labelled ``"2021-22"`` (``fy``) with
 ``fy_start`` 2021. The panel pairs FY Y-(Y+1) with:
 
-- EHC plans and pupil counts of **January Y+1** (the census taken inside the FY);
-- population estimates of **mid-year Y** (30 June, inside the FY).
+- counts taken in **January Y+1** (``january``): EHC plans in force (all, by setting, by
+  primary need) and pupil percentages, the census taken inside the FY;
+- population estimates of **mid-year Y** (``mid_year``: 30 June, inside the FY);
+- flows over **calendar year Y** (``calendar_year``): new EHC plans, requests for assessment
+  and decisions, plans issued within 20 weeks, SEND Tribunal appeals. April-December of Y lies
+  inside the FY, and the SEN2 return made in January Y+1 covers the year.
+
+So FY 2022-23 takes the plans in force in January 2023, the population of mid-2022 and the
+new plans, requests and appeals of calendar 2022.
 """
 
 from __future__ import annotations
@@ -40,6 +47,16 @@ def january_for_fy(label: str) -> int:
 def fy_for_january(year: int) -> str:
     """The FY containing January ``year``: 2022 -> "2021-22"."""
     return fy_label(year - 1)
+
+
+def fy_for_calendar_year(year: int) -> str:
+    """The FY paired with a calendar year's flows: 2022 -> "2022-23"."""
+    return fy_label(int(year))
+
+
+def calendar_year_for_fy(label: str) -> int:
+    """The calendar year whose flows pair with a FY: "2022-23" -> 2022."""
+    return fy_start(label)
 
 
 def midyear_for_fy(label: str) -> int:

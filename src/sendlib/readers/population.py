@@ -18,7 +18,7 @@ import pandas as pd
 from sendlib import config
 from sendlib.errors import SourceFormatError
 from sendlib.readers.common import check_unique, numeric_column, read_excel, require_columns, require_file, sheet_names
-from sendlib.readers.ehcp import ees_identifiers
+from sendlib.readers.ees import ees_identifiers
 
 DATASET = "population"
 #: The ONS MYE2 workbooks, mid-2015 to mid-2023 (the mid-year is read from each sheet's title).
