@@ -317,3 +317,11 @@ def test_check_evaluation_parameters_lists_every_problem():
         assert expected in message
     ev.check_evaluation_parameters(panel, programmes=["dbv"], outcomes=["hn_spend"], estimator="sun_abraham",
                                    comparison="never_treated", level=0.9, n_boot=199, wild_below=30, n_matches=3)
+
+
+def test_entry_marks_name_every_programme_entering_each_year():
+    timing = pd.concat([ev.programme_timing(programme_rows(), lookup()), ev.frame_timing(["106"])])
+    assert ev.entry_marks(timing, ["dbv", "safety_valve", "frame"]) == {
+        "2020-21": "entry: safety valve", "2021-22": "entry: safety valve", "2022-23": "entry: DBV, frame",
+        "2023-24": "entry: safety valve"}
+    assert ev.entry_marks(timing, ["frame"]) == {"2022-23": "entry: frame"}

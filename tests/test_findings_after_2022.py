@@ -32,7 +32,8 @@ def test_a_failed_pre_trend_test_makes_the_verdict_not_credible():
 
 def test_formatting():
     assert f.format_effect(-0.0491, True) == "-4.9%" and f.format_effect(0.012, False) == "+1.2 points"
-    assert f.format_effect(NAN, True) == "no data"
+    assert f.format_effect(NAN, True) == "no data" and f.format_effect(-0.0004, False) == "+0.0 points"
+    assert f.signed_points(-0.00004, 2) == "+0.00" and f.signed_points(0.01234, 2) == "+1.23"
     assert f.format_p(0.0004) == "p < 0.001" and f.format_p(0.0412) == "p = 0.041" and f.format_p(NAN) == "not tested"
 
 
@@ -52,6 +53,16 @@ def test_effect_sentence_passing_failing_and_untested_pre_trends():
     assert "no detectable difference" in share and "caused" not in share
     missing = f.effect_sentence(effect(estimate=NAN, note="not estimable: no units"), "x", 0.95)
     assert missing == "Safety-valve councils, x: not estimated (not estimable: no units)."
+
+
+def test_agreement_summary_lists_where_the_comparisons_disagree():
+    rows = pd.concat([comparison_rows(), comparison_rows().assign(outcome="plans", ci_low=[0.01, 0.007, 0.001, 0.01])])
+    text = f.agreement_summary("frame", rows, {"hn_spend": "spend", "plans": "EHC plans"}, 0.95)
+    assert text.startswith("Councils in the research's frame: the three comparisons agree at 95% on 1 of 2 outcomes: "
+                           "EHC plans (faster after entry).")
+    assert "They disagree on spend (event study: faster after entry; neighbours: faster after entry; matched: no " \
+           "detectable difference)." in text
+    assert f.agreement_summary("dbv", rows, {}, 0.95).endswith("on 0 of 0 outcomes.")
 
 
 def test_agreement_sentence():
@@ -97,7 +108,9 @@ def test_limits_sentence_counts_the_unnamed_members():
 def test_placement_sentence():
     row = {"fy": "2020-21", "n_frame": 40, "n_others": 110, "frame_mean": 0.52, "others_mean": 0.48,
            "difference": 0.04, "ci_low": 0.01, "ci_high": 0.07}
-    assert "placed a larger share (difference +4.0 points" in f.placement_sentence(row, "mainstream", 0.95)
+    text = f.placement_sentence(row, "share in mainstream schools", 0.95)
+    assert text.startswith("Share in mainstream schools, 2020-21: the frame's 40 councils averaged 52.0% against 48.0%")
+    assert "so they placed a larger share before they were chosen (difference +4.0 points" in text
 
 
 def test_lever_sentence():
@@ -126,10 +139,11 @@ def test_headline():
                "effects": [effect(), effect(programme="dbv", estimate=0.002, ci_low=-0.03, ci_high=0.03,
                                             pre_trend_p=0.0003), effect(outcome="other")]}
     text = f.headline(results)
-    assert text.startswith("Four years on, high-needs spend after entry against comparison councils (95% CI): ")
-    assert "safety-valve councils -8.3% (-11.2% to -5.3%); Delivering Better Value councils +0.2%" in text
-    assert "but the paths of Delivering Better Value councils already differed before entry" in text
-    assert "that estimate is not credible" in text
+    assert text.startswith("Four years on, high-needs spend after entry, against comparison councils (95% CI): ")
+    assert "safety valve -8.3% (-11.2% to -5.3%); DBV +0.2% (-3.0% to +3.0%)" in text
+    assert "but the paths of DBV already differed before entry, so that estimate is not credible" in text
+    every = f.headline(results | {"effects": [effect(pre_trend_p=0.01), effect(programme="dbv", pre_trend_p=0.0)]})
+    assert "every group's path already differed before entry, so none of these is credible" in every
     assert f.headline({"effects": []}) is None and f.headline({}) is None
     passing = f.headline(results | {"effects": [effect()]})
     assert "did not differ detectably" in passing

@@ -17,7 +17,7 @@ STEM = "08_after_2022"
 RECORD_KEYS = {"programme", "outcome", "estimator", "estimate", "ci_low", "ci_high", "pre_trend_p", "n_treated",
                "n_control", "verdict"}
 VERDICTS = {"slower after entry", "no detectable difference", "faster after entry",
-            "not credible: paths differed before entry", "not estimated"}
+            "not credible (paths differed before entry)", "not estimated"}
 CUSTOM = {"programmes": ["dbv", "safety_valve"], "outcomes": ["ehcp_per_10k", "hn_spend"], "estimator": "sun_abraham",
           "comparison": "never_treated", "level": 0.9, "seed": 7}
 

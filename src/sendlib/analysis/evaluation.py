@@ -87,7 +87,11 @@ EVALUATED_OUTCOMES = (*SPENDING_OUTCOMES, *SEN2_OUTCOMES)
 LOG_KINDS = frozenset({"money", "rate"})
 TIMING_COLUMNS = ["unit", "programme", "entry_fy", "entry", "group", "start"]
 GROUP_COLUMNS = ["unit", "first_treat", "role", "note"]
-COEFFICIENT_COLUMNS = ["event_time", "estimate", "ci_low", "ci_high", "n_cohorts", "reference"]
+COEFFICIENT_COLUMNS = ["event_time", "estimate", "ci_low", "ci_high", "n_cohorts", "n_units", "reference"]
+#: Event times observed for fewer treated units than this are neither tested nor drawn: one
+#: council's year (e.g. the only 2023-24 safety-valve agreement six years before entry) would
+#: dominate them. They still count in the overall estimate.
+MIN_EVENT_UNITS = 5
 
 
 # --- outcomes ------------------------------------------------------------------------------------
@@ -248,11 +252,11 @@ def group_summary(groups: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def entry_marks(timing: pd.DataFrame, programmes: Collection[str]) -> dict[str, str]:
-    """Label -> financial year of every entry year of ``programmes`` ("entry: DBV, frame" at 2022-23)."""
+    """Financial year -> label of every entry year of ``programmes`` ("2022-23": "entry: DBV, frame")."""
     short = {"dbv": "DBV", "safety_valve": "safety valve", "frame": "frame"}
     chosen = timing[timing["programme"].isin(list(programmes))]
     by_year = chosen.groupby("entry_fy")["programme"].agg(lambda p: ", ".join(short[x] for x in dict.fromkeys(p)))
-    return {f"entry: {names}": fy for fy, names in by_year.items()}
+    return {fy: f"entry: {names}" for fy, names in by_year.items()}
 
 
 def unknown_members(programme_rows: pd.DataFrame, lookup: pd.DataFrame) -> dict[str, int]:
@@ -333,15 +337,23 @@ def joint_wald_test(estimates: np.ndarray, covariance: np.ndarray) -> tuple[floa
     return statistic, rank, float(stats.chi2.sf(statistic, rank))
 
 
+def units_by_event_time(data: pd.DataFrame) -> pd.Series:
+    """How many treated units are observed at each event time (year - first_treat)."""
+    treated = data[data["first_treat"] > 0]
+    return (treated["time"] - treated["first_treat"]).value_counts().rename("n_units")
+
+
 def _pre_trend(coefficients: pd.DataFrame, covariance: np.ndarray | None, index: Sequence[int]) -> tuple[float, int, float]:
-    """The joint test of the leads (event time <= -2) from the estimator's covariance."""
+    """The joint test of the leads (event time <= -2, observed for MIN_EVENT_UNITS treated units
+    or more) from the estimator's covariance."""
     leads = coefficients[(coefficients["event_time"] <= -2) & ~coefficients["reference"]
-                         & coefficients["estimate"].notna()]
+                         & coefficients["estimate"].notna() & (coefficients["n_units"] >= MIN_EVENT_UNITS)]
     if covariance is None or leads.empty:
         return float("nan"), 0, float("nan")
     position = {int(e): i for i, e in enumerate(index)}
-    chosen = [position[int(e)] for e in leads["event_time"] if int(e) in position]
-    return joint_wald_test(leads["estimate"].to_numpy()[: len(chosen)], np.asarray(covariance)[np.ix_(chosen, chosen)])
+    leads = leads[leads["event_time"].astype(int).isin(list(position))]
+    chosen = [position[int(e)] for e in leads["event_time"]]
+    return joint_wald_test(leads["estimate"].to_numpy(), np.asarray(covariance)[np.ix_(chosen, chosen)])
 
 
 def _scalar(value: object) -> float:
@@ -407,6 +419,7 @@ def event_study(data: pd.DataFrame, estimator: str = "callaway_santanna", compar
         else:
             coefficients, overall, covariance, index, n_control = _sun_abraham(data, alpha, few)
             inference = "cluster-robust by unit, CR2 Bell-McCaffrey" if few else "cluster-robust by unit (analytic)"
+    coefficients["n_units"] = coefficients["event_time"].map(units_by_event_time(data)).fillna(0).astype("int64")
     statistic, df, p_value = _pre_trend(coefficients, covariance, index)
     return EventStudy(estimator, comparison, coefficients[COEFFICIENT_COLUMNS], *overall, statistic, df, p_value,
                       n_treated, int(n_control), int(data["time"].min()), int(data["time"].max()), inference)
@@ -465,20 +478,27 @@ def effect_table(evaluations: Sequence[Evaluation]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=EFFECT_COLUMNS)
 
 
+COEFFICIENT_TABLE_COLUMNS = ["programme", "outcome", "label", "event_time", "estimate", "ci_low", "ci_high",
+                             "n_units", "reference"]
+
+
 def coefficient_table(evaluations: Sequence[Evaluation]) -> pd.DataFrame:
-    """programme, outcome, event_time, estimate, ci_low, ci_high (effect_scale), reference, for
-    every estimated evaluation: the data of the event-study figures."""
+    """COEFFICIENT_TABLE_COLUMNS for every estimated evaluation, the data of the event-study
+    figures: estimates and intervals in % (log outcomes, effect_scale x 100) or percentage points
+    (shares), ``label`` the outcome in words; event times with fewer than MIN_EVENT_UNITS treated
+    units are left out."""
     parts = []
     for item in evaluations:
         if item.study is None:
             continue
         spec, table = outcome_spec(item.outcome), item.study.coefficients
+        table = table[table["reference"] | (table["n_units"] >= MIN_EVENT_UNITS)].copy()
+        table.loc[table["reference"], ["ci_low", "ci_high"]] = 0.0  # the reference year is 0 by construction
         parts.append(pd.DataFrame({
-            "programme": item.programme, "outcome": item.outcome, "event_time": table["event_time"],
-            **{column: effect_scale(table[column], spec) for column in ("estimate", "ci_low", "ci_high")},
-            "reference": table["reference"]}))
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["programme", "outcome", "event_time", "estimate", "ci_low", "ci_high", "reference"])
+            "programme": item.programme, "outcome": item.outcome, "label": spec.label, "event_time": table["event_time"],
+            **{column: 100 * effect_scale(table[column], spec) for column in ("estimate", "ci_low", "ci_high")},
+            "n_units": table["n_units"], "reference": table["reference"]}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COEFFICIENT_TABLE_COLUMNS)
 
 
 # --- growth before and after entry -----------------------------------------------------------------

@@ -23,12 +23,14 @@ import pandas as pd
 from sendlib.present.readable import NO_DATA
 
 SLOWER, NO_DIFFERENCE, FASTER = "slower after entry", "no detectable difference", "faster after entry"
-NOT_CREDIBLE = "not credible: paths differed before entry"
+NOT_CREDIBLE = "not credible (paths differed before entry)"
 NOT_ESTIMATED = "not estimated"
 AGREEMENT_METHODS = ("event_study", "neighbours", "matched")
+SHORT_METHODS = {"event_study": "event study", "neighbours": "neighbours", "matched": "matched"}
 VERDICTS = (SLOWER, NO_DIFFERENCE, FASTER, NOT_CREDIBLE, NOT_ESTIMATED)
 PROGRAMME_WORDS = {"dbv": "Delivering Better Value councils", "safety_valve": "safety-valve councils",
                    "frame": "councils in the research's frame"}
+SHORT_NAMES = {"dbv": "DBV", "safety_valve": "safety valve", "frame": "the research's frame"}
 METHOD_WORDS = {"event_study": "the event study", "neighbours": "statistical neighbours in no programme",
                 "matched": "councils matched on their pre-entry path and DSG balance",
                 "unmatched": "all comparison councils"}
@@ -61,11 +63,17 @@ def verdict(ci_low: float, ci_high: float, pre_trend_p: float, level: float) -> 
     return NOT_CREDIBLE if found != NOT_ESTIMATED and pre_trend_fails(pre_trend_p, level) else found
 
 
+def signed_points(value: float, digits: int = 1) -> str:
+    """A fraction as signed percentage points or percent digits: 0.0123 -> "+1.2"; a value that
+    rounds to zero reads "+0.0", never "-0.0"."""
+    return f"{round(100 * value, digits) + 0.0:+.{digits}f}"
+
+
 def format_effect(value: float, proportional: bool) -> str:
     """-0.049 -> "-4.9%" (proportional) or "-4.9 points" (a share); "no data" when missing."""
     if _missing(value):
         return NO_DATA
-    return f"{100 * value:+.1f}{'%' if proportional else ' points'}"
+    return f"{signed_points(value)}{'%' if proportional else ' points'}"
 
 
 def format_p(p_value: float) -> str:
@@ -97,7 +105,7 @@ def effect_sentence(effect: Mapping[str, Any], outcome_label: str, level: float)
     found = verdict(effect["ci_low"], effect["ci_high"], effect["pre_trend_p"], level)
     relation = "higher" if effect["estimate"] > 0 else "lower"
     return (f"{who[0].upper()}{who[1:]}, {outcome_label}: after entry, on average {size.lstrip('+-')} {relation} "
-            f"than their pre-entry path relative to the comparison councils would suggest ({level:.0%} CI "
+            f"than the comparison councils' path predicts ({level:.0%} CI "
             f"{format_effect(effect['ci_low'], proportional)} to {format_effect(effect['ci_high'], proportional)}; "
             f"{effect['n_treated']:.0f} councils against {effect['n_control']:.0f}, {effect['first_fy']} to "
             f"{effect['last_fy']}). {pre_trend_sentence(effect['pre_trend_p'], effect['pre_trend_df'], level)} "
@@ -121,6 +129,26 @@ def agreement_sentence(programme: str, outcome_label: str, rows: pd.DataFrame, l
     return f"{who[0].upper()}{who[1:]}, {outcome_label}: the comparisons disagree ({listing})."
 
 
+def agreement_summary(programme: str, comparisons: pd.DataFrame, labels: Mapping[str, str], level: float) -> str:
+    """For one programme, on which outcomes the event study, the neighbours' and the matched
+    comparison agree, and what each says where they disagree."""
+    rows = comparisons[comparisons["programme"] == programme]
+    agree, disagree = [], []
+    for outcome, part in rows.groupby("outcome", sort=False):
+        directions = {row.method: direction(row.ci_low, row.ci_high) for row in part.itertuples(index=False)
+                      if row.method in AGREEMENT_METHODS}
+        known = {m: d for m, d in directions.items() if d != NOT_ESTIMATED}
+        label = labels.get(outcome, outcome)
+        if len(set(known.values())) == 1 and len(known) == len(AGREEMENT_METHODS):
+            agree.append(f"{label} ({next(iter(known.values()))})")
+        else:
+            disagree.append(f"{label} (" + "; ".join(f"{SHORT_METHODS[m]}: {d}" for m, d in known.items()) + ")")
+    who = PROGRAMME_WORDS.get(programme, programme)
+    text = f"{who[0].upper()}{who[1:]}: the three comparisons agree at {level:.0%} on {len(agree)} of {len(agree) + len(disagree)} outcomes"
+    text += f": {', '.join(agree)}" if agree else ""
+    return text + (f". They disagree on {', '.join(disagree)}." if disagree else ".")
+
+
 def selection_sentence(programme: str, outcome_label: str, rows: pd.DataFrame, level: float) -> str:
     """Regression to the mean: growth after entry against all comparison councils and against
     councils matched on the pre-entry path (``rows``: one programme and outcome of a comparison
@@ -135,9 +163,9 @@ def selection_sentence(programme: str, outcome_label: str, rows: pd.DataFrame, l
                "matching changes the reading, as regression to the mean would" if after == NO_DIFFERENCE
                else "matching changes the reading")
     return (f"{who[0].upper()}{who[1:]}, {outcome_label}: annual growth after entry differed by "
-            f"{100 * unmatched.estimate:+.1f} points from all comparison councils ({before}), and by "
-            f"{100 * matched.estimate:+.1f} points ({level:.0%} CI {100 * matched.ci_low:+.1f} to "
-            f"{100 * matched.ci_high:+.1f}) from councils with a similar path and DSG balance before entry "
+            f"{signed_points(unmatched.estimate)} points from all comparison councils ({before}), and by "
+            f"{signed_points(matched.estimate)} points ({level:.0%} CI {signed_points(matched.ci_low)} to "
+            f"{signed_points(matched.ci_high)}) from councils with a similar path and DSG balance before entry "
             f"({after}): {reading}.")
 
 
@@ -152,8 +180,8 @@ def lever_sentence(levers: pd.DataFrame, level: float) -> str:
         found = direction(row.ci_low, row.ci_high)
         tendency = {SLOWER: "slower", FASTER: "faster"}.get(found, "no detectably different")
         parts.append(f"{words[(row.analysis, row.term)]} was associated with {tendency} high-needs spending growth "
-                     f"({100 * row.estimate:+.2f} points a year, {level:.0%} CI {100 * row.ci_low:+.2f} to "
-                     f"{100 * row.ci_high:+.2f}; {row.n} observations)")
+                     f"({signed_points(row.estimate, 2)} points a year, {level:.0%} CI {signed_points(row.ci_low, 2)} "
+                     f"to {signed_points(row.ci_high, 2)}; {row.n} observations)")
     return (f"From {first_fy} to {last_fy}, with EHC plan growth, deprivation and LA type held constant: "
             + "; ".join(parts) + ". These are associations, not effects of the share.")
 
@@ -163,10 +191,11 @@ def placement_sentence(row: Mapping[str, Any], setting_label: str, level: float)
     found = direction(row["ci_low"], row["ci_high"])
     differ = "did not differ detectably" if found == NO_DIFFERENCE else (
         "placed a larger share" if found == FASTER else "placed a smaller share")
-    return (f"In {row['fy']} ({setting_label}), the frame's {row['n_frame']:.0f} councils averaged "
-            f"{100 * row['frame_mean']:.1f}% against {100 * row['others_mean']:.1f}% for the other {row['n_others']:.0f}: "
-            f"they {differ} (difference {100 * row['difference']:+.1f} points, {level:.0%} CI "
-            f"{100 * row['ci_low']:+.1f} to {100 * row['ci_high']:+.1f}).")
+    return (f"{setting_label[:1].upper()}{setting_label[1:]}, {row['fy']}: the frame's {row['n_frame']:.0f} councils "
+            f"averaged {100 * row['frame_mean']:.1f}% against {100 * row['others_mean']:.1f}% for the other "
+            f"{row['n_others']:.0f}, so they {differ} before they were chosen (difference "
+            f"{signed_points(row['difference'])} points, {level:.0%} CI {signed_points(row['ci_low'])} to "
+            f"{signed_points(row['ci_high'])}).")
 
 
 def group_display(summary: pd.DataFrame) -> pd.DataFrame:
@@ -247,15 +276,19 @@ def headline(results: Mapping[str, Any]) -> str | None:
     level = float(results.get("level", 0.95))
     label = str((results.get("outcome_labels") or {}).get(outcome, outcome))
     proportional = chosen[0].get("scale") == "proportional difference"
-    parts = [f"{PROGRAMME_WORDS.get(e['programme'], e['programme'])} {format_effect(e['estimate'], proportional)} "
+    parts = [f"{SHORT_NAMES.get(e['programme'], e['programme'])} {format_effect(e['estimate'], proportional)} "
              f"({format_effect(e['ci_low'], proportional)} to {format_effect(e['ci_high'], proportional)})"
              for e in chosen]
-    failed = [PROGRAMME_WORDS.get(e["programme"], e["programme"]) for e in chosen
+    failed = [SHORT_NAMES.get(e["programme"], e["programme"]) for e in chosen
               if pre_trend_fails(e.get("pre_trend_p"), level)]
-    credibility = ("before entry their paths did not differ detectably from the comparison councils'" if not failed
-                   else f"but the paths of {', '.join(failed)} already differed before entry, so "
-                        f"{'that estimate is' if len(failed) == 1 else 'those estimates are'} not credible as a "
-                        f"change at entry")
-    return (f"Four years on, {label} after entry against comparison councils ({level:.0%} CI): {'; '.join(parts)}; "
+    if not failed:
+        credibility = "before entry their paths did not differ detectably from the comparison councils'"
+    elif len(failed) == len(chosen):
+        credibility = ("but its path already differed before entry, so it is not credible as a change at entry"
+                       if len(chosen) == 1 else "but every group's path already differed before entry, so none of "
+                       "these is credible as a change at entry")
+    else:
+        credibility = (f"but the paths of {' and '.join(failed)} already differed before entry, so "
+                       f"{'that estimate is' if len(failed) == 1 else 'those estimates are'} not credible as a change at entry")
+    return (f"Four years on, {label} after entry, against comparison councils ({level:.0%} CI): {'; '.join(parts)}; "
             f"{credibility} (associations, not effects).")
-

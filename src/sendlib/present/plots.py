@@ -9,6 +9,7 @@ fonts, the colour-blind-safe Okabe-Ito palette; units of interest are drawn in
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Collection, Mapping, Sequence
 from itertools import cycle
 from pathlib import Path
@@ -292,15 +293,15 @@ def facet_lines(
     marker_x: float | None = None,
     columns: int = 3,
 ) -> Figure:
-    """Small multiples, one panel per ``facet`` level (in order of appearance, shared y axis):
+    """Small multiples, one panel per ``facet`` level (in order of appearance, each with its own
+    y axis, titles wrapped):
     a line per ``hue`` level (the palette, one legend) or one line, with a shaded interval
     between the ``band`` columns; ``reference`` draws a dashed horizontal line (e.g. 0) and
     ``marker_x`` a dotted vertical one (e.g. entry)."""
     panels = list(dict.fromkeys(frame[facet]))
     rows = max(1, -(-len(panels) // columns))
     width = min(columns, max(len(panels), 1))
-    fig, axes = plt.subplots(rows, width, figsize=(FIGSIZE[0] * width / 2.2, 2.6 * rows + 0.9), sharey=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(rows, width, figsize=(FIGSIZE[0] * width / 2.2, 2.8 * rows + 0.9), squeeze=False)
     levels = sorted(frame[hue].dropna().unique(), key=str) if hue else [None]
     colours = dict(zip(levels, cycle(PALETTE)))
     for ax, panel in zip(axes.flat, panels):
@@ -315,7 +316,7 @@ def facet_lines(
             ax.axhline(reference, color=MUTED, linestyle="--", linewidth=1)
         if marker_x is not None:
             ax.axvline(marker_x, color="#505050", linestyle=":", linewidth=1)
-        ax.set_title(str(panel), loc="left", fontsize=10, fontweight="normal")
+        ax.set_title(textwrap.fill(str(panel), 42), loc="left", fontsize=9, fontweight="normal")
         ax.tick_params(axis="x", labelsize=8, rotation=0 if pd.api.types.is_numeric_dtype(frame[x]) else 45)
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
@@ -328,13 +329,14 @@ def facet_lines(
     return fig
 
 
-def mark_entries(fig: Figure, entries: Mapping[str, object]) -> None:
-    """A dotted vertical line, labelled, at each x of ``entries`` (label -> x) on every panel."""
+def mark_entries(fig: Figure, entries: Mapping[object, str]) -> None:
+    """A dotted vertical line at each x of ``entries`` (x -> label) on every panel, its label
+    written upwards from the bottom of the axis."""
     for ax in fig.axes:
-        top = ax.get_ylim()[1]
-        for label, position in entries.items():
+        bottom = ax.get_ylim()[0]
+        for position, label in entries.items():
             ax.axvline(position, color="#505050", linestyle=":", linewidth=1)
-            ax.annotate(label, (position, top), ha="right", va="top", rotation=90, fontsize=8, color="#505050")
+            ax.annotate(label, (position, bottom), ha="right", va="bottom", rotation=90, fontsize=8, color="#505050")
 
 #: Key of a displayed figure's image/png metadata naming its file under the report folder.
 FIGURE_KEY = "sendlib_figure"
