@@ -325,3 +325,44 @@ def test_entry_marks_name_every_programme_entering_each_year():
         "2020-21": "entry: safety valve", "2021-22": "entry: safety valve", "2022-23": "entry: DBV, frame",
         "2023-24": "entry: safety valve"}
     assert ev.entry_marks(timing, ["frame"]) == {"2022-23": "entry: frame"}
+
+
+def test_event_times_of_fewer_than_five_treated_units_are_neither_tested_nor_drawn():
+    panel = staggered_panel(effect=-0.05, seed=8, cohort_shares=(0.4, 0.0, 0.3, 0.3, 0.0))
+    lone = panel["unit"] == panel.loc[panel["first_treat"] == 0, "unit"].iloc[0]
+    panel.loc[lone, "first_treat"] = 2024  # one council entering in 2024: alone at event time -7
+    panel.loc[lone & (panel["time"] == 2017), "value"] += 5.0  # a wild year only it has
+    study = ev.event_study(panel, "callaway_santanna", "never_treated")
+    support = study.coefficients.set_index("event_time")["n_units"]
+    assert support[-7] == 1 and support[-4] > 5
+    assert study.pre_trend_df == 4 and study.pre_trend_p > 0.01  # leads -5..-2; -6 and -7 have one unit
+    table = ev.coefficient_table([ev.Evaluation("dbv", "hn_spend", study, "")])
+    assert table["event_time"].min() == -5 and table.loc[table["reference"], ["ci_low", "ci_high"]].eq(0).all(axis=None)
+
+
+def test_frame_placement_on_hand_made_shares():
+    values = pd.DataFrame({"unit": ["a", "b", "c", "d", "a"], "fy": ["2020-21"] * 4 + ["2021-22"],
+                           "mainstream_share": [0.5, 0.6, 0.3, 0.4, 0.9],
+                           "special_independent_share": [0.05, 0.05, 0.1, 0.1, 0.0]})
+    table = ev.frame_placement(values, ["a", "b"], 199, 1, 0.9).set_index("outcome")
+    assert table.loc["mainstream_share", "difference"] == pytest.approx(0.2)
+    assert table.loc["special_independent_share", "frame_mean"] == pytest.approx(0.05)
+    assert (table["n_frame"] == 2).all() and (table["fy"] == "2020-21").all()
+
+
+def test_comparison_table_sets_every_effect_beside_the_three_growth_comparisons():
+    panel = staggered_panel(effect=-0.1, n_units=150, cohort_shares=(0.5, 0.0, 0.0, 0.5, 0.0), seed=3)
+    values = panel.rename(columns={"value": "hn_spend"}).assign(hn_spend=lambda f: np.exp(f["hn_spend"]))
+    groups = {"dbv": panel.drop_duplicates("unit").assign(
+        role=lambda f: np.where(f["first_treat"] > 0, "treated", "comparison"), note="")[ev.GROUP_COLUMNS]}
+    effects = ev.effect_table(ev.evaluate(values, groups, ["hn_spend"], "callaway_santanna", "never_treated",
+                                          0.95, 199, 1, 30))
+    comparison_units = groups["dbv"].loc[groups["dbv"]["role"] == "comparison", "unit"]
+    neighbours = {"dbv": {unit: list(comparison_units) for unit in groups["dbv"]["unit"]}}
+    balances = pd.DataFrame({2021: 0.0}, index=groups["dbv"]["unit"])
+    table = ev.comparison_table(effects, values, groups, neighbours, balances, 2, 199, 1, 0.95)
+    assert table["method"].tolist() == ["event_study", "neighbours", "matched", "unmatched"]
+    growth = table.set_index("method").loc[["neighbours", "matched", "unmatched"]]
+    truth = -0.1 / 3  # a 0.1 drop from 2022 on, spread over the three years after 2021
+    assert (growth["ci_low"] < truth).all() and (truth < growth["ci_high"]).all() and (growth["ci_high"] < 0).all()
+    assert (growth["n_units"] == (groups["dbv"]["role"] == "treated").sum()).all()

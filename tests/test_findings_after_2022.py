@@ -62,6 +62,7 @@ def test_agreement_summary_lists_where_the_comparisons_disagree():
                            "EHC plans (faster after entry).")
     assert "They disagree on spend (event study: faster after entry; neighbours: faster after entry; matched: no " \
            "detectable difference)." in text
+    assert text.endswith("although its pre-entry test failed for 2 of these outcomes.")
     assert f.agreement_summary("dbv", rows, {}, 0.95).endswith("on 0 of 0 outcomes.")
 
 
@@ -79,7 +80,8 @@ def comparison_rows() -> pd.DataFrame:
                          "method": ["event_study", "neighbours", "matched", "unmatched"],
                          "estimate": [0.05, 0.03, 0.004, 0.031], "ci_low": [0.01, 0.007, -0.01, 0.01],
                          "ci_high": [0.09, 0.058, 0.02, 0.05], "n_units": [39, 30, 39, 39],
-                         "scale": ["proportional difference"] + ["annual growth, log points"] * 3})
+                         "scale": ["proportional difference"] + ["annual growth, log points"] * 3,
+                         "pre_trend_p": [0.01, NAN, NAN, NAN]})
 
 
 def test_selection_sentence_says_whether_matching_changes_the_reading():
@@ -107,8 +109,8 @@ def test_limits_sentence_counts_the_unnamed_members():
 
 def test_placement_sentence():
     row = {"fy": "2020-21", "n_frame": 40, "n_others": 110, "frame_mean": 0.52, "others_mean": 0.48,
-           "difference": 0.04, "ci_low": 0.01, "ci_high": 0.07}
-    text = f.placement_sentence(row, "share in mainstream schools", 0.95)
+           "difference": 0.04, "ci_low": 0.01, "ci_high": 0.07, "label": "share in mainstream schools"}
+    text = f.placement_sentence(row, 0.95)
     assert text.startswith("Share in mainstream schools, 2020-21: the frame's 40 councils averaged 52.0% against 48.0%")
     assert "so they placed a larger share before they were chosen (difference +4.0 points" in text
 

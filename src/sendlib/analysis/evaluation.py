@@ -662,7 +662,8 @@ def unmatched_comparison(wide: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFra
     return pd.DataFrame(rows, columns=UNMATCHED_COLUMNS)
 
 
-COMPARISON_COLUMNS = ["programme", "outcome", "method", "estimate", "ci_low", "ci_high", "n_units", "scale"]
+COMPARISON_COLUMNS = ["programme", "outcome", "method", "estimate", "ci_low", "ci_high", "n_units", "scale",
+                      "pre_trend_p"]
 METHOD_LABELS = {"event_study": "event study", "neighbours": "statistical neighbours in no programme",
                  "matched": "matched on the pre-entry path and DSG balance", "unmatched": "all comparison councils"}
 
@@ -677,14 +678,14 @@ def comparison_table(effects: pd.DataFrame, values: pd.DataFrame, groups: Mappin
     for effect in effects.itertuples(index=False):
         wide, programme_groups = wide_values(values, effect.outcome), groups[effect.programme]
         rows.append((effect.programme, effect.outcome, "event_study", effect.estimate, effect.ci_low, effect.ci_high,
-                     effect.n_treated, effect.scale))
+                     effect.n_treated, effect.scale, effect.pre_trend_p))
         growth_scale = f"annual growth, {'log points' if outcome_spec(effect.outcome).in_logs else 'share'}"
         for method, table in (("neighbours", neighbour_comparison(wide, programme_groups, neighbours[effect.programme])),
                               ("matched", matched_comparison(wide, programme_groups, balances, n_matches)),
                               ("unmatched", unmatched_comparison(wide, programme_groups))):
             summary = aggregate(table["difference"], n_boot, seed, level)
             rows.append((effect.programme, effect.outcome, method, summary.mean, summary.ci_low, summary.ci_high,
-                         summary.n_units, growth_scale))
+                         summary.n_units, growth_scale, np.nan))
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
 
@@ -754,10 +755,16 @@ def levers(frame: pd.DataFrame, first: int, last: int, level: float) -> pd.DataF
     return pd.DataFrame([(*row, fy_label(first), fy_label(last)) for row in rows], columns=LEVER_COLUMNS)
 
 
-def frame_placement(values: pd.DataFrame, frame_units: Collection[str], fy: str, outcomes: Sequence[str],
-                    n_boot: int, seed: int, level: float) -> pd.DataFrame:
+#: The year the research's frame was drawn from (its 2020-21 surplus) and the shares compared in it.
+FRAME_YEAR = "2020-21"
+FRAME_PLACEMENT_SHARES = ("mainstream_share", "special_independent_share")
+
+
+def frame_placement(values: pd.DataFrame, frame_units: Collection[str], n_boot: int, seed: int, level: float,
+                    fy: str = FRAME_YEAR, outcomes: Sequence[str] = FRAME_PLACEMENT_SHARES) -> pd.DataFrame:
     """For each share in ``outcomes`` in year ``fy``: the frame's mean against all other units',
-    the difference and its bootstrap interval (sendlib.analysis.groups.difference_in_means_ci)."""
+    the difference and its bootstrap interval (sendlib.analysis.groups.difference_in_means_ci);
+    ``label`` names the share in words."""
     from sendlib.analysis.groups import difference_in_means_ci
 
     year = values[values["fy"] == fy]
@@ -766,10 +773,10 @@ def frame_placement(values: pd.DataFrame, frame_units: Collection[str], fy: str,
     for outcome in outcomes:
         result = difference_in_means_ci(year.loc[inside, outcome].dropna(), year.loc[~inside, outcome].dropna(),
                                         n_boot, seed, level)
-        rows.append({"outcome": outcome, "fy": fy, "n_frame": result.n_a, "n_others": result.n_b,
-                     "frame_mean": year.loc[inside, outcome].mean(), "others_mean": year.loc[~inside, outcome].mean(),
-                     "difference": result.difference, "ci_low": result.low, "ci_high": result.high,
-                     "p_value": result.p_value})
+        rows.append({"outcome": outcome, "label": outcome_spec(outcome).label, "fy": fy, "n_frame": result.n_a,
+                     "n_others": result.n_b, "frame_mean": year.loc[inside, outcome].mean(),
+                     "others_mean": year.loc[~inside, outcome].mean(), "difference": result.difference,
+                     "ci_low": result.low, "ci_high": result.high, "p_value": result.p_value})
     return pd.DataFrame(rows)
 
 

@@ -146,7 +146,12 @@ def agreement_summary(programme: str, comparisons: pd.DataFrame, labels: Mapping
     who = PROGRAMME_WORDS.get(programme, programme)
     text = f"{who[0].upper()}{who[1:]}: the three comparisons agree at {level:.0%} on {len(agree)} of {len(agree) + len(disagree)} outcomes"
     text += f": {', '.join(agree)}" if agree else ""
-    return text + (f". They disagree on {', '.join(disagree)}." if disagree else ".")
+    text += f". They disagree on {', '.join(disagree)}." if disagree else "."
+    failed = sum(pre_trend_fails(p, level) for p in rows.loc[rows["method"] == "event_study", "pre_trend_p"])
+    if failed:
+        text += (f" The event study's direction is read from its interval, although its pre-entry test failed for "
+                 f"{failed} of these outcomes.")
+    return text
 
 
 def selection_sentence(programme: str, outcome_label: str, rows: pd.DataFrame, level: float) -> str:
@@ -186,9 +191,10 @@ def lever_sentence(levers: pd.DataFrame, level: float) -> str:
             + "; ".join(parts) + ". These are associations, not effects of the share.")
 
 
-def placement_sentence(row: Mapping[str, Any], setting_label: str, level: float) -> str:
-    """Whether the frame's councils differed in one setting share before they were chosen."""
-    found = direction(row["ci_low"], row["ci_high"])
+def placement_sentence(row: Mapping[str, Any], level: float) -> str:
+    """Whether the frame's councils differed in one setting share before they were chosen (a
+    row of analysis.evaluation.frame_placement)."""
+    found, setting_label = direction(row["ci_low"], row["ci_high"]), str(row["label"])
     differ = "did not differ detectably" if found == NO_DIFFERENCE else (
         "placed a larger share" if found == FASTER else "placed a smaller share")
     return (f"{setting_label[:1].upper()}{setting_label[1:]}, {row['fy']}: the frame's {row['n_frame']:.0f} councils "
