@@ -544,11 +544,12 @@ def comparison_neighbours(stat_neighbours: pd.DataFrame, lookup: pd.DataFrame, u
     from sendlib.neighbours import NoNeighboursError, neighbour_units
 
     allowed, found = set(comparison_units), {}
+    by_council = dict(tuple(stat_neighbours.groupby("la_code")))  # each call then hashes only its own rows
     for unit in units:
         found[unit] = []
         for la_code in unit_la_code(lookup, unit):
             try:
-                rows = neighbour_units(stat_neighbours, lookup, la_code, model)
+                rows = neighbour_units(by_council.get(la_code, stat_neighbours.head(0)), lookup, la_code, model)
             except NoNeighboursError:
                 continue
             found[unit] = [n for n in rows["unit"] if n in allowed]
@@ -589,10 +590,12 @@ def neighbour_comparison(wide: pd.DataFrame, groups: pd.DataFrame, neighbours: M
                          ) -> pd.DataFrame:
     """NEIGHBOUR_COLUMNS for every treated unit: the change in its annual growth from before to
     after entry (``unit_change``), the same for the mean of its neighbours with data, and the difference."""
-    rows = []
+    rows, changes = [], {}
     for unit, entry in groups.loc[groups["role"] == "treated", ["unit", "first_treat"]].itertuples(index=False):
-        growth = growth_around(wide, int(entry))
-        change = growth["post_growth"] - growth["pre_growth"]
+        if entry not in changes:
+            growth = growth_around(wide, int(entry))
+            changes[entry] = growth["post_growth"] - growth["pre_growth"]
+        change = changes[entry]
         peers = change.reindex([n for n in neighbours.get(unit, []) if n in change.index]).dropna()
         own = change.get(unit, np.nan)
         rows.append((unit, int(entry), len(peers), own, peers.mean() if len(peers) else np.nan,
