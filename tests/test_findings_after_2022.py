@@ -141,7 +141,7 @@ def test_headline():
                "effects": [effect(), effect(programme="dbv", estimate=0.002, ci_low=-0.03, ci_high=0.03,
                                             pre_trend_p=0.0003), effect(outcome="other")]}
     text = f.headline(results)
-    assert text.startswith("Four years on, high-needs spend after entry, against comparison councils (95% CI): ")
+    assert text.startswith("Four years on (high-needs spend, after entry against comparison councils, 95% CI): ")
     assert "safety valve -8.3% (-11.2% to -5.3%); DBV +0.2% (-3.0% to +3.0%)" in text
     assert "but the paths of DBV already differed before entry, so that estimate is not credible" in text
     every = f.headline(results | {"effects": [effect(pre_trend_p=0.01), effect(programme="dbv", pre_trend_p=0.0)]})

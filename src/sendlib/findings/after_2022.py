@@ -296,5 +296,5 @@ def headline(results: Mapping[str, Any]) -> str | None:
     else:
         credibility = (f"but the paths of {' and '.join(failed)} already differed before entry, so "
                        f"{'that estimate is' if len(failed) == 1 else 'those estimates are'} not credible as a change at entry")
-    return (f"Four years on, {label} after entry, against comparison councils ({level:.0%} CI): {'; '.join(parts)}; "
+    return (f"Four years on ({label}, after entry against comparison councils, {level:.0%} CI): {'; '.join(parts)}; "
             f"{credibility} (associations, not effects).")
