@@ -44,13 +44,38 @@ def test_panel_covers_every_unit_and_year(processed_data: Path):
     assert totals.round(2).tolist() == [4.40, 4.73, 5.16, 5.69, 6.49, 7.42, 8.69, 10.22]
 
 
-def test_missing_council_in_a_year_is_reported_as_advisory(raw_data: Path):
+@pytest.fixture(scope="module")
+def real_qa(raw_data: Path) -> pd.DataFrame:
+    """The QA results of the real clean step (built in memory)."""
     settings = tables.CleanSettings(raw_dir=raw_data)
     built = tables.build_all(settings)
-    results = qa.results_frame(tables.quality_checks(built, built["la_lookup"], settings))
-    row = results[(results["table"] == "hn_spend") & (results["check"] == "coverage fy=2023-24")].iloc[0]
+    return qa.results_frame(tables.quality_checks(built, built["la_lookup"], settings))
+
+
+def _qa_row(results: pd.DataFrame, table: str, check: str) -> pd.Series:
+    return results[(results["table"] == table) & (results["check"] == check)].iloc[0]
+
+
+def test_missing_council_in_a_year_is_reported_as_advisory(real_qa: pd.DataFrame):
+    row = _qa_row(real_qa, "hn_spend", "coverage fy=2023-24")
     assert row["status"] == qa.ADVISORY and "942" in row["message"] and "943" in row["message"]
-    assert (results["status"] != qa.FAIL).all()
+    assert (real_qa["status"] != qa.FAIL).all()
+
+
+def test_sen2_gaps_are_advisories_that_name_their_cause(real_qa: pd.DataFrame):
+    set_aside = _qa_row(real_qa, "new_plans", "values set aside as source errors")
+    assert set_aside["status"] == qa.ADVISORY and "calendar_year=2022" in set_aside["message"] and "384" in set_aside["message"]
+    assert _qa_row(real_qa, "new_plans", "LA sum = national (new_plans_count, calendar_year=2022)")["status"] == qa.ADVISORY
+    assert _qa_row(real_qa, "new_plans", "LA sum = national (new_plans_count, calendar_year=2024)")["status"] == qa.PASS
+    need = _qa_row(real_qa, "primary_need", "LA sum = national (ehcp_count, january=2025)")
+    assert need["status"] == qa.ADVISORY and "totals agree" in need["message"] and "sld" in need["message"]
+    codes = _qa_row(real_qa, "tribunal_appeals", "file_la_code agrees with la_code found by name")
+    assert codes["status"] == qa.ADVISORY and "Nottinghamshire (file 928, DfE 891)" in codes["message"]
+    assert _qa_row(real_qa, "tribunal_appeals", "appeal_rate_pct recomputes from appeals_count / "
+                                                "appealable_decisions_count")["status"] == qa.PASS
+    sen2_tables = real_qa[real_qa["table"].isin(["ehcp_by_setting", "new_plans_by_setting", "new_plans", "requests",
+                                                 "timeliness", "primary_need", "tribunal_appeals"])]
+    assert sen2_tables["table"].nunique() == 7 and (sen2_tables["status"] == qa.PASS).sum() > 100
 
 
 def _published_ehcp() -> pd.DataFrame:

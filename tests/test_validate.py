@@ -67,6 +67,22 @@ def test_schema_lists_all_failures():
     assert "demo" in message and "la_code" in message and "fy" in message and "column n" in message
 
 
+def test_sen2_schemas_refuse_unknown_settings_duplicate_keys_and_zero_for_missing_flags():
+    from sendlib.schemas import SCHEMAS
+
+    row = {"la_code": "202", "la_name": "Camden", "january": 2024, "setting": "special_independent",
+           "setting_group": "special_independent", "ehcp_count": 70.0, "ehcp_count_suppressed": False,
+           "source_note": pd.NA}
+    good = pd.DataFrame([row]).astype({"source_note": "string"})
+    v.validate_schema(good, SCHEMAS["ehcp_by_setting"], "ehcp_by_setting")
+    bad = pd.concat([good, good.assign(setting="special_private", ehcp_count=-1.0)], ignore_index=True)
+    with pytest.raises(ValidationError, match="(?s)setting.*special_private.*ehcp_count"):
+        v.validate_schema(bad, SCHEMAS["ehcp_by_setting"], "ehcp_by_setting")
+    with pytest.raises(ValidationError, match="ehcp_by_setting_national"):
+        v.validate_schema(pd.concat([good, good], ignore_index=True).drop(columns=["la_code", "la_name", "source_note"]),
+                          SCHEMAS["ehcp_by_setting_national"], "ehcp_by_setting_national")
+
+
 # --- statistical neighbours ----------------------------------------------------------------
 
 def neighbours(la_code: str, codes: list[str], model: str = "2025", current: bool = True) -> pd.DataFrame:
@@ -114,3 +130,49 @@ def test_council_name_disagreeing_with_its_code_fails():
     result = v.check_names_match(frame, accepted, str.lower, "t")
     assert result.status == v.FAIL and "model 2025: 202 LA 202" in result.message and "300" not in result.message
     assert v.check_names_match(frame.assign(la_name="LA 300").iloc[10:], accepted, str.lower, "t").status == v.PASS
+
+
+def test_sums_to_national_counts_absent_councils_as_missing():
+    las = pd.DataFrame({"la_code": ["202"], "y": [2023], "n": [5.0]})
+    nat = pd.DataFrame({"y": [2023], "n": [8.0]})
+    assert v.check_sums_to_national(las, nat, "n", "y", "t")[0].status == v.FAIL
+    res = v.check_sums_to_national(las, nat, "n", "y", "t", expected={2023: {"202", "204"}})
+    assert res[0].status == v.ADVISORY and "1 LA values missing" in res[0].message
+
+
+def test_sums_to_national_by_key_summarises_each_period():
+    las = pd.DataFrame({"la_code": ["1", "2"] * 2, "y": [2025] * 4, "need": ["a", "a", "b", "b"],
+                        "n": [1.0, 2.0, 3.0, 4.0]})
+    nat = pd.DataFrame({"y": [2025, 2025], "need": ["a", "b"], "n": [3.0, 7.0]})
+    ok = v.check_sums_to_national(las, nat, "n", "y", "t", by=["need"])
+    assert [(r.status, r.check) for r in ok] == [(v.PASS, "LA sum = national (n, y=2025)")]
+    moved = v.check_sums_to_national(las, nat.assign(n=[4.0, 6.0]), "n", "y", "t", by=["need"])[0]
+    assert moved.status == v.ADVISORY and "totals agree" in moved.message  # same total, another split
+    lost = v.check_sums_to_national(las, nat.assign(n=[4.0, 7.0]), "n", "y", "t", by=["need"])[0]
+    assert lost.status == v.FAIL and "a: LA sum 3 vs national 4" in lost.message
+
+
+def test_values_set_aside_are_advisory_and_named():
+    frame = pd.DataFrame({"la_code": ["370", "371", "202"], "y": [2022, 2022, 2022],
+                          "source_note": ["repeats the regional total", "repeats the regional total", None]})
+    result = v.check_values_set_aside(frame, "source_note", "y", "t")
+    assert result.status == v.ADVISORY and "y=2022: repeats the regional total (370, 371)" in result.message
+    assert v.check_values_set_aside(frame.iloc[2:], "source_note", "y", "t").status == v.PASS
+
+
+def test_rate_that_does_not_recompute_from_its_counts_fails():
+    frame = pd.DataFrame({"la_code": ["202", "356", "420"], "calendar_year": [2022] * 3,
+                          "a": [41.0, 50.0, None], "d": [1516.0, 2924.0, 7.0], "rate": [2.7, 1.7, 0.0]})
+    assert v.check_rate_recomputes(frame, "a", "d", "rate", "t").status == v.PASS
+    shifted = frame.assign(rate=[1.7, 2.7, 0.0])  # rates of two rows swapped
+    result = v.check_rate_recomputes(shifted, "a", "d", "rate", "t")
+    assert result.status == v.FAIL and "2 of 2 rates" in result.message and "202 2022: 1.7" in result.message
+
+
+def test_source_codes_disagreeing_with_names_are_advisory():
+    frame = pd.DataFrame({"la_code": ["891", "892", "202"], "file_la_code": pd.array(["928", None, "202"], "string"),
+                          "la_name": ["Nottinghamshire", "Nottingham", "Camden"]})
+    result = v.check_codes_agree(frame, "file_la_code", "t")
+    assert result.status == v.ADVISORY and "Nottinghamshire (file 928, DfE 891)" in result.message
+    assert "Nottingham (file none, DfE 892)" in result.message
+    assert v.check_codes_agree(frame.iloc[2:], "file_la_code", "t").status == v.PASS

@@ -2,10 +2,10 @@
 
 Pairings (see sendlib.years): FY Y-(Y+1) takes EHC plans (all and by setting) and pupil
 percentages of January Y+1, population of mid-year Y, and the flows of calendar year Y (new
-plans, requests and decisions, plans issued within 20 weeks, tribunal appeals). Values summed from LAs onto a unit are kept
-only when the LAs reporting form one whole member set of the unit (see
-sendlib.geography.sum_to_units); otherwise they are missing, so no partial sum is ever
-mistaken for a whole one. Percentages of merged units are weighted by their members'
+plans, requests and decisions, plans issued within 20 weeks, tribunal appeals). Values
+summed from LAs onto a unit are kept only when the LAs reporting form one whole member set
+of the unit (see sendlib.geography.sum_to_units); otherwise they are missing, so no partial
+sum is ever mistaken for a whole one. Percentages of merged units are weighted by their members'
 population (pupil percentages by ages 2-18, deprivation scores by ages 0-17).
 """
 
@@ -15,7 +15,7 @@ import pandas as pd
 
 from sendlib import geography, programmes, years
 from sendlib.analysis.measures import add_derived_columns
-from sendlib.readers.sen2 import SETTING_GROUPS
+from sendlib.readers import sen2, tribunal
 
 PANEL_KEYS = ["unit", "fy"]
 DEPRIVATION_EDITION = 2019
@@ -28,14 +28,12 @@ SETTING_COUNTS: dict[str, tuple[str, ...]] = {
     "ehcp_ap_count": ("alternative_provision",),
     "ehcp_fe_count": ("further_education",),
     "ehcp_elsewhere_count": ("elsewhere",),
-    "ehcp_setting_total_count": tuple(sorted(set(SETTING_GROUPS.values()) - {"not_recorded"})),
+    "ehcp_setting_total_count": tuple(sorted(set(sen2.SETTING_GROUP_LABELS) - {"not_recorded"})),
 }
-#: Panel flow columns (calendar year Y -> FY Y-(Y+1)) and the table each comes from.
+#: Table -> its counts that go into the panel (calendar year Y under FY Y-(Y+1)).
 FLOW_COUNTS: dict[str, list[str]] = {
-    "new_plans": ["new_plans_count"],
-    "requests": ["requests_count", "assess_count", "not_assess_count"],
-    "timeliness": ["issued_count", "issued_20wk_count", "issued_ex_count", "issued_20wk_ex_count"],
-    "tribunal_appeals": ["appeals_count", "appealable_decisions_count"],
+    **{name: list(columns.values()) for name, (_, _, columns) in sen2.COUNT_TABLES.items()},
+    "tribunal_appeals": tribunal.COUNTS,
 }
 
 

@@ -135,21 +135,24 @@ class Sen2Table:
     coverage_count: str | None = None
 
 
+def _counts_of(name: str) -> list[str]:
+    """Our count columns of one of readers.sen2.COUNT_TABLES."""
+    return list(sen2.COUNT_TABLES[name][2].values())
+
+
 #: The SEN2 2025 release's tables (the tribunal file, laid out differently, is built apart).
 SEN2_TABLES: dict[str, Sen2Table] = {
     "ehcp_by_setting": Sen2Table(sen2.read_ehcp_by_setting, "january", ["ehcp_count"], ["setting"]),
     "new_plans_by_setting": Sen2Table(sen2.read_new_plans_by_setting, "calendar_year", ["new_plans_count"],
                                       ["setting"]),
-    "new_plans": Sen2Table(partial(sen2.read_counts, "new_plans"), "calendar_year", ["new_plans_count"]),
-    "requests": Sen2Table(partial(sen2.read_counts, "requests"), "calendar_year",
-                          ["requests_count", "assess_count", "not_assess_count"]),
-    "timeliness": Sen2Table(partial(sen2.read_counts, "timeliness"), "calendar_year",
-                            ["issued_count", "issued_20wk_count", "issued_ex_count", "issued_20wk_ex_count"],
+    **{name: Sen2Table(partial(sen2.read_counts, name), "calendar_year", _counts_of(name))
+       for name in ("new_plans", "requests")},
+    "timeliness": Sen2Table(partial(sen2.read_counts, "timeliness"), "calendar_year", _counts_of("timeliness"),
                             coverage_count="issued_ex_count"),
     "primary_need": Sen2Table(sen2.read_primary_need, "january", ["ehcp_count"], ["need"]),
 }
 #: The tribunal file: read by readers.tribunal, put on DfE codes by name in build_tribunal_appeals.
-TRIBUNAL = Sen2Table(tribunal.read_tribunal_appeals, "calendar_year", ["appeals_count", "appealable_decisions_count"],
+TRIBUNAL = Sen2Table(tribunal.read_tribunal_appeals, "calendar_year", tribunal.COUNTS,
                      coverage_count="appealable_decisions_count")
 
 

@@ -148,8 +148,9 @@ def check_sums_to_national(
     ``by`` (e.g. ["setting"]) each period's rows are compared key by key and summarised; gaps
     that cancel out exactly over the keys (same total, another split) are ADVISORY.
     """
-    absent = pd.Series({when: len(keys - set(la_rows.loc[la_rows[period] == when, "la_code"]))
-                        for when, keys in (expected or {}).items()}, dtype="int64")
+    present = la_rows.groupby(period)["la_code"].agg(set) if expected else pd.Series(dtype=object)
+    absent = pd.Series({when: len(keys - present.get(when, set())) for when, keys in (expected or {}).items()},
+                       dtype="int64")
     comparison = _sum_comparison(la_rows, national, value, [period, *by], absent, rel_tolerance)
     order = {FAIL: 0, ADVISORY: 1, PASS: 2}
     results = []
@@ -239,7 +240,8 @@ def check_codes_agree(frame: pd.DataFrame, source_code: str, table: str) -> Chec
     differ = rows[rows[source_code].astype("string").fillna("none").to_numpy() != rows["la_code"].to_numpy()]
     name = f"{source_code} agrees with la_code found by name"
     if len(differ):
-        cases = differ["la_name"] + " (file " + differ[source_code].astype("string").fillna("none") + ", DfE " + differ["la_code"] + ")"
+        file_codes = differ[source_code].astype("string").fillna("none")
+        cases = differ["la_name"] + " (file " + file_codes + ", DfE " + differ["la_code"] + ")"
         return CheckResult(table, name, ADVISORY, f"{len(differ)} name(s) whose code in the file is another LA's or "
                                                   f"missing, put on the code of their name: {_examples(cases, limit=12)}")
     return CheckResult(table, name, PASS, f"{len(rows)} codes agree")

@@ -21,8 +21,8 @@ reason (Isles of Scilly, City of London and Rutland are the tiny councils). Thre
   plan then moves the share by more than 3 points (these shares differ between councils by
   tens of points, so 30 is enough; the usual small-numbers rule of thumb).
 - rates per 10,000 aged 0-25: a population under **10,000**: one child then moves the rate
-  by more than 1 per 10,000 (England: about 50 new plans per 10,000 a year). Flags Isles of
-  Scilly (about 500) and City of London (about 1,400); Rutland (about 11,000) is just above.
+  by more than 1 per 10,000 (England: about 40 new plans per 10,000 a year). Flags Isles of
+  Scilly (500-600 people) and City of London (1,400-3,500); Rutland (about 11,000) is just above.
 - appeal rate: fewer than **500 appealable decisions**: one appeal then moves the rate by
   more than 0.2 points, a tenth of a typical rate (1-3%). Flags Isles of Scilly, City of
   London and Rutland (200-400 decisions).

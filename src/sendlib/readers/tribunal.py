@@ -34,6 +34,8 @@ MEASURES = {
     "total appealable decisions": "appealable_decisions_count",
     "send tribunal appeal rate": "appeal_rate_pct",
 }
+#: The counts (the rate is the file's own, kept for QA).
+COUNTS = ["appeals_count", "appealable_decisions_count"]
 IN_DEVELOPMENT = "in development"
 NATIONAL = "england total"
 PARTIAL_NATIONAL = "england total excluding suppressed"
