@@ -213,7 +213,8 @@ def treatment_groups(timing: pd.DataFrame, programme: str, units: Collection[str
             why = "in a programme"
         else:
             treated = unit in own.index and first.get(unit) == programme
-            other, why = unit in first.index and not treated, f"entered {PROGRAMME_LABELS.get(first.get(unit), '')} first"
+            other = unit in first.index and not treated
+            why = f"entered {PROGRAMME_LABELS.get(first.get(unit), '')} first"
         if treated:
             rows.append((unit, int(own[unit]), "treated", ""))
         elif other or unit in own.index:
@@ -267,7 +268,8 @@ def unknown_members(programme_rows: pd.DataFrame, lookup: pd.DataFrame) -> dict[
     dbv = counts_as_at(programme_rows, lookup, "2022-06-23").set_index("item")
     valve = counts_as_at(programme_rows, lookup, "2024-03-31").set_index("item")
     return {"dbv": int(dbv.at["dbv", "shortfall"]), "safety_valve": int(valve.at["safety_valve", "shortfall"]),
-            "dbv_published": int(dbv.at["dbv", "claimed"]), "safety_valve_published": int(valve.at["safety_valve", "claimed"])}
+            "dbv_published": int(dbv.at["dbv", "claimed"]),
+            "safety_valve_published": int(valve.at["safety_valve", "claimed"])}
 
 # --- the estimation sample --------------------------------------------------------------------------
 
@@ -343,7 +345,8 @@ def units_by_event_time(data: pd.DataFrame) -> pd.Series:
     return (treated["time"] - treated["first_treat"]).value_counts().rename("n_units")
 
 
-def _pre_trend(coefficients: pd.DataFrame, covariance: np.ndarray | None, index: Sequence[int]) -> tuple[float, int, float]:
+def _pre_trend(coefficients: pd.DataFrame, covariance: np.ndarray | None, index: Sequence[int]
+               ) -> tuple[float, int, float]:
     """The joint test of the leads (event time <= -2, observed for MIN_EVENT_UNITS treated units
     or more) from the estimator's covariance."""
     leads = coefficients[(coefficients["event_time"] <= -2) & ~coefficients["reference"]
@@ -389,7 +392,7 @@ def _sun_abraham(data: pd.DataFrame, alpha: float, small_sample: bool):
     table = pd.concat([table.assign(n_groups=table["relative_period"].map(counts)), reference], ignore_index=True)
     coefficients = pd.DataFrame({
         "event_time": table["relative_period"].astype("int64"), "estimate": table["effect"].astype("float64"),
-        "ci_low": table.get("conf_int_lower").astype("float64"), "ci_high": table.get("conf_int_upper").astype("float64"),
+        "ci_low": table["conf_int_lower"].astype("float64"), "ci_high": table["conf_int_upper"].astype("float64"),
         "n_cohorts": table["n_groups"].astype("float64"), "reference": table["relative_period"] == -1,
     }).sort_values("event_time").reset_index(drop=True)
     low, high = fitted.overall_conf_int
@@ -495,7 +498,8 @@ def coefficient_table(evaluations: Sequence[Evaluation]) -> pd.DataFrame:
         table = table[table["reference"] | (table["n_units"] >= MIN_EVENT_UNITS)].copy()
         table.loc[table["reference"], ["ci_low", "ci_high"]] = 0.0  # the reference year is 0 by construction
         parts.append(pd.DataFrame({
-            "programme": item.programme, "outcome": item.outcome, "label": spec.label, "event_time": table["event_time"],
+            "programme": item.programme, "outcome": item.outcome, "label": spec.label,
+            "event_time": table["event_time"],
             **{column: 100 * effect_scale(table[column], spec) for column in ("estimate", "ci_low", "ci_high")},
             "n_units": table["n_units"], "reference": table["reference"]}))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COEFFICIENT_TABLE_COLUMNS)
@@ -533,7 +537,8 @@ def growth_around(wide: pd.DataFrame, entry: int) -> pd.DataFrame:
 def unit_la_code(lookup: pd.DataFrame, unit: str) -> list[str]:
     """The councils of a unit, the one with the unit's own code first, then current ones."""
     rows = lookup[lookup["unit"] == unit]
-    order = rows.assign(own=rows["la_code"] != unit, ended=rows["end_date"].notna()).sort_values(["own", "ended", "la_code"])
+    order = rows.assign(own=rows["la_code"] != unit, ended=rows["end_date"].notna())
+    order = order.sort_values(["own", "ended", "la_code"])
     return order["la_code"].tolist()
 
 
@@ -683,9 +688,10 @@ def comparison_table(effects: pd.DataFrame, values: pd.DataFrame, groups: Mappin
         rows.append((effect.programme, effect.outcome, "event_study", effect.estimate, effect.ci_low, effect.ci_high,
                      effect.n_treated, effect.scale, effect.pre_trend_p))
         growth_scale = f"annual growth, {'log points' if outcome_spec(effect.outcome).in_logs else 'share'}"
-        for method, table in (("neighbours", neighbour_comparison(wide, programme_groups, neighbours[effect.programme])),
-                              ("matched", matched_comparison(wide, programme_groups, balances, n_matches)),
-                              ("unmatched", unmatched_comparison(wide, programme_groups))):
+        tables = {"neighbours": neighbour_comparison(wide, programme_groups, neighbours[effect.programme]),
+                  "matched": matched_comparison(wide, programme_groups, balances, n_matches),
+                  "unmatched": unmatched_comparison(wide, programme_groups)}
+        for method, table in tables.items():
             summary = aggregate(table["difference"], n_boot, seed, level)
             rows.append((effect.programme, effect.outcome, method, summary.mean, summary.ci_low, summary.ci_high,
                          summary.n_units, growth_scale, np.nan))
@@ -742,7 +748,8 @@ def levers(frame: pd.DataFrame, first: int, last: int, level: float) -> pd.DataF
             for column in ("log_spend", "share", "log_ehcp")}
     static = frame.drop_duplicates("unit").set_index("unit")[["imd_score", "la_type"]]
     across = pd.DataFrame({"growth": annual_growth(wide["log_spend"], first, last),
-                           "share_start": wide["share"][first], "share_change": annual_growth(wide["share"], first, last),
+                           "share_start": wide["share"][first],
+                           "share_change": annual_growth(wide["share"], first, last),
                            "ehcp_growth": annual_growth(wide["log_ehcp"], first, last)}).join(static).dropna()
     fitted_across = smf.ols("growth ~ share_start + share_change + ehcp_growth + imd_score + C(la_type)",
                             data=across).fit(cov_type="HC3")

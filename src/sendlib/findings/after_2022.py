@@ -144,7 +144,8 @@ def agreement_summary(programme: str, comparisons: pd.DataFrame, labels: Mapping
         else:
             disagree.append(f"{label} (" + "; ".join(f"{SHORT_METHODS[m]}: {d}" for m, d in known.items()) + ")")
     who = PROGRAMME_WORDS.get(programme, programme)
-    text = f"{who[0].upper()}{who[1:]}: the three comparisons agree at {level:.0%} on {len(agree)} of {len(agree) + len(disagree)} outcomes"
+    total = len(agree) + len(disagree)
+    text = f"{who[0].upper()}{who[1:]}: the three comparisons agree at {level:.0%} on {len(agree)} of {total} outcomes"
     text += f": {', '.join(agree)}" if agree else ""
     text += f". They disagree on {', '.join(disagree)}." if disagree else "."
     failed = sum(pre_trend_fails(p, level) for p in rows.loc[rows["method"] == "event_study", "pre_trend_p"])
@@ -245,7 +246,8 @@ def comparisons_display(comparisons: pd.DataFrame, labels: Mapping[str, str], le
             "compared with": METHOD_WORDS.get(row["method"], row["method"]),
             "measure": "level after entry" if event else "annual growth after entry (points a year)",
             "estimate": shown(row["estimate"]),
-            f"{level:.0%} CI": f"{shown(row['ci_low'])} to {shown(row['ci_high'])}" if not _missing(row["ci_low"]) else NO_DATA,
+            f"{level:.0%} CI": (f"{shown(row['ci_low'])} to {shown(row['ci_high'])}" if not _missing(row["ci_low"])
+                                else NO_DATA),
             "councils": f"{row['n_units']:.0f}",
             "direction": direction(row["ci_low"], row["ci_high"]),
         })
@@ -254,13 +256,13 @@ def comparisons_display(comparisons: pd.DataFrame, labels: Mapping[str, str], le
 
 def limits_sentence(unknown: Mapping[str, int]) -> str:
     """The limits every reading of notebook 08 carries, with the count of unnamed members."""
-    return (f"Limits. The SEN2 series start in January 2019 (caseload) and calendar year 2019 (flows), so their "
-            f"pre-entry period is at most 2019-2021: one to three years, too few to test parallel paths for the "
-            f"earliest safety-valve agreements. Cumulative DSG balances stop in 2021-22, so deficits cannot be an "
-            f"outcome. The programme lists are incomplete: {unknown['dbv']} of DBV's {unknown['dbv_published']} "
-            f"invited councils and {unknown['safety_valve']} of the {unknown['safety_valve_published']} safety-valve "
-            f"agreements are not named in any stored source, so those councils sit among the comparison councils "
-            f"and pull the estimates towards no difference.")
+    return (f"Limits. The SEN2 series by setting start in January 2019 and the flows (new plans, 20-week "
+            f"timeliness) in calendar year 2019, so their pre-entry period is at most 2019-2021: one to three "
+            f"years, too few to test parallel paths for the earliest safety-valve agreements. Cumulative DSG "
+            f"balances stop in 2021-22, so deficits cannot be an outcome. The programme lists are incomplete: "
+            f"{unknown['dbv']} of DBV's {unknown['dbv_published']} invited councils and {unknown['safety_valve']} of "
+            f"the {unknown['safety_valve_published']} safety-valve agreements are not named in any stored source, "
+            f"so those councils sit among the comparison councils and pull the estimates towards no difference.")
 
 
 def with_verdicts(effects: pd.DataFrame, level: float) -> pd.DataFrame:
@@ -294,7 +296,8 @@ def headline(results: Mapping[str, Any]) -> str | None:
                        if len(chosen) == 1 else "but every group's path already differed before entry, so none of "
                        "these is credible as a change at entry")
     else:
-        credibility = (f"but the paths of {' and '.join(failed)} already differed before entry, so "
-                       f"{'that estimate is' if len(failed) == 1 else 'those estimates are'} not credible as a change at entry")
+        which = "that estimate is" if len(failed) == 1 else "those estimates are"
+        credibility = (f"but the paths of {' and '.join(failed)} already differed before entry, so {which} not "
+                       f"credible as a change at entry")
     return (f"Four years on ({label}, after entry against comparison councils, {level:.0%} CI): {'; '.join(parts)}; "
             f"{credibility} (associations, not effects).")
