@@ -4,7 +4,8 @@ import pytest
 
 from sendlib.analysis.growth import SimulatedInterval, SimulatedQuantile, SimulatedShare
 from sendlib.present import readable as rd
-from sendlib.present.readable import NO_DATA, format_value, markdown_table, readable_frame
+from sendlib.present.markup import escape
+from sendlib.present.readable import NO_DATA, bullet_list, format_value, markdown_table, readable_frame
 
 
 @pytest.mark.parametrize(
@@ -121,3 +122,7 @@ def test_gbp_bn_years_span_and_project_path(tmp_path):
     assert project_path(tmp_path / "data" / "processed", tmp_path) == "data/processed"
     assert project_path(tmp_path, tmp_path) == "."
     assert project_path("/elsewhere/deep/data/processed", tmp_path) == "data/processed"
+
+
+def test_bullet_list_escapes_each_line():
+    assert bullet_list(["a *b*", "c"]) == f"- {escape('a *b*')}\n- c"
