@@ -72,8 +72,8 @@ from tqdm import tqdm
 from sendlib import config
 from sendlib.acquire import read_provenance
 from sendlib.atomic import sha256_of, write_json_atomic, write_text_atomic
-from sendlib.errors import ParameterError, SendlibError
-from sendlib.params import notebook_parameters, suggestion, validate_parameters
+from sendlib.errors import ParameterError, SendlibError, shown, suggestion
+from sendlib.params import notebook_parameters, validate_parameters
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -125,7 +125,7 @@ def find_notebook(name: str | Path) -> Path:
         return path.resolve()
     stems = sorted(p.stem for p in config.notebooks_dir().glob("*.ipynb"))
     raise SendlibError(
-        f"notebook {str(name)!r} not found{suggestion(name, stems)}; "
+        f"notebook {shown(str(name))} not found{suggestion(name, stems)}; "
         f"notebooks in {config.notebooks_dir()}: {', '.join(stems) or 'none'}"
     )
 
