@@ -47,7 +47,8 @@ def _prepare_job(notebook: str | Path, overrides: Mapping[str, Any], report_name
 
 
 def _council_job(notebook: Path, overrides: Mapping[str, Any], council: str) -> PreparedJob:
-    """A council profile job, named after the council's resolved 3-digit code."""
+    """A council profile job, named after the council's resolved 3-digit code (the same
+    checks for ``--la`` and for each council of ``--all``)."""
     parameters = validate_parameters(notebook, {**overrides, COUNCIL_PARAMETER: council})
     check_before_run(notebook, parameters)
     return notebook, parameters, f"council_{parameters[COUNCIL_PARAMETER]}"
@@ -104,8 +105,9 @@ def _clean_is_current(job: PreparedJob) -> bool:
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
-    clean = _prepare_job(CLEAN_NOTEBOOK, {}, CLEAN_NOTEBOOK)
+    notebook = runner.find_notebook(CLEAN_NOTEBOOK)
     _acquire()
+    clean = _prepare_job(notebook, {}, CLEAN_NOTEBOOK)  # prechecked against the raw files just verified
     if not args.force and _clean_is_current(clean):
         return 0
     return _finish(*_run([clean], n_jobs=1))
@@ -140,9 +142,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
-    clean = _prepare_job(CLEAN_NOTEBOOK, {}, CLEAN_NOTEBOOK)
-    council_notebook = runner.find_notebook(COUNCIL_NOTEBOOK)
+    clean_notebook, council_notebook = runner.find_notebook(CLEAN_NOTEBOOK), runner.find_notebook(COUNCIL_NOTEBOOK)
     _acquire()
+    clean = _prepare_job(clean_notebook, {}, CLEAN_NOTEBOOK)
     current = not args.force and _clean_is_current(clean)
     run_dir, records = (runner.create_run_dir(), []) if current else _run([clean], n_jobs=1)
     if records and records[0].status != runner.OK:

@@ -89,7 +89,6 @@ RUN_ID_FORMAT = "%Y%m%dT%H%M%SZ"
 MANIFEST_FILE = "manifest.json"
 INDEX_FILE = "index.html"
 LATEST_LINK = "latest"
-PANEL_FILE = "panel.parquet"
 OK, FAILED, INTERRUPTED = "ok", "failed", "interrupted"
 RECORDED_PACKAGES = (
     "sendlib", "pandas", "numpy", "pyarrow", "scipy", "statsmodels", "matplotlib", "seaborn",
@@ -405,25 +404,24 @@ def write_index(reports_dir: Path | None = None) -> Path:
     return target
 
 
-def councils_with_data(panel_path: Path | None = None, lookup: pd.DataFrame | None = None) -> list[str]:
+def councils_with_data(panel: pd.DataFrame | None = None, lookup: pd.DataFrame | None = None) -> list[str]:
     """The la_code of every council to profile, sorted: the councils whose harmonised unit has
-    at least one high-needs spend value (``hn_spend_gbp``) in the panel. The panel is one row
-    per unit x fy; units map to councils through the LA lookup (``lookup``, default
+    at least one high-needs spend value (``hn_spend_gbp``) in the panel (default: the processed
+    panel, read and checked by sendlib.tables.read_table). The panel is one row per unit x fy;
+    units map to councils through the LA lookup (``lookup``, default
     sendlib.geography.read_la_lookup()), keeping councils that still exist (no ``end_date``), so
     a merged unit is profiled through its current councils (e.g. bcp_dorset via 838 and 839).
     A panel that carries ``la_code`` itself is used directly."""
-    panel_path = Path(panel_path or config.processed_dir() / PANEL_FILE)
-    if not panel_path.is_file():
-        raise SendlibError(f"{panel_path} not found: run `sendlib data` first")
-    import pandas as pd
+    if panel is None:
+        from sendlib.tables import read_table  # loads pandas and the schemas; only needed here
 
-    panel = pd.read_parquet(panel_path)
+        panel = read_table("panel")
     if "hn_spend_gbp" in panel.columns:
         panel = panel[panel["hn_spend_gbp"].notna()]
     if "la_code" in panel.columns:
         return sorted(panel["la_code"].dropna().astype(str).unique())
     if "unit" not in panel.columns:
-        raise SendlibError(f"{panel_path}: neither a 'la_code' nor a 'unit' column")
+        raise SendlibError("the panel has neither a 'la_code' nor a 'unit' column")
     if lookup is None:
         from sendlib.geography import read_la_lookup  # reads the raw LA lists; only needed here
 
