@@ -39,8 +39,8 @@ def toy_panel() -> pd.DataFrame:
 def check(panel: pd.DataFrame, **overrides):
     arguments = dict(case_study=["101"], measure="hn_spend", basis="cash", denominator="total",
                      base_fy="2018-19", end_fy="2020-21", group_size=3, n_draws=100,
-                     sensitivity_base_fys=["2018-19"], sensitivity_end_fys=["2019-20", "2020-21"])
-    return cs.check_parameters(panel, **{**arguments, **overrides})
+                     sensitivity_base_fy=["2018-19"], sensitivity_end_fy=["2019-20", "2020-21"])
+    return cs.check_parameters(panel, {**arguments, **overrides})
 
 
 def test_measure_years_lists_years_with_any_value():
@@ -75,7 +75,7 @@ def test_check_parameters_accepts_a_valid_run_and_returns_the_units():
         ({"group_size": 7}, "group_size must be between the 1 named case-study unit"),
         ({"group_size": 1, "case_study": ["101", "102"]}, "between the 2 named"),
         ({"n_draws": 0}, "n_draws must be at least 1"),
-        ({"sensitivity_end_fys": ["2018-19", "2020-21"]}, r"base year\(s\) \['2018-19'\] are not before"),
+        ({"sensitivity_end_fy": ["2018-19", "2020-21"]}, r"base year\(s\) \['2018-19'\] are not before"),
     ],
 )
 def test_check_parameters_refuses_combinations_the_data_cannot_answer(overrides, message):

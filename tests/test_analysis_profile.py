@@ -234,6 +234,13 @@ def test_programme_rows():
     assert profile.programme_rows(programmes, ["999"]).empty
 
 
+def unit_lookup() -> pd.DataFrame:
+    """Councils 1 to 5, each the sole member of unit A to E (the units of panel())."""
+    units = ["A", "B", "C", "D", "E"]
+    return pd.DataFrame({"la_code": ["101", "102", "103", "104", "105"], "la_name": [f"Council {u}" for u in units],
+                         "ons_code": ["E1", "E2", "E3", "E4", "E5"], "unit": units, "unit_name": units})
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -246,24 +253,25 @@ def test_programme_rows():
         ({"funding_growth_first": -1.0}, "funding_growth_first is a growth rate"),
         ({"last_fy": "2020-21"}, r"must come after a year with DSG balances.*2020-21, 2021-22"),
         ({"last_fy": "2030-31"}, r"last_fy '2030-31' is not a year of the panel \(2018-19 to 2023-24\)"),
-        ({"unit": "E"}, r"needs the unit's spend_per_head_2_18_gbp in baseline_fy '2021-22'"),
+        ({"la": "105"}, r"needs the unit's spend_per_head_2_18_gbp in baseline_fy '2021-22'"),
     ],
 )
 def test_check_profile_parameters_errors(overrides, message):
     frame = panel().merge(projection_panel()[["fy", "dsg_balance_gbp"]], on="fy")
-    arguments = {"unit": "A", "comparators": "nearest", "n_nearest": 2, "baseline_fy": "2021-22",
-                 "first_fy": "2018-19", "last_fy": "2023-24", "funding_growth_first": 0.05,
-                 "funding_growth_after": 0.03, **overrides}
+    parameters = {"la": "101", "comparators": "nearest", "n_nearest": 2, "baseline_fy": "2021-22",
+                  "first_fy": "2018-19", "last_fy": "2023-24", "funding_growth_first": 0.05,
+                  "funding_growth_after": 0.03, **overrides}
     with pytest.raises(ParameterError, match=message):
-        profile.check_profile_parameters(frame, **arguments)
+        profile.check_profile_parameters(frame, parameters, la_lookup=unit_lookup())
 
 
 def test_check_profile_parameters_returns_projection_start():
     frame = panel().merge(projection_panel()[["fy", "dsg_balance_gbp"]], on="fy")
-    arguments = {"unit": "E", "comparators": "region", "n_nearest": 4, "baseline_fy": "2021-22",
-                 "first_fy": "2018-19", "funding_growth_first": 0.05, "funding_growth_after": 0.03}
-    assert profile.check_profile_parameters(frame, last_fy="2023-24", **arguments) == "2021-22"
-    assert profile.check_profile_parameters(frame, last_fy="2021-22", **arguments) == "2020-21"
+    parameters = {"la": "105", "comparators": "region", "n_nearest": 4, "baseline_fy": "2021-22",
+                  "first_fy": "2018-19", "funding_growth_first": 0.05, "funding_growth_after": 0.03}
+    for last_fy, start_fy in (("2023-24", "2021-22"), ("2021-22", "2020-21")):
+        assert profile.check_profile_parameters(frame, {**parameters, "last_fy": last_fy},
+                                                la_lookup=unit_lookup()) == start_fy
 
 
 def test_formatting():
@@ -468,13 +476,15 @@ def test_council_with_no_row_in_the_model_is_refused():
     table = pd.DataFrame({"model": ["2021", "2021", "2025"], "la_code": ["101", "101", "102"], "rank": [1, 2, 1],
                           "neighbour_la_code": ["102", "103", "101"], "closeness": "close",
                           "la_name": ["Alpha", "Alpha", "Beta"]})
-    arguments = {"unit": "A", "comparators": "stat_neighbours", "n_nearest": 2, "baseline_fy": "2021-22",
-                 "first_fy": "2018-19", "last_fy": "2023-24", "funding_growth_first": 0.05,
-                 "funding_growth_after": 0.03, "la_code": "101", "stat_neighbours": table, "lookup": lookup()}
+    parameters = {"la": "101", "comparators": "stat_neighbours", "n_nearest": 2, "baseline_fy": "2021-22",
+                  "first_fy": "2018-19", "last_fy": "2023-24", "funding_growth_first": 0.05,
+                  "funding_growth_after": 0.03}
     with pytest.raises(ParameterError, match=r"council 101 has no statistical neighbours in the 2025 model; "
                                              r"model 2021 has its neighbours \(use sn_model 2021\)"):
-        profile.check_profile_parameters(frame, sn_model="2025", **arguments)
-    assert profile.check_profile_parameters(frame, sn_model="2021", **arguments) == "2021-22"
+        profile.check_profile_parameters(frame, {**parameters, "sn_model": "2025"}, la_lookup=unit_lookup(),
+                                         stat_neighbours=table)
+    assert profile.check_profile_parameters(frame, {**parameters, "sn_model": "2021"}, la_lookup=unit_lookup(),
+                                            stat_neighbours=table) == "2021-22"
 
 
 def test_report_sentences():

@@ -46,9 +46,13 @@ def panel() -> pd.DataFrame:
     return mini_panel()
 
 
+def group_parameters(base_fy: str, end_fy: str, both_rule: str, n_draws: int, level: float) -> dict:
+    return {"base_fy": base_fy, "end_fy": end_fy, "both_rule": both_rule, "n_draws": n_draws, "level": level}
+
+
 @pytest.fixture
 def years(panel: pd.DataFrame) -> pg.GroupYears:
-    return pg.check_group_parameters(panel, "2019-20", "2021-22", groups.SAFETY_VALVE, 100, 0.9)
+    return pg.check_group_parameters(panel, group_parameters("2019-20", "2021-22", groups.SAFETY_VALVE, 100, 0.9))
 
 
 def test_group_years(panel: pd.DataFrame, years: pg.GroupYears):
@@ -87,19 +91,19 @@ def test_incomplete_spend_is_left_out(panel: pd.DataFrame, years: pg.GroupYears)
 
 def test_check_group_parameters_lists_every_problem(panel: pd.DataFrame):
     with pytest.raises(ParameterError) as error:
-        pg.check_group_parameters(panel, "2021-22", "2019-20", "both", 0, 1.5)
+        pg.check_group_parameters(panel, group_parameters("2021-22", "2019-20", "both", 0, 1.5))
     message = str(error.value)
     for text in ("both_rule must be 'safety valve' or 'DBV'", "end_fy '2019-20' must come after base_fy '2021-22'",
                  "n_draws must be at least 1", "level must be between 0 and 1"):
         assert text in message
     with pytest.raises(ParameterError, match=r"end_fy '2030-31' is not a year of the panel \(2019-20 to 2021-22\)"):
-        pg.check_group_parameters(panel, "2019-20", "2030-31", groups.SAFETY_VALVE, 10, 0.95)
+        pg.check_group_parameters(panel, group_parameters("2019-20", "2030-31", groups.SAFETY_VALVE, 10, 0.95))
     no_spend = panel.assign(hn_spend_gbp=panel["hn_spend_gbp"].where(panel["fy"] != "2019-20"))
     with pytest.raises(ParameterError, match="no high-needs spend data for 2019-20"):
-        pg.check_group_parameters(no_spend, "2019-20", "2021-22", groups.SAFETY_VALVE, 10, 0.95)
+        pg.check_group_parameters(no_spend, group_parameters("2019-20", "2021-22", groups.SAFETY_VALVE, 10, 0.95))
     no_population = panel.assign(pop_0_25_count=np.nan)
     with pytest.raises(ParameterError, match="no population data up to end_fy"):
-        pg.check_group_parameters(no_population, "2019-20", "2021-22", groups.SAFETY_VALVE, 10, 0.95)
+        pg.check_group_parameters(no_population, group_parameters("2019-20", "2021-22", groups.SAFETY_VALVE, 10, 0.95))
 
 
 def test_group_summaries_and_differences(panel: pd.DataFrame, years: pg.GroupYears):

@@ -261,7 +261,7 @@ GOOD_SETUP = {"start_fy": "2021-22", "horizon": 3, "spend_rule": "own_trend", "t
 
 
 def test_check_projection_parameters_accepts_a_good_setup():
-    projections.check_projection_parameters(panel_with_2022(), **GOOD_SETUP)
+    projections.check_projection_parameters(panel_with_2022(), GOOD_SETUP)
 
 
 @pytest.mark.parametrize("changes, message", [
@@ -277,7 +277,7 @@ def test_check_projection_parameters_accepts_a_good_setup():
 ])
 def test_check_projection_parameters_rejects(changes, message):
     with pytest.raises(ParameterError, match=message):
-        projections.check_projection_parameters(panel_with_2022(), **{**GOOD_SETUP, **changes})
+        projections.check_projection_parameters(panel_with_2022(), {**GOOD_SETUP, **changes})
 
 
 def test_check_projection_parameters_start_after_base():
@@ -285,7 +285,7 @@ def test_check_projection_parameters_start_after_base():
     frame.loc[frame["fy"] == "2020-21", "hnb_after_deductions_gbp"] = 100.0
     frame["hnb_before_deductions_gbp"] = frame["hnb_after_deductions_gbp"] * 1.1
     with pytest.raises(ParameterError, match="start_fy '2021-22' must not come after backtest_base_fy '2020-21'"):
-        projections.check_projection_parameters(frame, **{**GOOD_SETUP, "backtest_base_fy": "2020-21"})
+        projections.check_projection_parameters(frame, {**GOOD_SETUP, "backtest_base_fy": "2020-21"})
 
 
 def test_national_inputs_sums_known_values_only():

@@ -152,6 +152,6 @@ def test_check_selection_parameters(panel, change, message):
     parameters = {"frame_rule": "dsg_in_year", "measure": "hn_spend", "basis": "cash", "denominator": "total",
                   "base_fy": "2019-20", "end_fy": "2021-22", "follow_up_from_fy": "2021-22", "claimed_growth": 0.25,
                   "group_size": 2, "n_draws": 10, "level": 0.95, "seed": 1}
-    S.check_selection_parameters(panel, **parameters)
+    S.check_selection_parameters(panel, parameters)
     with pytest.raises(ParameterError, match=message):
-        S.check_selection_parameters(panel, **{**parameters, **change})
+        S.check_selection_parameters(panel, {**parameters, **change})

@@ -15,10 +15,10 @@ import uuid
 from pathlib import Path
 
 import pytest
+from processes import processes_with
 
 from sendlib import cli, config, runner
 from sendlib.errors import ParameterError
-from sendlib.workers import process_alive
 
 TOYS = Path(__file__).parent / "fixtures" / "notebooks"
 COUNCILS = {"202": "202", "camden": "202", "886": "886", "kent": "886"}
@@ -101,10 +101,9 @@ def test_help_on_every_command(command: str, capsys: pytest.CaptureFixture) -> N
 def test_params_lists_name_type_default_comment(folders: dict[str, Path]) -> None:
     completed = sendlib("params", "toy_ok")
     assert completed.returncode == 0
-    lines = completed.stdout.splitlines()
-    assert lines[0].split() == ["name", "type", "default", "comment"]
-    assert lines[2].split() == ["n", "int", "3", "number", "of", "rows"]
-    assert "flags       list of str  ['a', 'b']  a list of text" in completed.stdout
+    assert "n  (int, default 3)\n    number of rows\n" in completed.stdout
+    assert "flags  (list of str, default ['a', 'b'])\n    a list of text\n" in completed.stdout
+    assert "start_fy  (str, default '2019-20')\n    a financial year\n    allowed: a financial year" in completed.stdout
 
 
 def test_misspelt_parameter_suggests_and_runs_nothing(folders: dict[str, Path]) -> None:
@@ -155,7 +154,7 @@ def test_run_with_parameter_file_and_command_line(folders: dict[str, Path], tmp_
     parameters = manifest(run_dir)["reports"]["toy_ok"]["parameters"]
     assert parameters["scale"] == 2.0 and parameters["label"] == "cli"
     assert f'href="{run_dir.name}/toy_ok/toy_ok.nocode.html"' in (folders["reports"] / "index.html").read_text()
-    assert "ok      toy_ok" in completed.stdout
+    assert "ok           toy_ok" in completed.stdout
 
 
 def test_failing_notebook_is_kept_marked_and_exits_1(folders: dict[str, Path]) -> None:
@@ -229,18 +228,6 @@ def test_reproduce_stops_when_cleaning_fails(
 # --- interruption -----------------------------------------------------------------------------
 
 
-def processes_with(marker: str) -> list[int]:
-    """Live processes whose environment holds ``marker`` (the command, its workers, kernels)."""
-    found = []
-    for environ in Path("/proc").glob("[0-9]*/environ"):
-        try:
-            if marker.encode() in environ.read_bytes() and process_alive(int(environ.parent.name)):
-                found.append(int(environ.parent.name))
-        except OSError:
-            continue
-    return found
-
-
 @pytest.mark.needs_data
 def test_ctrl_c_stops_a_report_fan_out_cleanly(processed_data: Path, tmp_path: Path) -> None:
     """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) once the first report
@@ -275,3 +262,40 @@ def test_ctrl_c_stops_a_report_fan_out_cleanly(processed_data: Path, tmp_path: P
                                         if p.is_file() and p.name != "manifest.json"}
     assert not [p for p in reports.rglob("*") if p.name.endswith(".tmp")]
     assert "interrupted" in (reports / "index.html").read_text(encoding="utf-8")
+
+
+# --- parameters: ranges listed, negative numbers, progress through a pipe ---------------------
+
+
+def test_params_lists_each_range_and_the_fraction_convention() -> None:
+    completed = sendlib("params", "04_sustainability")
+    assert completed.returncode == 0, completed.stderr
+    text = completed.stdout
+    assert "horizon" in text and "1 to 30" in text
+    assert "funding_growth_first" in text and "0.05 or 5%" in text
+    assert "fraction" in text.lower()
+
+
+def test_a_negative_number_after_p_is_a_value_not_an_option(capsys: pytest.CaptureFixture) -> None:
+    assert cli.main(["run", "02_case_study_growth", "-p", "claimed_growth", "-1e308"]) == 2
+    err = capsys.readouterr().err
+    assert "expected 2 arguments" not in err
+    assert "parameter 'claimed_growth'" in err and "-1e+308" in err
+
+
+def test_progress_is_shown_line_by_line_through_a_pipe(project_notebooks: Path, folders: dict[str, Path],
+                                                       raw_data: Path) -> None:
+    """Through a pipe (not a terminal) each finished report prints its line at once, with n of N,
+    the time so far and an estimate of the time left."""
+    env = {**os.environ, "SENDLIB_DATA_DIR": str(raw_data.parent)}  # councils resolved on the real LA lists
+    process = subprocess.Popen([sys.executable, "-m", "sendlib", "report", "--all", "--la-list", "202", "886", "201"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    first = process.stdout.readline()
+    still_running = process.poll() is None
+    rest, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    assert still_running, "the first progress line came only when the command ended"
+    progress = [line for line in (first + rest).splitlines() if line.startswith("[")]
+    assert [line.split("]")[0] for line in progress] == ["[1/3", "[2/3", "[3/3"], first + rest
+    assert all("elapsed" in line for line in progress)
+    assert "left" in progress[0]

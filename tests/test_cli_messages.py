@@ -62,3 +62,13 @@ def test_a_missing_mirror_folder_is_named(tmp_path: Path, monkeypatch, capsys, r
     error = capsys.readouterr().err
     assert f"the mirror folder {tmp_path / 'no-such-mirror'} (SENDLIB_DATA_MIRROR) does not exist" in error
     assert not reports.exists()
+
+
+def test_a_parameter_without_its_value(capsys) -> None:
+    assert "argument -p/--parameter: expected 2 arguments" in _usage_error(
+        ["run", "02_case_study_growth", "-p", "n_draws"], capsys)
+
+
+def test_a_parameter_for_a_command_that_takes_none(capsys) -> None:
+    assert "-p goes with `sendlib run` and `sendlib report`, not `sendlib params`" in _usage_error(
+        ["params", "02_case_study_growth", "-p", "n_draws", "10"], capsys)

@@ -221,7 +221,7 @@ def test_bad_parameters_fail_before_running(processed_data, tmp_path, args, mess
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["-p", "n_nearest", "0"], "n_nearest must be between 1 and"),
+        (["-p", "n_nearest", "151"], "n_nearest must be between 1 and"),
         (["-p", "last_fy", "2019-20"], "must come after a year with DSG balances"),
         (["--la", "Cumberland", "-p", "sn_model", "2021"],
          "council 942 has no statistical neighbours in the 2021 model; model 2025 has its neighbours"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import types
 from pathlib import Path
@@ -11,16 +12,10 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from sendlib.errors import ParameterError, SourceFormatError
-from sendlib.params import (
-    Parameter,
-    load_parameter_file,
-    notebook_parameters,
-    panel_fys,
-    parse_cli_value,
-    suggestion,
-    validate_parameters,
-)
+from sendlib import config
+from sendlib.errors import ParameterError, SourceFormatError, suggestion
+from sendlib.param_rules import panel_fys
+from sendlib.params import Parameter, load_parameter_file, notebook_parameters, parse_cli_value, validate_parameters
 
 PARAMETERS = '''output_dir = ""  # set by the runner
 # a full-line comment is allowed
@@ -37,6 +32,7 @@ weights = {"a": 1.0}
 case_study = None  # councils, default all
 start_fy = "2018-19"  # first year
 measure = "hn_spend"
+scale = 1.5  # a number without a declared range
 '''
 
 
@@ -105,7 +101,7 @@ def test_parameters_are_read_with_defaults_types_comments_and_lines(notebook: Pa
     params = notebook_parameters(notebook)
     assert list(params) == [
         "output_dir", "la", "n_draws", "level", "verbose", "groups", "years", "weights", "case_study",
-        "start_fy", "measure",
+        "start_fy", "measure", "scale",
     ]
     assert params["la"] == Parameter("la", "202", "str", "council code or name", 3)
     assert params["n_draws"].default == 1000 and params["n_draws"].type_name == "int"
@@ -257,9 +253,9 @@ def test_more_wrong_types(notebook: Path, name: str, value: object) -> None:
 
 
 def test_int_is_accepted_for_float_and_none_default_accepts_anything(notebook: Path) -> None:
-    validated = validate_parameters(notebook, {"level": 1, "n_draws": 10, "weights": {"b": 2}})
-    assert validated == {"level": 1.0, "n_draws": 10, "weights": {"b": 2}}
-    assert type(validated["level"]) is float
+    validated = validate_parameters(notebook, {"scale": 1, "n_draws": 10, "weights": {"b": 2}})
+    assert validated == {"scale": 1.0, "n_draws": 10, "weights": {"b": 2}}
+    assert type(validated["scale"]) is float
 
 
 def test_every_problem_is_reported_at_once(notebook: Path) -> None:
@@ -366,3 +362,173 @@ def test_nan_in_a_parameter_file_is_refused(tmp_path: Path, notebook: Path) -> N
 def test_a_directory_given_as_parameter_file_is_named_as_such(tmp_path: Path) -> None:
     with pytest.raises(ParameterError, match="is a directory, not a parameter file"):
         load_parameter_file(tmp_path)
+
+
+# --- the project's notebooks: declared ranges, fractions, work-size bounds ---------------------
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def project_notebook(stem: str) -> Path:
+    return NOTEBOOKS / f"{stem}.ipynb"
+
+
+@pytest.mark.parametrize(("stem", "name", "value"), [
+    ("02_case_study_growth", "n_draws", 1_000_000_000), ("02_case_study_growth", "n_draws", 10_000_000),
+    ("03_programme_groups", "n_draws", 10_000_000), ("07_selection_and_follow_up", "n_draws", 10_000_000),
+    ("04_sustainability", "horizon", 100_000), ("04_sustainability", "trend_years", 1_000),
+    ("05_council_profile", "n_nearest", 100_000),
+])
+def test_work_sizes_have_an_upper_bound_stated_with_its_reason(stem: str, name: str, value: int) -> None:
+    with pytest.raises(ParameterError) as info:
+        validate_parameters(project_notebook(stem), {name: value})
+    message = str(info.value)
+    assert f"{stem}: parameter {name!r}" in message and f"{value:,}" in message
+    assert "at most" in message or "to " in message
+
+
+def test_the_work_size_message_says_why(no_panel: Path) -> None:
+    with pytest.raises(ParameterError, match=r"from 1 to 100,000.*minute"):
+        validate_parameters(project_notebook("02_case_study_growth"), {"n_draws": 10_000_000})
+
+
+@pytest.mark.parametrize(("stem", "overrides", "expected"), [
+    ("02_case_study_growth", {"seed": -1}, "'seed'"),
+    ("03_programme_groups", {"seed": 2**40}, "'seed'"),
+    ("02_case_study_growth", {"sensitivity_base_fy": []}, "'sensitivity_base_fy'"),
+    ("07_selection_and_follow_up", {"sensitivity_end_fy": []}, "'sensitivity_end_fy'"),
+    ("02_case_study_growth", {"sensitivity_end_fy": ["2020-21", "2020-21"]}, "listed twice"),
+    ("02_case_study_growth", {"case_study": []}, "'case_study'"),
+    ("02_case_study_growth", {"group_size": 0}, "'group_size'"),
+    ("04_sustainability", {"horizon": 0}, "'horizon'"),
+    ("04_sustainability", {"threshold_pct": -5.0}, "'threshold_pct'"),
+    ("03_programme_groups", {"level": 1.5}, "'level'"),
+])
+def test_values_that_used_to_reach_a_kernel_are_refused(stem: str, overrides: dict, expected: str) -> None:
+    with pytest.raises(ParameterError, match=expected):
+        validate_parameters(project_notebook(stem), overrides)
+
+
+@pytest.mark.parametrize(("stem", "name", "given", "meant"), [
+    ("04_sustainability", "funding_growth_first", 5, "0.05 (5%)"),
+    ("05_council_profile", "funding_growth_after", 3.0, "0.03 (3%)"),
+    ("02_case_study_growth", "claimed_growth", 25, "0.25 (25%)"),
+    ("07_selection_and_follow_up", "claimed_growth", 25.0, "0.25 (25%)"),
+    ("03_programme_groups", "level", 95, "0.95 (95%)"),
+])
+def test_a_percentage_written_as_a_whole_number_is_refused_with_a_suggestion(stem: str, name: str, given: float,
+                                                                             meant: str) -> None:
+    with pytest.raises(ParameterError, match=rf"did you mean {re.escape(meant)}\?"):
+        validate_parameters(project_notebook(stem), {name: given})
+
+
+@pytest.mark.parametrize(("text", "expected"), [("5%", 0.05), (" 2.5 % ", 0.025), ("-3%", -0.03), ("0.05", 0.05)])
+def test_a_growth_rate_takes_a_fraction_or_a_percentage(text: str, expected: float) -> None:
+    notebook = project_notebook("04_sustainability")
+    value = parse_cli_value(text, notebook_parameters(notebook)["funding_growth_first"])
+    assert validate_parameters(notebook, {"funding_growth_first": value}) == {"funding_growth_first": expected}
+
+
+def test_a_percentage_in_a_parameter_file(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("funding_growth_first: 5%\nfunding_growth_after: 0.03\nthreshold_pct: 12.5%\n", encoding="utf-8")
+    assert validate_parameters(project_notebook("04_sustainability"), load_parameter_file(path)) == {
+        "funding_growth_first": 0.05, "funding_growth_after": 0.03, "threshold_pct": 12.5}
+
+
+def test_a_percentage_is_refused_where_a_number_is_not_a_share(tmp_path: Path) -> None:
+    with pytest.raises(ParameterError, match="'n_draws' expects int"):
+        validate_parameters(project_notebook("02_case_study_growth"), {"n_draws": "50%"})
+
+
+def test_a_huge_negative_number_is_refused_by_range() -> None:
+    with pytest.raises(ParameterError, match=r"'claimed_growth'.*-1e\+308"):
+        validate_parameters(project_notebook("02_case_study_growth"), {"claimed_growth": -1e308})
+
+
+def test_the_clean_notebooks_years_are_not_compared_with_the_previous_panel(no_panel: Path) -> None:
+    write_panel(no_panel, ["2019-20", "2020-21"])
+    notebook = project_notebook("01_clean_data")
+    assert validate_parameters(notebook, {"first_fy": "2017-18", "last_fy": "2024-25"}) == {
+        "first_fy": "2017-18", "last_fy": "2024-25"}
+    with pytest.raises(ParameterError, match="'first_fy'.*2017-19"):
+        validate_parameters(notebook, {"first_fy": "2017-19"})
+
+
+# --- YAML: aliases, duplicate keys, short messages ---------------------------------------------
+
+
+def billion_laughs(levels: int = 9) -> str:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in range(1, levels):
+        previous, name = chr(ord("a") + level - 1), chr(ord("a") + level)
+        lines.append(f"{name}: &{name} [{','.join([f'*{previous}'] * 9)}]")
+    lines.append(f"level: *{chr(ord('a') + levels - 1)}")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_billion_laughs_file_is_refused_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "laughs.yaml"
+    path.write_text(billion_laughs(), encoding="utf-8")
+    with pytest.raises(ParameterError, match="alias") as info:
+        validate_parameters(project_notebook("03_programme_groups"), load_parameter_file(path))
+    assert len(str(info.value)) < 400
+
+
+def test_duplicate_keys_in_a_parameter_file_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("n_draws: 100\nseed: 1\nn_draws: 200\n", encoding="utf-8")
+    with pytest.raises(ParameterError, match=r"p\.yaml.*'n_draws' is given twice"):
+        load_parameter_file(path)
+
+
+@pytest.mark.parametrize("value", ["x" * 10_000, ["x" * 10_000], list(range(10_000))])
+def test_messages_show_a_short_repr_of_a_value(notebook: Path, value: object) -> None:
+    with pytest.raises(ParameterError) as info:
+        validate_parameters(notebook, {"n_draws": value})
+    assert len(str(info.value)) < 300
+
+
+def test_a_long_council_name_is_not_echoed(notebook: Path) -> None:
+    with pytest.raises(ParameterError) as info:
+        validate_parameters(notebook, {"la": "Camden" * 2000})
+    assert "12,000 characters" in str(info.value) and len(str(info.value)) < 300
+
+
+def test_every_number_a_notebook_takes_has_a_declared_range_its_default_passes() -> None:
+    from sendlib.param_rules import Council, ListOf, rule_for
+
+    for notebook in sorted(NOTEBOOKS.glob("*.ipynb")):
+        declared = notebook_parameters(notebook)
+        numeric = [p.name for p in declared.values()
+                   if p.type_name in {"int", "float", "list of int", "list of float"}]
+        assert [name for name in numeric if rule_for(notebook.stem, name) is None] == [], notebook.stem
+        defaults = {name: p.default for name, p in declared.items() if name != "output_dir"
+                    and not isinstance(rule_for(notebook.stem, name), Council)
+                    and not (isinstance(rule_for(notebook.stem, name), ListOf)
+                             and isinstance(rule_for(notebook.stem, name).item, Council))}
+        validate_parameters(notebook, defaults)
+
+
+def test_every_declared_rule_names_a_parameter_of_a_notebook() -> None:
+    from sendlib.param_rules import NOTEBOOK_RULES, RULES
+
+    names = {name for notebook in NOTEBOOKS.glob("*.ipynb") for name in notebook_parameters(notebook)}
+    assert sorted(set(RULES) - names) == []
+    for stem, rules in NOTEBOOK_RULES.items():
+        assert set(rules) <= set(notebook_parameters(project_notebook(stem))), stem
+
+
+@pytest.mark.parametrize(("overrides", "expected"), [
+    ({"programmes": []}, "programmes: expected a list of 1 to 3 values"),
+    ({"outcomes": ["hn_spend", "hn_spend"]}, "hn_spend listed twice"),
+    ({"outcomes": ["deficit"]}, "'deficit' is not a known outcome"),
+    ({"estimator": "did"}, "'did' is not a known estimator"),
+    ({"level": 1.5}, "level"),
+    ({"n_boot": 10}, "n_boot: expected a whole number from 99"),
+    ({"wild_below": -1}, "wild_below: expected a whole number from 0"),
+    ({"n_matches": 0}, "n_matches: expected a whole number from 1"),
+])
+def test_notebook_08_rules_refuse_before_a_kernel(overrides: dict, expected: str) -> None:
+    with pytest.raises(ParameterError, match=re.escape(expected)):
+        validate_parameters(config.NOTEBOOKS_DIR / "08_after_2022.ipynb", overrides)

@@ -258,27 +258,26 @@ def lookup() -> pd.DataFrame:
     )
 
 
-def test_councils_with_data_are_live_councils_of_units_with_spend(tmp_path: Path) -> None:
-    panel = tmp_path / "panel.parquet"
-    pd.DataFrame(
+def test_councils_with_data_are_live_councils_of_units_with_spend() -> None:
+    panel = pd.DataFrame(
         {
             "unit": ["202", "202", "bcp_dorset", "886", "cumbria"],
             "fy": ["2020-21", "2021-22", "2021-22", "2021-22", "2021-22"],
             "hn_spend_gbp": [1.0, 2.0, 3.0, np.nan, 4.0],
         }
-    ).to_parquet(panel)
+    )
     assert councils_with_data(panel, lookup()) == ["202", "838", "839", "942", "943"]
 
 
-def test_councils_with_data_from_a_panel_with_la_code(tmp_path: Path) -> None:
-    panel = tmp_path / "panel.parquet"
-    pd.DataFrame({"la_code": ["886", "202", "202"], "fy": ["2021-22"] * 3}).to_parquet(panel)
+def test_councils_with_data_from_a_panel_with_la_code() -> None:
+    panel = pd.DataFrame({"la_code": ["886", "202", "202"], "fy": ["2021-22"] * 3})
     assert councils_with_data(panel) == ["202", "886"]
 
 
-def test_councils_with_data_needs_the_panel(tmp_path: Path) -> None:
+def test_councils_with_data_needs_the_panel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SENDLIB_DATA_DIR", str(tmp_path))
     with pytest.raises(SendlibError, match="panel.parquet not found: run `sendlib data` first"):
-        councils_with_data(tmp_path / "panel.parquet")
+        councils_with_data()
 
 
 # --- notebook outputs -------------------------------------------------------------------------
@@ -328,14 +327,13 @@ def test_save_table_name_must_be_a_stem(tmp_path: Path, name: str) -> None:
 
 
 @pytest.mark.needs_data
-def test_councils_with_data_on_the_real_lookup(raw_data: Path, tmp_path: Path) -> None:
+def test_councils_with_data_on_the_real_lookup(raw_data: Path) -> None:
     """Every unit of the real LA lookup in a panel -> every council live today, merged units
     profiled through their successors (BCP 839 and Dorset 838, not 835-837; 940/941; 942/943)."""
     from sendlib.geography import read_la_lookup
 
     lookup = read_la_lookup(raw_data)
-    panel = tmp_path / "panel.parquet"
-    pd.DataFrame({"unit": sorted(lookup["unit"].unique()), "fy": "2021-22", "hn_spend_gbp": 1.0}).to_parquet(panel)
+    panel = pd.DataFrame({"unit": sorted(lookup["unit"].unique()), "fy": "2021-22", "hn_spend_gbp": 1.0})
     councils = councils_with_data(panel, lookup)
     assert len(councils) == 153
     assert {"838", "839", "940", "941", "942", "943", "201", "420"} <= set(councils)

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
 from pathlib import Path
 
 import pytest
+from processes import processes_with
 
 from sendlib import config
 from sendlib.runner import create_run_dir, run_many, run_notebook
@@ -163,3 +170,31 @@ def test_kernels_keep_no_history_and_leave_no_connection_file(
     assert not process_alive(pid)
     for history in (tmp_path / "ipython").rglob("history.sqlite"):
         assert b"secret-parameter" not in history.read_bytes()
+
+
+ORPHANED_PARENT = """
+from sendlib.runner import create_run_dir, run_many
+run_many([("toy_sleep", {}, "a"), ("toy_sleep", {}, "b")], create_run_dir(), n_jobs=2)
+"""
+
+
+def test_workers_and_kernels_end_promptly_when_their_parent_is_killed(toy_env: Path) -> None:
+    """`kill -9` of the command while two workers run long reports: the workers and their
+    kernels end within seconds (not when the report would have finished), without a traceback."""
+    marker = f"sendlib-orphan-{uuid.uuid4().hex}"
+    env = {**os.environ, "SENDLIB_TEST_MARKER": marker}
+    parent = subprocess.Popen([sys.executable, "-c", ORPHANED_PARENT], env=env, stderr=subprocess.PIPE, text=True,
+                              start_new_session=True)
+    deadline = time.monotonic() + 120
+    while len(processes_with(marker)) < 5:  # the parent, two workers, two kernels
+        assert parent.poll() is None and time.monotonic() < deadline, "the workers did not start"
+        time.sleep(0.2)
+    time.sleep(3)  # the reports are under way
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    killed = time.monotonic()
+    while processes_with(marker) and time.monotonic() < killed + 15:
+        time.sleep(0.2)
+    assert processes_with(marker) == [], "a worker or kernel outlived its parent"
+    errors = parent.stderr.read()
+    assert "Traceback" not in errors and "BrokenPipe" not in errors, errors

@@ -1,8 +1,9 @@
 """Write files atomically: to a temporary sibling first, renamed into place only when complete.
 
-Every writer gets its own temporary name (``.<name>.<random>.tmp`` beside the target), so two
-processes writing the same file never collide; the temporary file is removed when the write
-fails (an exception, KeyboardInterrupt included). Files get the permissions a plain ``open()``
+Every writer gets its own temporary name (``.<name>.<pid>.<random>.tmp`` beside the target), so
+two processes writing the same file never collide; the temporary file is removed when the write
+fails (an exception, KeyboardInterrupt included). A writer killed outright (``kill -9``) cannot
+remove it: :func:`remove_stale_temporaries` does, once that process is gone. Files get the permissions a plain ``open()``
 would give them: ``0666`` less the process umask (``0644`` under the usual ``022``), not the
 ``0600`` of ``mkstemp``.
 """
@@ -13,10 +14,17 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+#: ``.<name>.<pid>.<random>.tmp``, or ``.<name>.<random>.tmp`` as written before the pid was named.
+_TEMPORARY = re.compile(r"^\..+?(?:\.(?P<pid>\d+))?\.[A-Za-z0-9_]+\.tmp$")
+#: A temporary file that names no writer is stale after this long (a write takes seconds).
+STALE_AFTER_S = 3600
 
 
 def umask_mode(base: int = 0o666) -> int:
@@ -36,18 +44,54 @@ def umask_mode(base: int = 0o666) -> int:
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a unique temporary path beside ``target``; rename it onto ``target`` if the block
-    succeeds, delete it otherwise. The file ends with the umask's permissions."""
+    succeeds, delete it otherwise. The file ends with the umask's permissions; an OSError that
+    names no file (a write on a full disk) is raised again naming ``target``."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
         os.chmod(tmp_path, umask_mode())
         os.replace(tmp_path, target)
+    except OSError as exc:
+        if exc.filename is None:  # a failed write (a full disk) names no file: name the target
+            raise OSError(exc.errno, exc.strerror, str(target)) from exc
+        raise
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove the temporary files in ``folder`` (not below it) whose writer has gone: its
+    process no longer runs, or, for a name without a process id, it is older than
+    STALE_AFTER_S. Returns what was removed."""
+    removed = []
+    for path in Path(folder).glob(".*.tmp"):
+        match = _TEMPORARY.match(path.name)
+        if match is None or not path.is_file():
+            continue
+        pid = match.group("pid")
+        try:
+            stale = not _running(int(pid)) if pid else time.time() - path.stat().st_mtime > STALE_AFTER_S
+            if stale:
+                path.unlink()
+                removed.append(path)
+        except OSError:  # removed meanwhile by its writer or another cleaner
+            continue
+    return removed
+
+
+def _running(pid: int) -> bool:
+    """True while process ``pid`` exists (ours or another user's)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        pass
+    return True
 
 
 def write_text_atomic(target: Path, text: str) -> None:

@@ -2,9 +2,12 @@
 
 Every run goes to reports/<run-id>/ with a manifest.json; reports/index.html links the
 latest run. Exit status: 0 all reports ok, 1 a notebook failed (the index is still
-written), 2 a usage or data error (bad parameter, missing file; nothing is run), 130
-interrupted (Ctrl-C or SIGTERM: queued reports are not started, running ones are stopped,
-the manifest and index record what finished and mark the rest "interrupted").
+written) or a file could not be written after reports had run, 2 a usage, data or
+file-system error before anything ran (bad parameter, missing or damaged table, a reports
+folder that cannot be written; nothing is run), 130 interrupted (Ctrl-C or SIGTERM: queued
+reports are not started, running ones are stopped, the manifest and index record what
+finished and mark the rest "interrupted"). Output is written line by line, so a pipe or a
+log file shows each report as it finishes.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from sendlib import config, runner
-from sendlib.errors import ParameterError, SendlibError
+from sendlib.errors import ParameterError, SendlibError, file_system_error
+from sendlib.param_rules import Fraction, Percent, rule_for
 from sendlib.params import load_parameter_file, notebook_parameters, parse_cli_value, validate_parameters
 from sendlib.prechecks import check_before_run
 
@@ -27,6 +31,10 @@ ANALYSIS_NOTEBOOKS = ("02_case_study_growth", "03_programme_groups", "04_sustain
 COUNCIL_NOTEBOOK = "05_council_profile"
 COUNCIL_PARAMETER = "la"
 EXIT_INTERRUPTED = 130
+PARAMETER_OPTIONS = ("-p", "--parameter")
+REPORTS_SETTING = "SENDLIB_REPORTS_DIR"
+FRACTIONS = ("Shares and growth rates are fractions: 0.05 means 5%. You may also write a percentage, on the "
+             "command line (-p {example}) and in a YAML file ({yaml}).")
 
 PreparedJob = tuple[Path, dict[str, Any], str]
 
@@ -47,7 +55,8 @@ def _prepare_job(notebook: str | Path, overrides: Mapping[str, Any], report_name
 
 
 def _council_job(notebook: Path, overrides: Mapping[str, Any], council: str) -> PreparedJob:
-    """A council profile job, named after the council's resolved 3-digit code."""
+    """A council profile job, named after the council's resolved 3-digit code (the same
+    checks for ``--la`` and for each council of ``--all``)."""
     parameters = validate_parameters(notebook, {**overrides, COUNCIL_PARAMETER: council})
     check_before_run(notebook, parameters)
     return notebook, parameters, f"council_{parameters[COUNCIL_PARAMETER]}"
@@ -66,28 +75,44 @@ def _overrides(notebook: Path, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _run(jobs: Sequence[PreparedJob], n_jobs: int, run_dir: Path | None = None) -> tuple[Path, list[runner.RunRecord]]:
-    """Run prepared jobs into ``run_dir`` (a new run folder by default); write its manifest."""
+    """Run prepared jobs into ``run_dir`` (a new run folder by default), once the reports
+    folder is known to take them; write its manifest."""
     runner.check_jobs(jobs, n_jobs)
+    runner.check_room(config.reports_dir(), len(jobs))
     run_dir = run_dir or runner.create_run_dir()
     records = runner.run_many(jobs, run_dir, n_jobs)
-    runner.write_manifest(run_dir, records)
+    try:
+        runner.write_manifest(run_dir, records)
+    except OSError as exc:
+        raise file_system_error(exc, "write the manifest", REPORTS_SETTING, after_work=True) from None
     return run_dir, records
 
 
 def _finish(run_dir: Path, records: Sequence[runner.RunRecord]) -> int:
-    """Write the index, print one line per report; 130 if the run was interrupted, 1 if any
+    """Print one line per report, write the index; 130 if the run was interrupted, 1 if any
     report failed, else 0."""
-    index = runner.write_index(run_dir.parent)
     for record in records:
-        where = record.outputs.get("html_nocode") or record.outputs.get("notebook") or "-"
-        print(f"{record.status:6}  {record.report_name}  {record.duration_s:.1f}s  {run_dir / where}")
+        print(_summary_line(run_dir, record))
         if record.error:
             print(f"sendlib: {record.report_name} {record.status}: {record.error}", file=sys.stderr)
+    try:
+        index = runner.write_index(run_dir.parent)
+    except OSError as exc:
+        raise file_system_error(exc, "write the front page", REPORTS_SETTING, after_work=True) from None
     failed = sum(record.status == runner.FAILED for record in records)
     interrupted = sum(record.status == runner.INTERRUPTED for record in records)
     print(f"run {run_dir.name}: {len(records)} report(s), {failed} failed"
           f"{f', {interrupted} interrupted' if interrupted else ''}; index: {index}")
     return EXIT_INTERRUPTED if interrupted else 1 if failed else 0
+
+
+def _summary_line(run_dir: Path, record: runner.RunRecord) -> str:
+    """``ok  council_202  5.2s  <its page>``; an interrupted report says nothing was kept."""
+    if record.status == runner.INTERRUPTED:
+        return f"{record.status:11}  {record.report_name}  not finished: its partial folder was removed"
+    where = record.outputs.get("html_nocode") or record.outputs.get("notebook")
+    return (f"{record.status:11}  {record.report_name}  {record.duration_s:.1f}s  "
+            f"{run_dir / where if where else 'no output written'}")
 
 
 def _clean_is_current(job: PreparedJob) -> bool:
@@ -104,8 +129,9 @@ def _clean_is_current(job: PreparedJob) -> bool:
 
 
 def _cmd_data(args: argparse.Namespace) -> int:
-    clean = _prepare_job(CLEAN_NOTEBOOK, {}, CLEAN_NOTEBOOK)
+    notebook = runner.find_notebook(CLEAN_NOTEBOOK)
     _acquire()
+    clean = _prepare_job(notebook, {}, CLEAN_NOTEBOOK)  # prechecked against the raw files just verified
     if not args.force and _clean_is_current(clean):
         return 0
     return _finish(*_run([clean], n_jobs=1))
@@ -118,12 +144,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
-    parameters = notebook_parameters(runner.find_notebook(args.notebook))
-    rows = [("name", "type", "default", "comment")]
-    rows += [(p.name, p.type_name, repr(p.default), p.comment) for p in parameters.values()]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3])
+    notebook = runner.find_notebook(args.notebook)
+    print(f"Parameters of {notebook.stem} (set them with -p NAME VALUE, or name: value lines in a YAML file "
+          "given with -f FILE):\n")
+    declared = notebook_parameters(notebook)
+    rules = {name: rule_for(notebook.stem, name) for name in declared}
+    for p in declared.values():
+        print(f"{p.name}  ({p.type_name}, default {p.default!r})")
+        if p.comment:
+            print(f"    {p.comment}")
+        if p.name == "output_dir":
+            print("    allowed: set by the runner, not by you")
+        elif rules[p.name] is not None:
+            print(f"    allowed: {rules[p.name].describe()}")
+    percentages = [(name, rule) for name, rule in rules.items() if isinstance(rule, (Fraction, Percent))]
+    if percentages:
+        name, rule = percentages[0]
+        default = declared[name].default * (100 if isinstance(rule, Fraction) else 1)
+        print("\n" + FRACTIONS.format(example=f"{name} {default:g}%", yaml=f"{name}: {default:g}%"))
     return 0
 
 
@@ -140,9 +178,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
-    clean = _prepare_job(CLEAN_NOTEBOOK, {}, CLEAN_NOTEBOOK)
-    council_notebook = runner.find_notebook(COUNCIL_NOTEBOOK)
+    clean_notebook, council_notebook = runner.find_notebook(CLEAN_NOTEBOOK), runner.find_notebook(COUNCIL_NOTEBOOK)
     _acquire()
+    clean = _prepare_job(clean_notebook, {}, CLEAN_NOTEBOOK)
     current = not args.force and _clean_is_current(clean)
     run_dir, records = (runner.create_run_dir(), []) if current else _run([clean], n_jobs=1)
     if records and records[0].status != runner.OK:
@@ -232,9 +270,34 @@ def _interrupt_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def split_parameters(argv: Sequence[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """(the other arguments, the ``-p NAME VALUE`` pairs): taken out before argparse, which
+    would read a VALUE such as ``-1e308`` as an option. A ``-p`` without two arguments after
+    it is left for argparse to report."""
+    rest: list[str] = []
+    pairs: list[tuple[str, str]] = []
+    position = 0
+    while position < len(argv):
+        if argv[position] in PARAMETER_OPTIONS and position + 2 < len(argv):
+            pairs.append((argv[position + 1], argv[position + 2]))
+            position += 3
+        else:
+            rest.append(argv[position])
+            position += 1
+    return rest, pairs
+
+
 def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):  # each line as it is written, also into a pipe or a log file
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(line_buffering=True)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    rest, pairs = split_parameters(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(rest)
+    if pairs and not hasattr(args, "parameter"):
+        parser.error(f"-p goes with `sendlib run` and `sendlib report`, not `sendlib {args.command}`")
+    if pairs:
+        args.parameter = [list(pair) for pair in pairs]
     if args.command == "report" and args.la is not None and (args.limit is not None or args.la_list):
         parser.error("--limit and --la-list go with --all, not --la")
     if args.command == "report" and any(name == COUNCIL_PARAMETER for name, _ in args.parameter or []):
@@ -245,6 +308,10 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except SendlibError as exc:
         print(f"sendlib: error: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except OSError as exc:  # a file-system fault outside a run (acquiring the data, reading a folder)
+        print(f"sendlib: error: {file_system_error(exc, 'use', 'the folder settings (SENDLIB_*_DIR)')}",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:  # outside a fan-out (acquiring, writing the manifest): nothing is left half-written
         print("sendlib: interrupted", file=sys.stderr)

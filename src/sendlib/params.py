@@ -1,27 +1,23 @@
 """Notebook parameters: read a notebook's tagged ``parameters`` cell, turn command-line and
 YAML values into parameter values, and validate a run's overrides before any kernel starts.
 
-Value rules, keyed by parameter name (values are normalised as they are checked):
+Each parameter's allowed values are declared in sendlib.param_rules (ranges of numbers, work
+sizes with upper bounds, shares and growth rates as fractions that may be written ``5%``,
+councils, years, choices, dates, folders); values are normalised as they are checked. On top:
 
-- ``la``, ``case_study``: a council (3-digit code, ONS code or name) or a list of them, resolved
-  with sendlib.geography.resolve_la to 3-digit ``la_code`` strings (a number such as 202 is a code);
-- names ending ``_fy``: a financial year "2021-22" (or a list), which must be one of the panel's
-  ``fy`` values when data/processed/panel.parquet exists;
-- ``measure``, ``basis``, ``denominator``, ``spend_rule``, ``gap_basis``, ``both_rule``, ``comparators``,
-  ``sn_model``: one of the choices their analysis module declares (see CHOICE_PARAMETERS);
-- ``as_at``: a YYYY-MM-DD date within the dates of data/reference/programmes.csv;
 - every number must be finite: NaN and infinity are refused whatever the parameter;
-- ``output_dir`` is set by the runner and cannot be overridden.
+- ``output_dir`` is set by the runner and cannot be overridden;
+- a YAML parameter file may not use aliases (``*name``: a "billion laughs" file is refused at
+  once) nor give a name twice, and is at most :data:`MAX_FILE_BYTES`;
+- messages show a short repr of a value (sendlib.errors.shown), never a long one in full.
 
-Checks that need the panel (ranges, year order, data present) run next, before any kernel
+Checks that need the data (ranges, year order, data present) run next, before any kernel
 starts, through sendlib.prechecks.
 """
 
 from __future__ import annotations
 
 import ast
-import difflib
-import importlib
 import io
 import json
 import math
@@ -31,38 +27,44 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import yaml
 
-from sendlib import config
-from sendlib.errors import ParameterError, SourceFormatError
-from sendlib.years import fy_start
+from sendlib.errors import ParameterError, shown, suggestion
+from sendlib.param_rules import ListOf, Rule, percentage_text, rule_for
 
 PARAMETERS_TAG = "parameters"
 OUTPUT_DIR = "output_dir"
-COUNCIL_PARAMETERS = frozenset({"la", "case_study"})
-FY_SUFFIX = "_fy"
-#: Parameters whose value must be one of a module's choices: name -> (module, attribute).
-CHOICE_PARAMETERS = {
-    "measure": ("sendlib.analysis.measures", "MEASURES"),
-    "basis": ("sendlib.analysis.measures", "BASES"),
-    "denominator": ("sendlib.analysis.measures", "DENOMINATORS"),
-    "spend_rule": ("sendlib.analysis.projections", "SPEND_RULES"),
-    "gap_basis": ("sendlib.analysis.projections", "GAP_BASES"),
-    "both_rule": ("sendlib.analysis.programme_groups", "BOTH_RULES"),
-    "comparators": ("sendlib.analysis.profile", "COMPARATOR_METHODS"),
-    "frame_rule": ("sendlib.analysis.selection", "FRAME_RULES"),
-    "sn_model": ("sendlib.analysis.profile", "SN_MODELS"),
-    "programmes": ("sendlib.analysis.evaluation", "PROGRAMMES"),
-    "outcomes": ("sendlib.analysis.evaluation", "EVALUATED_OUTCOMES"),
-    "estimator": ("sendlib.analysis.evaluation", "ESTIMATORS"),
-    "comparison": ("sendlib.analysis.evaluation", "COMPARISONS"),
-}
-AS_AT = "as_at"
-PANEL_FILE = "panel.parquet"
+MAX_FILE_BYTES = 100_000
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
 _SCALARS = (str, int, float, bool, type(None))
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader without aliases (``*name`` refers back to an anchor: nested, they
+    expand to billions of values) and with duplicate keys as errors."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, f"found the alias *{shown(event.anchor)[1:-1]}: aliases (*name) are not allowed "
+                "in a parameter file; write each value out", event.start_mark)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicated = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key: the safe loader says so
+                continue
+            if duplicated:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"{shown(key)} is given twice; give each name once", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
 
 
 @dataclass(frozen=True)
@@ -74,12 +76,6 @@ class Parameter:
     type_name: str
     comment: str
     line: int
-
-
-def suggestion(word: object, choices: list[str] | tuple[str, ...] | Mapping[str, Any]) -> str:
-    """`` (did you mean 'x' or 'y'?)`` for the closest ``choices`` to ``word``, or ``""``."""
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=3, cutoff=0.5)
-    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
 
 
 def notebook_parameters(path: str | Path) -> dict[str, Parameter]:
@@ -103,16 +99,21 @@ def notebook_parameters(path: str | Path) -> dict[str, Parameter]:
 
 
 def load_parameter_file(path: str | Path) -> dict[str, Any]:
-    """The ``name: value`` mapping of a YAML parameter file (empty file -> {})."""
+    """The ``name: value`` mapping of a YAML parameter file (empty file -> {}); aliases and
+    repeated names are refused, and so is a file over MAX_FILE_BYTES."""
     path = Path(path)
     if path.is_dir():
         raise ParameterError(f"{path}: is a directory, not a parameter file (give a YAML file of name: value lines)")
     if not path.is_file():
         raise ParameterError(f"{path}: parameter file not found")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ParameterError(f"{path}: {size:,} bytes is too large for a parameter file (at most {MAX_FILE_BYTES:,}; "
+                             "it holds a few name: value lines)")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = _load_yaml(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ParameterError(f"{path}: not a valid YAML file ({exc})") from exc
+        raise ParameterError(f"{path}: not a valid YAML file ({_yaml_problem(exc)})") from exc
     if data is None:
         return {}
     if not isinstance(data, dict) or not all(isinstance(key, str) for key in data):
@@ -123,7 +124,8 @@ def load_parameter_file(path: str | Path) -> dict[str, Any]:
 def parse_cli_value(text: str, parameter: Parameter) -> Any:
     """The value of ``-p NAME TEXT`` in the type of the parameter's default: lists as a
     YAML/JSON literal (``[a, b]``) or comma-separated (``a,b``), dicts as YAML/JSON, and
-    any YAML value when the default is None."""
+    any YAML value when the default is None; a number written ``5%`` is kept as text for
+    the parameter's rule (sendlib.param_rules) to read."""
     default = parameter.default
     try:
         if isinstance(default, list):
@@ -132,9 +134,11 @@ def parse_cli_value(text: str, parameter: Parameter) -> Any:
             return _parse_yaml(text, dict)
         if default is None:
             return _parse_yaml(text, object)
+        if isinstance(default, float) and percentage_text(text) is not None:
+            return text.strip()  # "5%": the parameter's rule decides whether it takes a percentage
         return _parse_scalar(text, type(default))
     except ValueError as exc:
-        raise ParameterError(f"-p {parameter.name} {text!r}: {exc}") from exc
+        raise ParameterError(f"-p {parameter.name} {shown(text)}: {exc}") from exc
 
 
 def validate_parameters(notebook: str | Path, overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -148,24 +152,12 @@ def validate_parameters(notebook: str | Path, overrides: Mapping[str, Any]) -> d
     problems: list[str] = []
     for name in sorted(overrides):
         try:
-            validated[name] = _validated_value(declared, name, overrides[name])
+            validated[name] = _validated_value(notebook.stem, declared, name, overrides[name])
         except ParameterError as exc:
             problems.append(f"{notebook.stem}: {exc}")
     if problems:
         raise ParameterError("\n".join(problems))
     return validated
-
-
-def panel_fys() -> list[str] | None:
-    """The ``fy`` values of data/processed/panel.parquet, or None when it does not exist yet."""
-    path = config.processed_dir() / PANEL_FILE
-    if not path.is_file():
-        return None
-    try:
-        fys = pd.read_parquet(path, columns=["fy"])["fy"]
-    except (KeyError, ValueError, OSError) as exc:
-        raise SourceFormatError(path, f"cannot read its 'fy' column ({exc})") from exc
-    return sorted(fys.dropna().astype(str).unique())
 
 
 def _parameters_cell_source(path: Path) -> str:
@@ -253,11 +245,22 @@ def _parse_scalar(text: str, kind: type) -> Any:
         raise ValueError(f"expected {'an integer' if kind is int else 'a number'}") from None
 
 
+def _load_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a safe loader, stricter still)
+
+
+def _yaml_problem(exc: Exception) -> str:
+    """A YAML error on one line: ``line 3: 'seed' is given twice; ...``."""
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        return f"line {exc.problem_mark.line + 1}: {exc.problem}"
+    return str(exc).replace("\n", " ")
+
+
 def _parse_yaml(text: str, kind: type) -> Any:
     try:
-        value = yaml.safe_load(text)
+        value = _load_yaml(text)
     except yaml.YAMLError as exc:
-        raise ValueError(f"not a valid YAML/JSON value ({exc})") from exc
+        raise ValueError(f"not a valid YAML/JSON value ({_yaml_problem(exc)})") from exc
     if not isinstance(value, kind):
         raise ValueError(f"expected a {kind.__name__}, e.g. {'[a, b]' if kind is list else '{a: 1}'}")
     return value
@@ -284,32 +287,40 @@ def _parse_item(item: Any, kind: type) -> Any:
     return item
 
 
-def _validated_value(declared: Mapping[str, Parameter], name: str, value: Any) -> Any:
+def _validated_value(stem: str, declared: Mapping[str, Parameter], name: str, value: Any) -> Any:
     if name == OUTPUT_DIR:
         raise ParameterError(f"{OUTPUT_DIR!r} is set by the runner (reports/<run-id>/<report>); do not pass it")
     if name not in declared:
         raise ParameterError(
-            f"unknown parameter {name!r}{suggestion(name, list(declared))}; "
+            f"unknown parameter {shown(name)}{suggestion(name, list(declared))}; "
             f"its parameters are: {', '.join(declared)}"
         )
-    parameter = declared[name]
-    if name in COUNCIL_PARAMETERS:
-        value = _each(value, lambda item: str(item) if isinstance(item, int) and not isinstance(item, bool) else item)
+    parameter, rule = declared[name], rule_for(stem, name)
+    if rule is not None:
+        value = _apply(rule, rule.prepare, value)
     try:
         value = _conformed(value, parameter.default)
     except TypeError:
         raise ParameterError(
-            f"parameter {name!r} expects {parameter.type_name} (default {parameter.default!r}), "
-            f"got {type(value).__name__} {value!r}"
+            f"parameter {name!r} expects {parameter.type_name} (default {shown(parameter.default)}), "
+            f"got {type(value).__name__} {shown(value)}"
         ) from None
     _check_finite(name, value)
-    rule = _rule_for(name)
     if rule is None:
         return value
     try:
-        return _each(value, rule)
+        _check_length(value, rule)
+        return None if value is None else _apply(rule, rule.check, value)
     except (ParameterError, ValueError) as exc:
         raise ParameterError(f"parameter {name!r}: {exc}") from exc
+
+
+def _apply(rule: Rule, step: Callable[[Any], Any], value: Any) -> Any:
+    """``step`` (the rule's prepare or check) on ``value``, or on each item of a list value
+    when the rule is one of a single value (a list of councils takes the council rule)."""
+    if isinstance(value, list) and not isinstance(rule, ListOf):
+        return [step(item) for item in value]
+    return step(value)
 
 
 def _conformed(value: Any, default: Any) -> Any:
@@ -322,7 +333,7 @@ def _conformed(value: Any, default: Any) -> Any:
     if isinstance(default, list) and isinstance(value, list):
         return [_conformed(item, _element_default(default)) for item in value]
     if type(value) is not type(default):
-        raise TypeError(f"{value!r} is not a {type(default).__name__}")
+        raise TypeError(f"{shown(value)} is not a {type(default).__name__}")
     return value
 
 
@@ -336,58 +347,9 @@ def _check_finite(name: str, value: Any) -> None:
             raise ParameterError(f"parameter {name!r} must be a finite number, got {item!r}")
 
 
-def _each(value: Any, rule: Callable[[Any], Any]) -> Any:
-    """Apply ``rule`` to a value, or to every item of a list; None passes unchanged."""
-    if value is None:
-        return None
-    if isinstance(value, list):
-        return [rule(item) for item in value]
-    return rule(value)
-
-
-def _rule_for(name: str) -> Callable[[Any], Any] | None:
-    if name in COUNCIL_PARAMETERS:
-        return _resolve_council
-    if name.endswith(FY_SUFFIX):
-        return _check_fy
-    if name in CHOICE_PARAMETERS:
-        return lambda value: _check_choice(name, value)
-    if name == AS_AT:
-        return _check_as_at
-    return None
-
-
-def _resolve_council(value: Any) -> str:
-    """A council code, ONS code or name -> its 3-digit la_code."""
-    from sendlib.geography import resolve_la  # only when a council parameter is set
-
-    return resolve_la(str(value))
-
-
-def _check_fy(value: Any) -> str:
-    """A "2021-22" label within the panel's years (when the panel exists)."""
-    fy_start(value)
-    available = panel_fys()
-    if available is not None and value not in available:
-        span = f"{available[0]} to {available[-1]}" if available else "none"
-        raise ParameterError(f"{value!r} is not a year of the panel (data/processed/{PANEL_FILE}: {span})")
-    return value
-
-
-def _check_as_at(value: Any) -> str:
-    """A programme-membership date within the dates the programmes table records."""
-    from sendlib.programmes import check_as_at  # only when as_at is set
-
-    check_as_at(value)
-    return value
-
-
-def _check_choice(name: str, value: Any) -> str:
-    """``value`` must be one of the choices CHOICE_PARAMETERS names for ``name``."""
-    module, attribute = CHOICE_PARAMETERS[name]
-    choices = getattr(importlib.import_module(module), attribute)  # imported only when such a parameter is set
-    if isinstance(value, str) and value in choices:
-        return value
-    raise ParameterError(
-        f"{value!r} is not a known {name}{suggestion(value, list(choices))}; choose from {', '.join(choices)}"
-    )
+def _check_length(value: Any, rule: Rule) -> None:
+    """A ParameterError when a text (or a text in a list) is longer than ``rule`` allows."""
+    limit = rule.item.max_text if isinstance(rule, ListOf) else rule.max_text
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, str) and len(item) > limit:
+            raise ParameterError(f"expected at most {limit:,} characters, got {shown(item)}")

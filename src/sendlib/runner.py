@@ -14,9 +14,9 @@ Notebook conventions (every notebook in notebooks/ follows them):
   ``figures/<name>.png`` with the data behind them in ``figures/<name>.csv`` (sendlib.present.plots
   saves both; other tables via ``save_table``) and the numbers it quotes in ``results.json``
   (``write_results``).
-- Parameter names carry rules (sendlib.params): ``la``/``case_study`` take councils (code,
-  ONS code or name), names ending ``_fy`` take "2021-22" years within the panel,
-  ``measure``/``basis``/``denominator`` take names from sendlib.analysis.measures.
+- Every parameter's allowed values are declared in sendlib.param_rules (councils, years,
+  choices, number ranges, fractions that may be written ``5%``); a new parameter adds its
+  rule there.
 - Notebooks run in the ``sendlib`` kernel with the project root as working directory and
   read data through sendlib.config paths.
 
@@ -29,7 +29,10 @@ every report a fresh kernel's state. papermill injects the parameters (the execu
 notebook shows its "injected-parameters" cell). A kernel that dies fails only that report;
 the worker starts another. On Ctrl-C/SIGTERM queued reports are not started, kernels are
 interrupted then ended, and the unfinished reports are recorded "interrupted" (their
-partial folders removed); the CLI then writes the manifest and index and exits 130.
+partial folders removed); the CLI then writes the manifest and index and exits 130. A line is
+printed as each report finishes (n of N, time so far, estimated time left). A report that
+cannot be written (a full disk) is recorded "failed" naming the file and what to do; before a
+run starts, :func:`check_room` refuses a reports folder that is a file or a disk too full.
 
 A run lives in ``reports/<run-id>/`` (run id: UTC time, e.g. ``20261128T121500Z``)::
 
@@ -58,7 +61,6 @@ import re
 import secrets
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -67,13 +69,19 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tqdm import tqdm
-
 from sendlib import config
 from sendlib.acquire import read_provenance
-from sendlib.atomic import sha256_of, write_json_atomic, write_text_atomic
-from sendlib.errors import ParameterError, SendlibError
-from sendlib.params import notebook_parameters, suggestion, validate_parameters
+from sendlib.atomic import remove_stale_temporaries, sha256_of, write_json_atomic, write_text_atomic
+from sendlib.errors import (
+    FileSystemError,
+    ParameterError,
+    SendlibError,
+    failure_text,
+    file_system_error,
+    shown,
+    suggestion,
+)
+from sendlib.params import notebook_parameters, validate_parameters
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -89,8 +97,11 @@ RUN_ID_FORMAT = "%Y%m%dT%H%M%SZ"
 MANIFEST_FILE = "manifest.json"
 INDEX_FILE = "index.html"
 LATEST_LINK = "latest"
-PANEL_FILE = "panel.parquet"
 OK, FAILED, INTERRUPTED = "ok", "failed", "interrupted"
+REPORTS_SETTING = "SENDLIB_REPORTS_DIR"
+#: Room a run needs on the reports' disk: a report takes up to a few MB (a council profile about
+#: 0.7 MB, 02 with 100,000 draws 4 MB), so about 1 MB each and 10 MB more.
+REPORT_BYTES, SPARE_BYTES = 1_000_000, 10_000_000
 RECORDED_PACKAGES = (
     "sendlib", "pandas", "numpy", "pyarrow", "scipy", "statsmodels", "matplotlib", "seaborn",
     "pandera", "papermill", "nbclient", "nbconvert", "ipykernel",
@@ -125,7 +136,7 @@ def find_notebook(name: str | Path) -> Path:
         return path.resolve()
     stems = sorted(p.stem for p in config.notebooks_dir().glob("*.ipynb"))
     raise SendlibError(
-        f"notebook {str(name)!r} not found{suggestion(name, stems)}; "
+        f"notebook {shown(str(name))} not found{suggestion(name, stems)}; "
         f"notebooks in {config.notebooks_dir()}: {', '.join(stems) or 'none'}"
     )
 
@@ -138,8 +149,24 @@ def new_run_id(now: datetime | None = None) -> str:
     return (now or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime(RUN_ID_FORMAT)
 
 
+def check_room(reports_dir: Path, n_reports: int) -> None:
+    """A FileSystemError when ``reports_dir`` is a file, or its disk has too little free space
+    for ``n_reports`` reports (REPORT_BYTES each and SPARE_BYTES): refused before anything runs."""
+    reports_dir = Path(reports_dir)
+    if reports_dir.exists() and not reports_dir.is_dir():
+        raise FileSystemError(f"{REPORTS_SETTING} {reports_dir} is a file, not a folder: remove or rename that file, "
+                              f"or set {REPORTS_SETTING} to a folder")
+    existing = next(folder for folder in (reports_dir, *reports_dir.parents) if folder.exists())
+    free, needed = shutil.disk_usage(existing).free, n_reports * REPORT_BYTES + SPARE_BYTES
+    if free < needed:
+        raise FileSystemError(
+            f"only {free / 1e6:.1f} MB free on the disk of {reports_dir}; {n_reports} report(s) need at least "
+            f"{needed / 1e6:.0f} MB: free some space, or set {REPORTS_SETTING} to a folder on another disk")
+
+
 def create_run_dir(run_id: str | None = None) -> Path:
-    """A new, empty ``reports/<run-id>/`` (``-02``, ``-03``... appended if the id is taken)."""
+    """A new, empty ``reports/<run-id>/`` (``-02``, ``-03``... appended if the id is taken);
+    a FileSystemError naming the folder when it cannot be created."""
     base = run_id or new_run_id()
     candidate, attempt = config.reports_dir() / base, 1
     while True:
@@ -149,6 +176,8 @@ def create_run_dir(run_id: str | None = None) -> Path:
         except FileExistsError:
             attempt += 1
             candidate = config.reports_dir() / f"{base}-{attempt:02d}"
+        except OSError as exc:
+            raise file_system_error(exc, "create the run folder", REPORTS_SETTING) from None
 
 
 def run_notebook(
@@ -201,11 +230,12 @@ def _run_validated(
 
 def run_many(jobs: Sequence[Job], run_dir: Path, n_jobs: int = 1) -> list[RunRecord]:
     """Run ``(notebook, parameters, report_name)`` jobs in ``min(n_jobs, len(jobs))`` warm
-    workers (sendlib.workers: one in this process, or that many worker processes), with a
-    progress bar on a terminal; records come back in job order. Every job is validated
-    before anything runs. On Ctrl-C (KeyboardInterrupt; the CLI turns SIGTERM into one)
-    queued jobs are not started, running kernels are interrupted then stopped, and each
-    unfinished report is recorded "interrupted" with its partial folder removed."""
+    workers (sendlib.workers: one in this process, or that many worker processes), printing a
+    progress line as each report finishes; records come back in job order. Every job is
+    validated before anything runs; a report that cannot be run or written (a full disk) is
+    recorded "failed" and the others go on. On Ctrl-C (KeyboardInterrupt; the CLI turns
+    SIGTERM into one) queued jobs are not started, running kernels are interrupted then
+    stopped, and each unfinished report is recorded "interrupted" with its partial folder removed."""
     check_jobs(jobs, n_jobs)
     prepared = []
     for notebook, parameters, name in jobs:
@@ -214,18 +244,34 @@ def run_many(jobs: Sequence[Job], run_dir: Path, n_jobs: int = 1) -> list[RunRec
     _require_kernel()
     run_dir = Path(run_dir).resolve()
     records: list[RunRecord | None] = [None] * len(prepared)
-    finished = _records(prepared, run_dir, min(n_jobs, len(prepared)))
-    with tqdm(total=len(prepared), desc="reports", unit="report", disable=None, file=sys.stderr) as bar:
-        try:
-            for index, record in finished:
-                records[index] = record
-                bar.update()
-        except KeyboardInterrupt:
-            finished.close()  # ends the kernels and workers (if the interrupt came between reports)
-            for index, record in enumerate(records):
-                if record is None:
-                    records[index] = _interrupted(prepared[index], run_dir)
+    n_workers = min(n_jobs, len(prepared))
+    print(f"{len(prepared)} report(s) to run, {n_workers} at a time, into {run_dir}", flush=True)
+    finished, started = _records(prepared, run_dir, n_workers), time.monotonic()
+    try:
+        for done, (index, record) in enumerate(finished, start=1):
+            records[index] = record
+            print(progress_line(done, len(prepared), record, time.monotonic() - started), flush=True)
+    except KeyboardInterrupt:
+        finished.close()  # ends the kernels and workers (if the interrupt came between reports)
+        for index, record in enumerate(records):
+            if record is None:
+                records[index] = _interrupted(prepared[index], run_dir)
     return [record for record in records if record is not None]
+
+
+def progress_line(done: int, total: int, record: RunRecord, elapsed_s: float) -> str:
+    """``[3/152] ok council_202 in 5.2s; 0:00:16 elapsed, about 0:07:40 left`` (the time left
+    estimated from the reports finished so far); a failed report also says why."""
+    left = f", about {_clock(elapsed_s / done * (total - done))} left" if done < total else ""
+    why = f" ({record.error.splitlines()[0][:300]})" if record.status == FAILED and record.error else ""
+    return (f"[{done}/{total}] {record.status} {record.report_name} in {record.duration_s:.1f}s{why}; "
+            f"{_clock(elapsed_s)} elapsed{left}")
+
+
+def _clock(seconds: float) -> str:
+    """3725 -> "1:02:05"."""
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
 
 
 def _records(prepared: Sequence[tuple[Path, dict[str, Any], str]], run_dir: Path,
@@ -238,8 +284,14 @@ def _records(prepared: Sequence[tuple[Path, dict[str, Any], str]], run_dir: Path
     if n_workers == 1:
         worker = workers.Worker()
         try:
-            for index, (path, parameters, name) in enumerate(prepared):
-                yield index, _run_validated(worker, path, parameters, run_dir, name)
+            for index, job in enumerate(prepared):
+                path, parameters, name = job
+                try:
+                    record = _run_validated(worker, path, parameters, run_dir, name)
+                except Exception as exc:  # as in a worker process: this report fails, the next one runs
+                    worker.stop()
+                    record = _lost(job, run_dir, failure_text(exc))
+                yield index, record
             completed = True
         finally:
             with workers.interrupts_deferred():
@@ -394,10 +446,12 @@ def _when(stamp: Any) -> datetime:
 def write_index(reports_dir: Path | None = None) -> Path:
     """Write the front page ``reports/index.html`` (sendlib.present.frontpage: headline findings, the
     evidence notebooks and every council, newest report of each name across all runs) and
-    point ``reports/latest`` at the latest run."""
+    point ``reports/latest`` at the latest run; temporary files that killed writers left in
+    the reports folder are removed first."""
     from sendlib.present.frontpage import render_front_page  # loads pandas; only needed here
 
     reports_dir = Path(reports_dir or config.reports_dir())
+    remove_stale_temporaries(reports_dir)
     run_dir = latest_run(reports_dir)
     target = reports_dir / INDEX_FILE
     write_text_atomic(target, render_front_page(reports_dir))
@@ -405,25 +459,24 @@ def write_index(reports_dir: Path | None = None) -> Path:
     return target
 
 
-def councils_with_data(panel_path: Path | None = None, lookup: pd.DataFrame | None = None) -> list[str]:
+def councils_with_data(panel: pd.DataFrame | None = None, lookup: pd.DataFrame | None = None) -> list[str]:
     """The la_code of every council to profile, sorted: the councils whose harmonised unit has
-    at least one high-needs spend value (``hn_spend_gbp``) in the panel. The panel is one row
-    per unit x fy; units map to councils through the LA lookup (``lookup``, default
+    at least one high-needs spend value (``hn_spend_gbp``) in the panel (default: the processed
+    panel, read and checked by sendlib.tables.read_table). The panel is one row per unit x fy;
+    units map to councils through the LA lookup (``lookup``, default
     sendlib.geography.read_la_lookup()), keeping councils that still exist (no ``end_date``), so
     a merged unit is profiled through its current councils (e.g. bcp_dorset via 838 and 839).
     A panel that carries ``la_code`` itself is used directly."""
-    panel_path = Path(panel_path or config.processed_dir() / PANEL_FILE)
-    if not panel_path.is_file():
-        raise SendlibError(f"{panel_path} not found: run `sendlib data` first")
-    import pandas as pd
+    if panel is None:
+        from sendlib.tables import read_table  # loads pandas and the schemas; only needed here
 
-    panel = pd.read_parquet(panel_path)
+        panel = read_table("panel")
     if "hn_spend_gbp" in panel.columns:
         panel = panel[panel["hn_spend_gbp"].notna()]
     if "la_code" in panel.columns:
         return sorted(panel["la_code"].dropna().astype(str).unique())
     if "unit" not in panel.columns:
-        raise SendlibError(f"{panel_path}: neither a 'la_code' nor a 'unit' column")
+        raise SendlibError("the panel has neither a 'la_code' nor a 'unit' column")
     if lookup is None:
         from sendlib.geography import read_la_lookup  # reads the raw LA lists; only needed here
 

@@ -393,10 +393,13 @@ def write_tables(tables: dict[str, pd.DataFrame], processed_dir: Path) -> list[P
 
 
 _TABLE_CACHE: dict[tuple[str, int, int], pd.DataFrame] = {}
+REBUILD = "run `sendlib data` to rebuild it"
 
 
 def read_table(name: str, processed_dir: Path | None = None) -> pd.DataFrame:
-    """A processed table by name, with a clear message when the clean step has not run.
+    """A processed table by name, checked against its schema (sendlib.schemas) when read: a
+    missing, unreadable (truncated) or wrong (replaced) file raises an error naming the file
+    and the `sendlib data` remedy.
 
     Read once per process (a warm kernel runs many reports): cached by path, size and
     modification time, so a rebuilt table is read again; each call gets its own copy, so a
@@ -407,13 +410,56 @@ def read_table(name: str, processed_dir: Path | None = None) -> pd.DataFrame:
     except FileNotFoundError:
         from sendlib.errors import DataUnavailableError
 
-        raise DataUnavailableError(f"{path} not found: run `make data` (or `sendlib data`) first") from None
+        raise DataUnavailableError(f"{path} not found: run `sendlib data` first") from None
     key = (str(path), stat.st_size, stat.st_mtime_ns)
     if key not in _TABLE_CACHE:
         for stale in [k for k in _TABLE_CACHE if k[0] == key[0]]:
             del _TABLE_CACHE[stale]
-        _TABLE_CACHE[key] = pd.read_parquet(path)
+        _TABLE_CACHE[key] = _read_checked(path, name)
     return _TABLE_CACHE[key].copy(deep=True)
+
+
+def _read_checked(path: Path, name: str) -> pd.DataFrame:
+    """The table at ``path``, or a SourceFormatError when it cannot be read or does not match
+    the schema of table ``name``."""
+    from sendlib.errors import SourceFormatError
+
+    try:
+        frame = pd.read_parquet(path)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise SourceFormatError(path, f"cannot be read ({reason}); {REBUILD}") from exc
+    problems = schema_problems(frame, name)
+    if problems:
+        raise SourceFormatError(path, f"is not the {name} table the clean step writes ({problems}); {REBUILD}")
+    return frame
+
+
+def schema_problems(frame: pd.DataFrame, name: str) -> str:
+    """What keeps ``frame`` from matching the schema of table ``name``, in a few words
+    (missing columns first); "" when it matches or the table has no schema."""
+    import pandera.pandas as pa
+
+    from sendlib.schemas import SCHEMAS
+
+    if name not in SCHEMAS:
+        return ""
+    try:
+        SCHEMAS[name].validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+        missing = cases.loc[cases["check"] == "column_in_dataframe", "failure_case"].astype(str).tolist()
+        if missing:
+            return f"missing column(s) {_listed(missing)}"
+        failed = (cases["column"].astype(str) + ": " + cases["check"].astype(str)).drop_duplicates().tolist()
+        return f"failed check(s) {_listed(failed)}"
+    return ""
+
+
+def _listed(items: list[str], most: int = 5) -> str:
+    """"a, b, c" or "a, b, c, d, e and 7 more"."""
+    shown = ", ".join(items[:most])
+    return f"{shown} and {len(items) - most} more" if len(items) > most else shown
 
 
 def build_all(settings: CleanSettings) -> dict[str, pd.DataFrame]:

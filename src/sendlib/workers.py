@@ -23,7 +23,10 @@ for the next one. Kernels start without IPython history (nothing is written to
 Python: threads would share one interpreter lock), each receiving one job at a time over
 a pipe. On Ctrl-C or SIGTERM the caller's process (see ``sendlib.runner.run_many``) stops
 dispatching, interrupts then kills every kernel (they run in their own process session, so
-they never see the terminal's signal) and ends the workers.
+they never see the terminal's signal) and ends the workers. A worker whose parent dies
+outright (``kill -9``) gets SIGTERM at once (Linux's parent-death signal, set with
+``prctl(PR_SET_PDEATHSIG)``; elsewhere it notices when the pipe closes), ends its kernel and
+exits quietly; a kernel whose worker dies ends itself (ipykernel polls its parent).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import ast
 import base64
 import contextlib
 import copy
+import ctypes
 import html
 import logging
 import multiprocessing
@@ -46,6 +50,7 @@ from typing import Any
 
 from sendlib import config
 from sendlib.atomic import write_text_atomic
+from sendlib.errors import failure_text
 
 # Each kernel logs a TCP warning on start and, at times, "KeyboardInterrupt caught" when shut
 # down; neither concerns the notebook. No IPython history: reports are not a session to recall.
@@ -54,6 +59,7 @@ KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enable
 #: not imported from there: it would load matplotlib into every CLI process).
 FIGURE_KEY = "sendlib_figure"
 RESET_TAG = "sendlib-reset"
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _RESET = "from sendlib import kernel_state as _sendlib_state\n_sendlib_state.restore()\n"
 _SNAPSHOT = "from sendlib import kernel_state as _sendlib_state\n_sendlib_state.snapshot()\n"
 
@@ -331,10 +337,20 @@ def remove_connection_file(path: str | Path | None) -> None:
 Task = tuple[int, Callable[..., Any], tuple[Any, ...]]
 
 
-def _serve(conn: Connection) -> None:
+def end_with_parent(parent_pid: int) -> None:
+    """Have this process receive SIGTERM when its parent dies (Linux: ``prctl(PR_SET_PDEATHSIG)``
+    through ctypes; elsewhere nothing, the closed pipe tells); exit now if it already has."""
+    with contextlib.suppress(OSError, AttributeError):  # not Linux, or no libc symbols
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before the signal was asked for
+        raise SystemExit(0)
+
+
+def _serve(conn: Connection, parent_pid: int) -> None:
     """A worker process: run ``function(worker, *args)`` for each task received, send back
     ``("done", index, result)`` (``("error", index, message)`` if it raised);
-    ``("kernel", pid, connection_file)`` when a kernel starts."""
+    ``("kernel", pid, connection_file)`` when a kernel starts. It ends its kernel and exits,
+    without a traceback, on SIGTERM (sent also when its parent dies) or when the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
 
     def terminate(signum: int, frame: Any) -> None:
@@ -344,6 +360,7 @@ def _serve(conn: Connection) -> None:
     signal.signal(signal.SIGTERM, terminate)
     worker = Worker(on_kernel=lambda pid, connection: conn.send(("kernel", pid, connection)))
     try:
+        end_with_parent(parent_pid)
         with contextlib.suppress(Exception):  # if it cannot start, the first task says why
             worker.start()  # the kernel boots while this process imports papermill and nbconvert
         while True:
@@ -352,18 +369,20 @@ def _serve(conn: Connection) -> None:
                 break
             index, function, args = task
             try:
-                conn.send(("done", index, function(worker, *args)))
+                message = ("done", index, function(worker, *args))
             except Exception as exc:  # e.g. a kernel that cannot start: this task fails, the worker goes on
                 worker.stop()
-                conn.send(("error", index, f"{type(exc).__name__}: {exc}"))
+                message = ("error", index, failure_text(exc))
+            conn.send(message)
     except SystemExit:
         pid = worker.kernel_pid
         if pid:
-            end_kernel(pid)  # interrupted: no time for a polite shutdown
-    except EOFError:
+            end_kernel(pid)  # interrupted, or the parent is gone: no time for a polite shutdown
+    except (EOFError, OSError):  # the pipe closed: the parent is gone
         pass
     finally:
-        worker.stop()
+        with interrupts_deferred():
+            worker.stop()
 
 
 @dataclass
@@ -383,7 +402,7 @@ class WorkerPool:
 
     def _start(self) -> _Process:
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_serve, args=(child,), daemon=True)
+        process = self._context.Process(target=_serve, args=(child, os.getpid()), daemon=True)
         process.start()
         child.close()
         return _Process(process, parent)

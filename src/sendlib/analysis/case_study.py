@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -71,28 +72,22 @@ def _span(fys: Sequence[str]) -> str:
     return f"{fys[0]} to {fys[-1]}" if fys else "none"
 
 
-def check_parameters(
-    panel: pd.DataFrame,
-    case_study: Sequence[str],
-    measure: str,
-    basis: str,
-    denominator: str,
-    base_fy: str,
-    end_fy: str,
-    group_size: int,
-    n_draws: int,
-    sensitivity_base_fys: Sequence[str] = (),
-    sensitivity_end_fys: Sequence[str] = (),
-) -> list[str]:
+def check_parameters(panel: pd.DataFrame, parameters: Mapping[str, Any]) -> list[str]:
     """Check a run's parameters against the data; return the case-study units.
 
-    Raises a ParameterError with a clear message when: the measure combination is invalid;
-    ``end_fy`` is not after ``base_fy``; the measure has no data in ``base_fy`` or ``end_fy``
-    (naming the years that have data); no case-study council is given, or none has a growth
-    value for these years; ``group_size`` is below the number of named units or above the
-    number of units with a growth value; ``n_draws`` < 1; or a sensitivity end year is not
-    after every sensitivity base year.
+    ``parameters``: notebook 02's case_study, measure, basis, denominator, base_fy, end_fy,
+    group_size, n_draws and (optional) sensitivity_base_fy and sensitivity_end_fy. Raises a
+    ParameterError with a clear message when: the measure combination is invalid; ``end_fy``
+    is not after ``base_fy``; the measure has no data in ``base_fy`` or ``end_fy`` (naming the
+    years that have data); no case-study council is given, or none has a growth value for
+    these years; ``group_size`` is below the number of named units or above the number of
+    units with a growth value; ``n_draws`` < 1; or a sensitivity end year is not after every
+    sensitivity base year.
     """
+    case_study, measure, basis, denominator, base_fy, end_fy, group_size, n_draws = (parameters[name] for name in (
+        "case_study", "measure", "basis", "denominator", "base_fy", "end_fy", "group_size", "n_draws"))
+    sensitivity_base_fys = parameters.get("sensitivity_base_fy", ())
+    sensitivity_end_fys = parameters.get("sensitivity_end_fy", ())
     try:
         check_measure(measure, basis, denominator)
     except ValueError as exc:

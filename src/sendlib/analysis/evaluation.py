@@ -49,6 +49,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -839,34 +840,19 @@ def placement_mix(values: pd.DataFrame, shares: Sequence[str], labels: pd.Series
 # --- parameters --------------------------------------------------------------------------------------
 
 
-def check_evaluation_parameters(panel: pd.DataFrame, programmes: Sequence[str], outcomes: Sequence[str],
-                                estimator: str, comparison: str, level: float, n_boot: int, wild_below: int,
-                                n_matches: int, **_: object) -> None:
-    """A ParameterError listing every problem: empty or repeated lists, an unknown programme or
-    outcome, an estimator that cannot use the comparison, an outcome the panel lacks, a level
-    outside (0, 1), fewer than 99 bootstrap draws, a negative wild_below or n_matches below 1."""
+def check_evaluation_parameters(panel: pd.DataFrame, parameters: Mapping[str, Any]) -> None:
+    """A ParameterError naming every problem of notebook 08's ``parameters`` that their rules
+    (sendlib.param_rules: known programmes and outcomes, level, n_boot...) cannot see: an
+    estimator that cannot use the comparison, or outcomes the panel cannot give."""
     problems = []
-    for name, chosen, choices in (("programmes", programmes, PROGRAMMES), ("outcomes", outcomes, EVALUATED_OUTCOMES)):
-        if not chosen:
-            problems.append(f"{name} is empty; choose from {', '.join(choices)}")
-        if len(set(chosen)) != len(chosen):
-            problems.append(f"{name} repeats an item: {list(chosen)}")
-        problems += [f"unknown {name[:-1]} {item!r}; choose from {', '.join(choices)}" for item in chosen
-                     if item not in choices]
     try:
-        check_design(estimator, comparison)
+        check_design(parameters["estimator"], parameters["comparison"])
     except ParameterError as exc:
         problems.append(str(exc))
-    if not problems:
-        try:
-            outcome_values(panel.head(0), list(outcomes))
-        except (KeyError, ValueError, SendlibError) as exc:
-            problems.append(f"the panel cannot give the outcomes {list(outcomes)} ({exc}); run `sendlib data`")
-    if not 0 < level < 1:
-        problems.append(f"level must be between 0 and 1 (e.g. 0.95), got {level}")
-    if n_boot < 99:
-        problems.append(f"n_boot must be at least 99, got {n_boot}")
-    if wild_below < 0 or n_matches < 1:
-        problems.append(f"wild_below must be 0 or more and n_matches 1 or more, got {wild_below} and {n_matches}")
+    outcomes = list(parameters["outcomes"])
+    try:
+        outcome_values(panel.head(0), outcomes)
+    except (KeyError, ValueError, SendlibError) as exc:
+        problems.append(f"the panel cannot give the outcomes {outcomes} ({exc}); run `sendlib data`")
     if problems:
         raise ParameterError("; ".join(problems))

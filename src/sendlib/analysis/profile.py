@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -637,16 +638,21 @@ def programme_rows(programmes: pd.DataFrame, la_codes: Collection[str]) -> pd.Da
     return rows.sort_values(["programme", "la_code"], kind="stable").reset_index(drop=True)
 
 
-def check_profile_parameters(
-    panel: pd.DataFrame, *, unit: str, comparators: str, n_nearest: int, baseline_fy: str, first_fy: str,
-    last_fy: str, funding_growth_first: float, funding_growth_after: float, sn_model: str = SN_MODELS[0],
-    la_code: str | None = None, stat_neighbours: pd.DataFrame | None = None, lookup: pd.DataFrame | None = None,
-) -> str:
-    """Raise ParameterError for a combination the data cannot answer; return the projection's
-    start year (the last year with DSG balances before ``last_fy``). With comparators
-    "stat_neighbours" and the ``stat_neighbours`` and ``lookup`` tables, a council ``la_code``
-    with no row in ``sn_model`` raises sendlib.neighbours.NoNeighboursError (a ParameterError
-    naming the model that has its neighbours)."""
+def check_profile_parameters(panel: pd.DataFrame, parameters: Mapping[str, Any], *, la_lookup: pd.DataFrame,
+                             stat_neighbours: pd.DataFrame | None = None) -> str:
+    """Raise ParameterError for a combination of notebook 05's ``parameters`` (la, comparators,
+    sn_model, n_nearest, baseline_fy, first_fy, last_fy, funding_growth_first,
+    funding_growth_after) the data cannot answer; return the projection's start year (the last
+    year with DSG balances before ``last_fy``). The council is found in ``la_lookup``; with
+    comparators "stat_neighbours" and the ``stat_neighbours`` table, a council with no row in
+    ``sn_model`` raises sendlib.neighbours.NoNeighboursError (a ParameterError naming the
+    model that has its neighbours)."""
+    council = council_unit(la_lookup, parameters["la"])
+    unit, la_code = council.unit, council.la_code
+    comparators, n_nearest, baseline_fy, first_fy, last_fy = (parameters[name] for name in (
+        "comparators", "n_nearest", "baseline_fy", "first_fy", "last_fy"))
+    funding_growth_first, funding_growth_after = parameters["funding_growth_first"], parameters["funding_growth_after"]
+    sn_model = parameters.get("sn_model", SN_MODELS[0])
     fys = set(panel["fy"].astype(str))
     for name, fy in (("baseline_fy", baseline_fy), ("first_fy", first_fy), ("last_fy", last_fy)):
         if fy not in fys:
@@ -656,8 +662,8 @@ def check_profile_parameters(
     if comparators == "stat_neighbours":
         if sn_model not in SN_MODELS:
             raise ParameterError(f"sn_model must be one of {', '.join(SN_MODELS)}; got {sn_model!r}")
-        if stat_neighbours is not None and lookup is not None and la_code is not None:
-            neighbour_units(stat_neighbours, lookup, la_code, sn_model)
+        if stat_neighbours is not None:
+            neighbour_units(stat_neighbours, la_lookup, la_code, sn_model)
     n_units = panel["unit"].nunique()
     if not 1 <= n_nearest < n_units:
         raise ParameterError(f"n_nearest must be between 1 and {n_units - 1} (the other units); got {n_nearest}")

@@ -20,8 +20,9 @@ both programmes goes to the group named by ``both_rule``. Unit measures (one row
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -139,12 +140,13 @@ def group_years(panel: pd.DataFrame, base_fy: str, end_fy: str) -> GroupYears:
     )
 
 
-def check_group_parameters(
-    panel: pd.DataFrame, base_fy: str, end_fy: str, both_rule: str, n_draws: int, level: float
-) -> GroupYears:
-    """The years behind each measure; a ParameterError naming every problem with the parameters
-    (a rule other than "safety valve"/"DBV", years outside the panel or out of order, no spend or
-    EHC plans in a year, no population up to end_fy, n_draws < 1, level outside (0, 1))."""
+def check_group_parameters(panel: pd.DataFrame, parameters: Mapping[str, Any]) -> GroupYears:
+    """The years behind each measure; a ParameterError naming every problem with notebook 03's
+    ``parameters`` base_fy, end_fy, both_rule, n_draws and level (a rule other than "safety
+    valve"/"DBV", years outside the panel or out of order, no spend or EHC plans in a year, no
+    population up to end_fy, n_draws < 1, level outside (0, 1))."""
+    base_fy, end_fy, both_rule, n_draws, level = (parameters[name] for name in (
+        "base_fy", "end_fy", "both_rule", "n_draws", "level"))
     require_panel_columns(panel, ["unit", "fy", SPEND_COLUMN, "ehcp_count", "pop_0_25_count"])
     fys = sorted(panel["fy"].unique())
     problems = []

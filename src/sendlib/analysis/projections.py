@@ -32,6 +32,7 @@ Missing inputs give missing projections (NaN), never 0.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -657,22 +658,19 @@ def _base_year_problems(
 
 def check_projection_parameters(
     panel: pd.DataFrame,
-    *,
-    start_fy: str,
-    horizon: int,
-    spend_rule: str,
-    trend_years: int,
-    gap_basis: str,
-    backtest_base_fy: str,
-    funding_growth_first: float,
-    funding_growth_after: float,
+    parameters: Mapping[str, Any],
     funding_measures: Sequence[str] = ("hnb_after_deductions", "hnb_before_deductions"),
 ) -> None:
-    """Raise one ParameterError listing every problem of a projection + back-test setup:
-    unknown spend_rule/gap_basis, horizon or trend_years below 1, a growth rate <= -100%,
-    a start_fy without DSG balances (or, for gap_basis "observed", without balances the
-    year before), outturn missing in start_fy or trend_years before it, a backtest_base_fy
-    without allocations in it and the year after, or a start_fy after backtest_base_fy."""
+    """Raise one ParameterError listing every problem of notebook 04's projection + back-test
+    ``parameters`` (start_fy, horizon, spend_rule, trend_years, gap_basis, backtest_base_fy,
+    funding_growth_first, funding_growth_after): unknown spend_rule/gap_basis, horizon or
+    trend_years below 1, a growth rate <= -100%, a start_fy without DSG balances (or, for
+    gap_basis "observed", without balances the year before), outturn missing in start_fy or
+    trend_years before it, a backtest_base_fy without allocations in it and the year after, or
+    a start_fy after backtest_base_fy."""
+    start_fy, horizon, spend_rule, trend_years, gap_basis, backtest_base_fy = (parameters[name] for name in (
+        "start_fy", "horizon", "spend_rule", "trend_years", "gap_basis", "backtest_base_fy"))
+    funding_growth_first, funding_growth_after = parameters["funding_growth_first"], parameters["funding_growth_after"]
     growth_rates = {"funding_growth_first": funding_growth_first, "funding_growth_after": funding_growth_after}
     problems = [
         *_setting_problems(spend_rule, gap_basis, horizon, trend_years, growth_rates),

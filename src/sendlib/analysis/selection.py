@@ -20,8 +20,9 @@ frame is a parameter, ``frame_rule`` (units are the panel's harmonised units):
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -307,12 +308,16 @@ def balance_path(panel: pd.DataFrame, frame_units: Collection[str]) -> pd.DataFr
 # --- parameters -----------------------------------------------------------------------------------
 
 
-def check_selection_parameters(panel: pd.DataFrame, *, frame_rule: str, measure: str, basis: str, denominator: str,
-                               base_fy: str, end_fy: str, follow_up_from_fy: str, claimed_growth: float,
-                               group_size: int, n_draws: int, level: float, **_: object) -> None:
-    """A ParameterError naming every problem: an unknown frame_rule, an invalid measure, years
-    outside the panel or out of order, no growth data for the measure, a follow-up start without
-    later data, group_size/n_draws < 1 or level outside (0, 1). Other parameters are ignored."""
+def check_selection_parameters(panel: pd.DataFrame, parameters: Mapping[str, Any]) -> None:
+    """A ParameterError naming every problem of notebook 07's ``parameters`` (frame_rule,
+    measure, basis, denominator, base_fy, end_fy, follow_up_from_fy, claimed_growth,
+    group_size, n_draws, level; others are ignored): an unknown frame_rule, an invalid measure,
+    years outside the panel or out of order, no growth data for the measure, a follow-up start
+    without later data, group_size/n_draws < 1 or level outside (0, 1)."""
+    frame_rule, measure, basis, denominator, base_fy, end_fy, follow_up_from_fy = (parameters[name] for name in (
+        "frame_rule", "measure", "basis", "denominator", "base_fy", "end_fy", "follow_up_from_fy"))
+    claimed_growth, group_size, n_draws, level = (parameters[name] for name in (
+        "claimed_growth", "group_size", "n_draws", "level"))
     fys = sorted(panel["fy"].unique())
     problems = []
     if frame_rule not in FRAME_RULES:
