@@ -520,14 +520,14 @@ def test_every_declared_rule_names_a_parameter_of_a_notebook() -> None:
 
 
 @pytest.mark.parametrize(("overrides", "expected"), [
-    ({"programmes": []}, "programmes: expected a list of 1 to 3 values"),
+    ({"programmes": []}, "parameter 'programmes': expected a list of 1 to 3 values"),
     ({"outcomes": ["hn_spend", "hn_spend"]}, "hn_spend listed twice"),
     ({"outcomes": ["deficit"]}, "'deficit' is not a known outcome"),
     ({"estimator": "did"}, "'did' is not a known estimator"),
-    ({"level": 1.5}, "level"),
-    ({"n_boot": 10}, "n_boot: expected a whole number from 99"),
-    ({"wild_below": -1}, "wild_below: expected a whole number from 0"),
-    ({"n_matches": 0}, "n_matches: expected a whole number from 1"),
+    ({"level": 1.5}, "parameter 'level'"),
+    ({"n_boot": 10}, "parameter 'n_boot': expected a whole number from 99"),
+    ({"wild_below": -1}, "parameter 'wild_below': expected a whole number from 0"),
+    ({"n_matches": 0}, "parameter 'n_matches': expected a whole number from 1"),
 ])
 def test_notebook_08_rules_refuse_before_a_kernel(overrides: dict, expected: str) -> None:
     with pytest.raises(ParameterError, match=re.escape(expected)):
