@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_runs import notebook_results
 from sendlib import config
 from sendlib.runner import create_run_dir, run_many, run_notebook
 from sendlib.workers import Worker, notebook_imports, process_alive, reset_source
@@ -74,7 +75,7 @@ def test_a_dead_kernel_fails_only_its_report(toy_env: Path, n_jobs: int) -> None
     assert "DeadKernelError" in records[1].error
     assert (run_dir / "dies" / "toy_die.ipynb").is_file(), "the failed report's notebook is kept"
     for name in ("before", "after1", "after2"):
-        assert json.loads((run_dir / name / "results.json").read_text()) == {"died": False}
+        assert notebook_results(run_dir / name) == {"died": False}
 
 
 def test_figures_are_stored_once_and_a_copied_folder_shows_them(toy_env: Path, tmp_path: Path) -> None:

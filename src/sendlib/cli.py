@@ -77,7 +77,9 @@ def _run(jobs: Sequence[PreparedJob], n_jobs: int, run_dir: Path | None = None) 
 def _finish(run_dir: Path, records: Sequence[runner.RunRecord]) -> int:
     """Write the index, print one line per report; 130 if the run was interrupted, 1 if any
     report failed, else 0."""
-    index = runner.write_index(run_dir.parent)
+    from sendlib.present.frontpage import write_index  # loads pandas: only once a run is done
+
+    index = write_index(run_dir.parent)
     for record in records:
         where = record.outputs.get("html_nocode") or record.outputs.get("notebook") or "-"
         print(f"{record.status:6}  {record.report_name}  {record.duration_s:.1f}s  {run_dir / where}")
