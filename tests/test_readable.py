@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sendlib.present.readable import NO_DATA, format_value, markdown_table, readable_frame
+from sendlib.present.readable import NO_DATA, format_gbp, format_pct, format_value, markdown_table, readable_frame, with_sign
 
 
 @pytest.mark.parametrize(
@@ -37,3 +37,26 @@ def test_markdown_table_escapes_every_cell_and_note():
     assert text.splitlines() == [
         "| Council | Rate \\(%\\) |", "| --- | --- |", "| &lt;b&gt;A\\|B&lt;/b&gt; | 1\\.5% |", "", "a \\*note\\*  ",
     ]
+
+
+@pytest.mark.parametrize(("value", "unit", "text"), [
+    (-40_000.0, "gbp_m", "£0.0m"), (-0.4, "gbp", "£0"), (-0.04, "pct", "0.0%"), (-0.04, "signed_pct", "0.0%"),
+    (0.0, "signed_pct", "0.0%"), (0.04, "signed_pct", "0.0%"), (0.06, "signed_pct", "+0.1%"), (-0.3, "count", "0"),
+    (-0.0004, "index", "0.000"), (-60_000.0, "gbp_m", "-£0.1m"),
+])
+def test_a_value_that_rounds_to_zero_has_no_sign(value, unit, text):
+    assert format_value(value, unit) == text
+
+
+def test_gbp_and_pct_never_show_minus_zero():
+    assert (format_gbp(-12_000.0), format_gbp(-0.3), format_gbp(-4_912_345.0)) == ("-£12,000", "£0", "-£4.9m")
+    assert (format_pct(-0.0004), format_pct(-0.0004, signed=False), format_pct(0.0)) == ("0.0%", "0.0%", "0.0%")
+    assert (format_pct(-0.02), format_pct(0.743)) == ("-2.0%", "+74.3%")
+
+
+@pytest.mark.parametrize(("magnitude", "negative", "plus", "text"), [
+    ("£4.9m", True, False, "-£4.9m"), ("£0.0m", True, False, "£0.0m"), ("12.3%", False, True, "+12.3%"),
+    ("0.0%", False, True, "0.0%"), ("1,234", False, False, "1,234"),
+])
+def test_with_sign(magnitude, negative, plus, text):
+    assert with_sign(magnitude, negative, plus) == text
