@@ -108,3 +108,21 @@ def test_png_bytes_holds_the_pixels_of_matplotlibs_tight_png():
                                                       dither=Image.Dither.NONE)
         # the same pixels went into the palette: exactly the same picture comes out
         assert np.array_equal(np.asarray(stored.convert("RGB")), np.asarray(quantised.convert("RGB")))
+
+
+def test_time_series_crosses_a_missing_year_with_a_dotted_line_named_in_the_legend():
+    frame = pd.DataFrame({"fy": ["2021-22", "2022-23", "2023-24", "2024-25"] * 2, "v": [1, 2, None, 4, 1, 1, 1, 1],
+                          "series": ["cash"] * 4 + ["flat"] * 4})
+    ax = plots.time_series(frame, "fy", "v", "series").axes[0]
+    dotted = [line for line in ax.get_lines() if line.get_linestyle() == ":" and len(line.get_xdata())]
+    assert [(list(line.get_xdata()), list(line.get_ydata())) for line in dotted] == [(["2022-23", "2024-25"], [2, 4])]
+    assert to_hex(dotted[0].get_color()).upper() == plots.PALETTE[0], "in the colour of its line"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["cash", "flat", plots.GAP_LABEL]
+
+
+def test_save_and_link_shows_the_figure_then_a_link_to_its_csv(tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    fig, ax = plt.subplots()
+    plots.save_and_link(fig, pd.DataFrame({"x": [1]}), tmp_path, "line")
+    assert len(shown) == 2 and shown[1].data == "Data behind this figure: [line.csv](figures/line.csv)"
