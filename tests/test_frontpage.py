@@ -314,3 +314,15 @@ def test_each_council_row_carries_the_key_the_filter_searches(tmp_path: Path):
                                                             "ons_codes": ["E08000013"]}))
     page = frontpage.render_front_page(tmp_path)
     assert 'data-search="st helens 342 e08000013"' in row_for(page, "342")
+
+
+def test_figures_resting_on_small_numbers_are_flagged_in_the_row(tmp_path: Path):
+    flag = {"measure": "spend_growth_pct", "count": 11.0, "count_fy": "2017-18", "count_label": "EHC plans",
+            "threshold": 500}
+    scilly = {**STOCKPORT, "la_code": "420", "la_name": "Isles of Scilly", "spend_growth_cash": 2.182,
+              "small_numbers": [flag]}
+    write_run(tmp_path, "r1", DAY1, council("council_420", scilly))
+    row = row_for(frontpage.render_front_page(tmp_path), "420")
+    assert ('data-sort="2.182">+218.2%<span class="small-n" title="11 EHC plans in 2017-18, fewer than 500: read '
+            'with care">small numbers</span></td>') in row
+    assert row.count("small numbers") == 1, "only the flagged figure"

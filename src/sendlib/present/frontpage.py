@@ -117,6 +117,7 @@ class Figure:
     explanation: str
     year: Callable[[Mapping[str, Any]], str | None]
     shown: Callable[[float], str]
+    measure: str = ""  # the standard measure it is, for the report's small-number flags
 
 
 def _balance_text(pct_of_dsg: float) -> str:
@@ -137,12 +138,13 @@ def _year_span(results: Mapping[str, Any]) -> str | None:
 
 FIGURES = (
     Figure("spend_per_head_2_18_gbp", "Spend per head aged 2-18",
-           "S251 high-needs spending (lines 1.2.x, cash) per resident aged 2-18", _key_year("level_fy"), format_gbp),
+           "S251 high-needs spending (lines 1.2.x, cash) per resident aged 2-18", _key_year("level_fy"), format_gbp,
+           "spend_per_head_2_18_gbp"),
     Figure("spend_growth_cash", "Spend growth", "Growth of S251 high-needs spending, cash terms",
-           _year_span, format_pct),
+           _year_span, format_pct, "spend_growth_pct"),
     Figure("spend_vs_allocation", "Spend vs allocation",
            "S251 high-needs spending above (+) or below (-) the high needs block allocation after deductions",
-           _key_year("allocation_fy"), format_pct),
+           _key_year("allocation_fy"), format_pct, "spend_pct_of_allocation"),
     Figure("balance_pct", "DSG balance", "Cumulative DSG balance as a share of total DSG, at the end of the year",
            _key_year("balance_fy"), _balance_text),
 )
@@ -347,13 +349,31 @@ def _cell(text: str, sort: str | float | None = None, css: str = "") -> str:
     return f"<td{class_attr}{sort_attr}>{html.escape(text)}</td>"
 
 
+def small_numbers_text(figure: Figure, results: Mapping[str, Any]) -> str | None:
+    """Why the report flags ``figure`` as resting on small numbers ("18 EHC plans in 2023-24,
+    fewer than 500: read with care"), from its results' ``small_numbers``; None when it does not."""
+    flags = results.get("small_numbers")
+    if not figure.measure or not isinstance(flags, list):
+        return None
+    flag = next((f for f in flags if isinstance(f, dict) and f.get("measure") == figure.measure), {})
+    count, threshold = number(flag.get("count")), number(flag.get("threshold"))
+    if count is None or threshold is None:
+        return None
+    label = _text(flag.get("count_label")) or "children"
+    return f"{count:,.0f} {label} in {flag.get('count_fy')}, fewer than {threshold:,.0f}: read with care"
+
+
 def _figure_cell(figure: Figure, results: Mapping[str, Any], common_year: str | None) -> str:
     value = number(results.get(figure.key))
     if value is None:
         return _cell(NO_DATA, "", "num missing")
     year = figure.year(results)
     suffix = f" ({year})" if year and year != common_year else ""
-    return _cell(figure.shown(value) + suffix, repr(value), "num")
+    small = small_numbers_text(figure, results)
+    if small is None:
+        return _cell(figure.shown(value) + suffix, repr(value), "num")
+    return (f'<td class="num" data-sort="{html.escape(repr(value))}">{html.escape(figure.shown(value) + suffix)}'
+            f'<span class="small-n" title="{html.escape(small)}">small numbers</span></td>')
 
 
 def _link(href: str | None, text: str) -> str:
@@ -520,6 +540,7 @@ tr.failed { background: #fdecea; } tr.failed td:first-child { border-left: 4px s
 tr.interrupted td:first-child { border-left: 4px solid #b35806; }
 .status.ok { color: #1b7837; } .status.failed { color: #b2182b; } .status.interrupted { color: #b35806; }
 td.settings { font-family: ui-monospace, monospace; font-size: 0.92em; }
+.small-n { display: block; font-size: 0.8em; color: #b35806; cursor: help; }
 .error { font-size: 0.85em; max-width: 30em; }
 #council-filter { font-size: 1.05em; padding: 0.35em 0.5em; width: 22em; max-width: 100%; }
 .filter { margin: 0.8em 0; }
