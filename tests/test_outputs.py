@@ -33,7 +33,7 @@ def test_save_table_rounds_to_the_kind_of_each_column(tmp_path: Path) -> None:
     text = save_table(frame, tmp_path, "t").read_text()
     assert text == ("fy,value,hn_spend_gbp,ehcp_count,growth,dsg_balance_pct,n\n"
                     "2023-24,3.67,50273762.12,332,0.1243,4.46,1\n"
-                    "2024-25,39.3971,,,0.0,0.0,2\n"), "no float noise, missing stays empty, no -0.0"
+                    "2024-25,39.3971373532,,,0.0,0.0,2\n"), "no float noise, missing stays empty, no -0.0"
 
 
 def test_the_data_zip_holds_every_csv_and_its_bytes_do_not_depend_on_when_or_in_what_order(tmp_path: Path) -> None:

@@ -54,6 +54,7 @@ def test_parameters_box_marks_what_changed_and_escapes_every_value() -> None:
     assert "1 setting differs from the defaults" in box
     assert "Every setting is the notebook&#x27;s default." in reportpage.parameters_box(DECLARED, {}, {})
     assert "\n\n" not in reportpage.page_header(DECLARED, {}, {}), "no blank line: Markdown keeps the HTML as is"
+    assert "This notebook has no settings." in reportpage.parameters_box({}, {}, {})
 
 
 def test_add_page_header_goes_after_the_injected_parameters_and_retitles_a_council_report() -> None:

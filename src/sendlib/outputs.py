@@ -30,10 +30,12 @@ RESULTS_FILE = "results.json"
 FIGURES_DIR = "figures"
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 #: Decimals kept in a CSV by the kind of a numeric column, recognised by its name (the first
-#: pattern that matches; None: SIGNIFICANT_DIGITS significant digits): whole counts and ranks;
-#: pounds to the penny, £ million to £100, £ billion to £1,000; percentages to 0.01 point;
-#: fractions (growth, shares, rates, percentiles) and indices to 4 decimals (0.01 point); rates
-#: per 10,000 to 0.01. The pages show fewer digits (whole pounds, £m to 0.1, 0.1%).
+#: pattern that matches): whole counts and ranks; pounds to the penny, £ million to £100,
+#: £ billion to £1,000; percentages to 0.01 point; fractions (growth, shares, rates,
+#: percentiles) and indices to 4 decimals (0.01 point); rates per 10,000 to 0.01. The pages
+#: show fewer digits (whole pounds, £m to 0.1, 0.1%). A column of no known kind (None) keeps
+#: SIGNIFICANT_DIGITS significant digits: all its precision, without the binary noise
+#: (3.6699999999999995 is written 3.67).
 CSV_DECIMALS: tuple[tuple[re.Pattern[str], int | None], ...] = (
     (re.compile(r"^(n|count|rank|quartile)$|^n_|_count$|^rank_|_rank$"), 0),
     (re.compile(r"_gbp$"), 2),
@@ -43,7 +45,7 @@ CSV_DECIMALS: tuple[tuple[re.Pattern[str], int | None], ...] = (
     (re.compile(r"per_10k"), 2),
     (re.compile(r"growth|share|percentile|(^|_)rate($|_)|vs_allocation|(^|_)index($|_)"), 4),
 )
-SIGNIFICANT_DIGITS = 6
+SIGNIFICANT_DIGITS = 12
 #: Every file in a zip gets this time (the earliest a zip can hold): the same files, the same bytes.
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 

@@ -142,14 +142,21 @@ def parameters_box(declared: Mapping[str, tuple[Any, str]], used: Mapping[str, A
         row_style = f' style="{style}"' if style else ""
         rows.append(f"<tr{row_style}>{_cell(name)}<td><strong>{html.escape(setting_text(name, value))}</strong>"
                     f"{html.escape(mark)}</td>{_cell(default_text)}{_cell(comment)}</tr>")
+    if not declared:
+        return _box("This notebook has no settings.")
     summary = ("Every setting is the notebook's default." if not changed else
                f"{len(changed)} setting{'s' if len(changed) > 1 else ''} differ{'' if len(changed) > 1 else 's'} "
                "from the defaults (marked \"changed\"): the front page shows the run with the default settings "
                "and lists this one under \"Other runs\".")
+    return _box(summary, "<table><thead><tr><th>Setting</th><th>Value used</th><th>Default</th>"
+                         "<th>What it means</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+
+def _box(summary: str, table: str = "") -> str:
+    """The box: "Parameters used." and ``summary`` (text), then ``table`` (HTML)."""
+    body = f"{table}\n" if table else ""
     return (f'<div class="sendlib-parameters" style="{_BOX_STYLE}">\n'
-            f"<p><strong>Parameters used.</strong> {html.escape(summary)}</p>\n"
-            "<table><thead><tr><th>Setting</th><th>Value used</th><th>Default</th><th>What it means</th></tr>"
-            "</thead><tbody>" + "".join(rows) + "</tbody></table>\n</div>")
+            f"<p><strong>Parameters used.</strong> {html.escape(summary)}</p>\n{body}</div>")
 
 
 def page_header(declared: Mapping[str, tuple[Any, str]], used: Mapping[str, Any], changed: Mapping[str, Any]) -> str:
