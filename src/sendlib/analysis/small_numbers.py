@@ -6,9 +6,9 @@ spread of a Poisson count), that is by 1/sqrt(n) of itself: 4.5% at 500, 24% at 
 is flagged when the count it rests on is below its threshold in the year shown (for a growth,
 in either of its two years). High-needs spending, and every rate of a council profile, follow
 the children with an EHC plan, so the standard measures rest on the EHC plan count; below 500
-plans (where chance variation passes 4.5%) they are flagged. In England's 150 units this flags
-the Isles of Scilly (about 20 plans), the City of London (about 25) and Rutland (about 350); the
-next smallest has over 750.
+plans (where chance variation passes 4.5%) they are flagged. From 2017-18 to 2024-25 this flags
+the Isles of Scilly (11 to 18 plans), the City of London (13 to 26) and Rutland (197 to 376),
+and no other unit (the next smallest count of any year is 509).
 
 The registry is open: a measure is added to MEASURE_COUNTS with the count it rests on, and a
 new count (e.g. plans issued in a year, for 20-week timeliness) to SMALL_COUNTS with its own
