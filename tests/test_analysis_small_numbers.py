@@ -69,3 +69,11 @@ def test_headline_table_marks_and_explains_small_numbers() -> None:
     text = council.headline_table(table, flags, "Isles of Scilly", "Neighbours' average (2)")
     assert "| High\\-needs spending per head aged 2\\-18 | 2023\\-24 | £1,059 \\(small numbers\\) | £700 | £758 |" in text
     assert "Small numbers&#58; Isles of Scilly had 18 EHC plans in 2023\\-24" in text
+
+
+@pytest.mark.needs_data
+def test_on_the_real_panel_the_threshold_marks_three_units(panel: pd.DataFrame) -> None:
+    """As the README and the module say: the Isles of Scilly, the City of London and Rutland."""
+    rule = small_numbers.SMALL_COUNTS["ehcp_count"]
+    years = panel[panel["fy"].between("2017-18", "2024-25")]
+    assert set(years.loc[years[rule.column] < rule.threshold, "unit"]) == {"201", "420", "857"}
