@@ -20,9 +20,9 @@ takes a row's place nor changes the headline findings: they are listed under "Ot
 (:func:`other_reports`), each labelled with its settings in words. A failed report stands out
 and still links to its executed notebook.
 
-The filter finds a council as ``sendlib report --la`` does (sendlib.geography.matching_councils):
-each row carries the search key Python computes (its names, code and ONS codes) and a few
-lines of JavaScript apply the same normalisation to what is typed.
+The filter uses the matcher of ``sendlib report --la`` (sendlib.geography.search_words and
+matching_councils): each row carries the search key Python computes (its names, code and ONS
+codes) and a few lines of JavaScript apply the same normalisation and rule to what is typed.
 
 Every value from data (names, codes, errors, paths) is HTML-escaped; missing figures read
 "no data", never "None" or "NaN".
