@@ -67,7 +67,8 @@ def test_headline_table_marks_and_explains_small_numbers() -> None:
                           "n_comparators_with_value": [2], "n_comparators": [2], "england": [758.0], "note": [""]})
     flags = small_numbers.small_number_flags(PANEL, "420", {"spend_per_head_2_18_gbp": "2023-24"})
     text = council.headline_table(table, flags, "Isles of Scilly", "Neighbours' average (2)")
-    assert "| High\\-needs spending per head aged 2\\-18 | 2023\\-24 | £1,059 \\(small numbers\\) | £700 | £758 |" in text
+    row = "| High\\-needs spending per head aged 2\\-18 | 2023\\-24 | £1,059 \\(small numbers\\) | £700 | £758 |"
+    assert row in text
     assert "Small numbers&#58; Isles of Scilly had 18 EHC plans in 2023\\-24" in text
 
 

@@ -364,7 +364,8 @@ def test_real_source_identifiers_all_resolve(raw_data: Path):
 
 
 @pytest.mark.parametrize(("text", "words"), [
-    ("Saint Helens", ["st", "helens"]), ("St. Helens", ["st", "helens"]), ("Telford & Wrekin", ["telford", "and", "wrekin"]),
+    ("Saint Helens", ["st", "helens"]), ("St. Helens", ["st", "helens"]),
+    ("Telford & Wrekin", ["telford", "and", "wrekin"]),
     ("  Southend-on-Sea ", ["southend", "on", "sea"]), ("E08000007", ["e08000007"]), ("", []),
 ])
 def test_search_words_read_names_alike(text: str, words: list[str]) -> None:

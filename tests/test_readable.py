@@ -2,7 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sendlib.present.readable import NO_DATA, format_gbp, format_pct, format_value, markdown_table, readable_frame, with_sign
+from sendlib.present.readable import (
+    NO_DATA, format_gbp, format_pct, format_value, markdown_table, readable_frame, with_sign,
+)
 
 
 @pytest.mark.parametrize(

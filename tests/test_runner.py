@@ -111,7 +111,8 @@ def test_notebooks_see_their_parameters_and_run_in_the_project_root(run: tuple[P
 
 def test_records_and_results_say_which_settings_differ_from_the_defaults(run: tuple[Path, list]) -> None:
     run_dir, records = run
-    assert [(r.non_default, r.defaults) for r in records] == [({"n": 4}, False), ({}, True), ({"values": [2, 3]}, False)]
+    settings = [(r.non_default, r.defaults) for r in records]
+    assert settings == [({"n": 4}, False), ({}, True), ({"values": [2, 3]}, False)]
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["reports"]["ok"]["non_default"] == {"n": 4} and manifest["reports"]["fail"]["defaults"] is True
     square = results(run_dir / "square")
