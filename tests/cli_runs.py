@@ -84,6 +84,27 @@ def unreadable_bits(text: str) -> list[str]:
     return found
 
 
+HARD_NAMES = Path(__file__).parent / "fixtures" / "hard_names.csv"
+#: What the runner adds to every results.json: the parameters used and the defaults.
+RUNNER_KEYS = ("parameters", "defaults")
+
+
+def notebook_results(folder: Path) -> dict[str, Any]:
+    """A report's results.json as its notebook wrote it (without RUNNER_KEYS)."""
+    results = json.loads((Path(folder) / "results.json").read_text(encoding="utf-8"))
+    return {key: value for key, value in results.items() if key not in RUNNER_KEYS}
+
+
+def hard_names() -> list[dict[str, str]]:
+    """The council names that are hard to find (tests/fixtures/hard_names.csv), shared by the
+    matcher's tests and the browser's: query, finds (the codes the front page's filter shows,
+    space-separated), resolves (the code `--la` resolves to; empty when it only lists or suggests)."""
+    import csv
+
+    with HARD_NAMES.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
 def report_folders(reports: Path, name: str) -> list[Path]:
     """The folders of report ``name`` in every run under ``reports`` (not via the ``latest`` link)."""
     return [folder for folder in sorted(reports.glob(f"*/{name}")) if not folder.parent.is_symlink()]

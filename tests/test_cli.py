@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from processes import processes_with
 
+from cli_runs import notebook_results
 from sendlib import cli, config, runner
 from sendlib.errors import ParameterError
 
@@ -173,7 +174,7 @@ def test_report_for_one_council_by_name(
 ) -> None:
     assert cli.main(["report", "--la", "Camden"]) == 0
     run_dir = only_run(folders["reports"])
-    assert json.loads((run_dir / "council_202" / "results.json").read_text()) == {"la": "202"}
+    assert notebook_results(run_dir / "council_202") == {"la": "202"}
     assert "council_202" in capsys.readouterr().out
 
 

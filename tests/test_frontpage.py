@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sendlib import runner
+from cli_runs import visible_text
 from sendlib.present import frontpage
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -38,14 +37,16 @@ CASE_STUDY = {
 
 def record(name: str, started_at: str, status: str = "ok", error: str | None = None,
            notebook: str = "05_council_profile", outputs: dict[str, str] | None = None,
-           parameters: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A manifest record as runner.RunRecord writes it (every output present unless given)."""
+           parameters: dict[str, Any] | None = None, settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A manifest record as runner.RunRecord writes it (every output present unless given);
+    ``settings``: its ``non_default`` field (None: a record written before that field existed)."""
     if outputs is None:
         outputs = {"notebook": f"{name}/{notebook}.ipynb", "html": f"{name}/{notebook}.html",
                    "html_nocode": f"{name}/{notebook}.nocode.html"}
-    return {"report_name": name, "notebook": f"notebooks/{notebook}.ipynb", "parameters": parameters or {},
-            "status": status, "error": error, "started_at": started_at, "finished_at": started_at,
-            "duration_s": 1.0, "outputs": outputs}
+    written = {"report_name": name, "notebook": f"notebooks/{notebook}.ipynb", "parameters": parameters or {},
+               "status": status, "error": error, "started_at": started_at, "finished_at": started_at,
+               "duration_s": 1.0, "outputs": outputs}
+    return written if settings is None else {**written, "non_default": settings, "defaults": not settings}
 
 
 def write_run(reports: Path, run_id: str, started_at: str, reports_in_run: dict[str, tuple[dict, dict | None]]) -> Path:
@@ -63,31 +64,6 @@ def write_run(reports: Path, run_id: str, started_at: str, reports_in_run: dict[
 
 def council(name: str, results: dict | None, started_at: str = "2026-01-01T10:00:00+00:00", **kw: Any) -> dict:
     return {name: (record(name, started_at, **kw), results)}
-
-
-class _Text(HTMLParser):
-    """The text a reader sees (outside <script> and <style>)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self._hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        self._hidden += tag in ("script", "style")
-
-    def handle_endtag(self, tag: str) -> None:
-        self._hidden -= tag in ("script", "style")
-
-    def handle_data(self, data: str) -> None:
-        if not self._hidden:
-            self.parts.append(data)
-
-
-def visible_text(page: str) -> str:
-    parser = _Text()
-    parser.feed(page)
-    return " ".join(" ".join(parser.parts).split())
 
 
 def rows_of(page: str) -> list[str]:
@@ -142,11 +118,11 @@ def test_newest_record_by_start_time_wins_not_folder_name_and_every_council_stay
     assert len(rows_of(page)) == 2
 
 
-def test_newest_reports_compares_start_times_as_moments() -> None:
+def test_default_reports_compares_start_times_as_moments() -> None:
     starts = {"b": "2026-01-01T12:00:00+00:00", "a": "2026-01-01T12:30:00+00:00", "c": "2026-01-01T13:00:00+02:00"}
     runs = [(Path(run_id), {"started_at": start, "reports": {"x": record("x", start)}})
             for run_id, start in starts.items()]
-    assert frontpage.newest_reports(runs)["x"].run_id == "a"  # 13:00+02:00 is 11:00 UTC
+    assert frontpage.default_reports(runs)["x"].run_id == "a"  # 13:00+02:00 is 11:00 UTC
 
 
 def test_a_failed_report_stands_out_and_links_its_notebook(tmp_path: Path) -> None:
@@ -231,7 +207,7 @@ def test_findings_and_evidence_notebooks_on_the_page(tmp_path: Path) -> None:
 
 def test_write_index_writes_the_front_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_run(tmp_path, "20260101T100000Z", "2026-01-01T10:00:00+00:00", council("council_202", CAMDEN))
-    target = runner.write_index(tmp_path)
+    target = frontpage.write_index(tmp_path)
     assert target == tmp_path / "index.html" and "Camden" in target.read_text(encoding="utf-8")
     assert (tmp_path / "latest").resolve() == (tmp_path / "20260101T100000Z").resolve()
 
@@ -241,3 +217,112 @@ def test_an_unreadable_manifest_is_an_error_naming_it(tmp_path: Path) -> None:
     (tmp_path / "r1" / "manifest.json").write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(frontpage.SendlibError, match=r"r1/manifest.json"):
         frontpage.render_front_page(tmp_path)
+
+
+# --- which run a row shows: the newest finished run with the default settings -------------------
+
+DAY1, DAY2, DAY3 = "2026-01-01T10:00:00+00:00", "2026-01-02T10:00:00+00:00", "2026-01-03T10:00:00+00:00"
+CUSTOM = {"funding_growth_first": 0.1}
+
+
+def other_rows(page: str) -> list[str]:
+    """The rows of the "Other runs" table."""
+    body = page.split('<table class="others">', 1)[1].split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return re.findall(r"<tr[^>]*>.*?</tr>", body, flags=re.S)
+
+
+def runs_of(tmp_path: Path) -> list:
+    return frontpage.read_runs(tmp_path)
+
+
+def test_a_newer_run_with_other_settings_does_not_take_the_row_and_is_listed_with_its_setting(tmp_path: Path):
+    write_run(tmp_path, "r1", DAY1, council("council_356", STOCKPORT, DAY1, settings={}))
+    write_run(tmp_path, "r2", DAY2, council("council_356", {**STOCKPORT, "spend_per_head_2_18_gbp": 999.0}, DAY2,
+                                            settings=CUSTOM))
+    assert frontpage.default_reports(runs_of(tmp_path))["council_356"].run_id == "r1"
+    assert [r.run_id for r in frontpage.other_reports(runs_of(tmp_path))] == ["r2"]
+    page = frontpage.render_front_page(tmp_path)
+    assert 'href="r1/council_356/05_council_profile.nocode.html">Stockport<' in row_for(page, "356")
+    assert "£999" not in page.split('<table class="others">')[0], "the row's figures are the default run's"
+    (other,) = other_rows(page)
+    assert 'href="r2/council_356/05_council_profile.nocode.html">Stockport (356)</a>' in other
+    assert "funding_growth_first = 10%" in visible_text(other)
+
+
+def test_the_newest_default_run_wins_over_older_ones(tmp_path: Path):
+    write_run(tmp_path, "r1", DAY1, council("council_356", {**STOCKPORT, "la_name": "Stockport (old)"}, DAY1))
+    write_run(tmp_path, "r2", DAY2, council("council_356", STOCKPORT, DAY2, settings={}))
+    write_run(tmp_path, "r3", DAY3, council("council_356", STOCKPORT, DAY3, settings={"sn_model": "2021"}))
+    assert frontpage.default_reports(runs_of(tmp_path))["council_356"].run_id == "r2"
+    assert [r.run_id for r in frontpage.other_reports(runs_of(tmp_path))] == ["r3"], "an older default is not listed"
+
+
+def test_an_interrupted_second_run_does_not_hide_the_finished_reports(tmp_path: Path):
+    complete = {**council("council_202", CAMDEN, DAY1), **council("council_356", STOCKPORT, DAY1)}
+    write_run(tmp_path, "full", DAY1, complete)
+    interrupted = {**council("council_202", CAMDEN, DAY2, settings={}),
+                   **council("council_356", None, DAY2, status="interrupted", outputs={}, settings={},
+                             error="the run was interrupted before this report finished")}
+    write_run(tmp_path, "stopped", DAY2, interrupted)
+    chosen = frontpage.default_reports(runs_of(tmp_path))
+    assert {name: r.run_id for name, r in chosen.items()} == {"council_202": "stopped", "council_356": "full"}
+    page = frontpage.render_front_page(tmp_path)
+    assert len(rows_of(page)) == 2 and "interrupted" not in " ".join(rows_of(page))
+    assert 'href="full/council_356/05_council_profile.nocode.html">Stockport<' in row_for(page, "356")
+    (other,) = other_rows(page)
+    assert other.startswith('<tr class="interrupted">') and "council 356" in other and "default settings" in other
+
+
+def test_an_interrupted_attempt_older_than_the_finished_report_is_not_listed(tmp_path: Path):
+    write_run(tmp_path, "stopped", DAY1, council("council_356", None, DAY1, status="interrupted", outputs={}))
+    write_run(tmp_path, "full", DAY2, council("council_356", STOCKPORT, DAY2))
+    assert frontpage.other_reports(runs_of(tmp_path)) == []
+    assert "No other runs" in visible_text(frontpage.render_front_page(tmp_path))
+
+
+def test_a_failed_default_run_newer_than_an_ok_one_wins_and_is_red(tmp_path: Path):
+    write_run(tmp_path, "r1", DAY1, council("council_356", STOCKPORT, DAY1))
+    write_run(tmp_path, "r2", DAY2, council("council_356", None, DAY2, status="failed", error="boom", settings={}))
+    page = frontpage.render_front_page(tmp_path)
+    assert row_for(page, "356").startswith('<tr class="failed">') and "r2/manifest.json" in row_for(page, "356")
+
+
+def test_records_without_the_field_are_judged_against_the_notebooks_current_defaults(tmp_path: Path):
+    old_custom = council("council_356", STOCKPORT, DAY2,
+                         parameters={"la": "356", "output_dir": "/x", "funding_growth_first": 0.1, "sn_model": "2025"})
+    write_run(tmp_path, "r1", DAY1, council("council_356", STOCKPORT, DAY1,
+                                            parameters={"la": "356", "output_dir": "/y", "funding_growth_first": 0.05}))
+    write_run(tmp_path, "r2", DAY2, old_custom)
+    assert frontpage.default_reports(runs_of(tmp_path))["council_356"].run_id == "r1"
+    (other,) = frontpage.other_reports(runs_of(tmp_path))
+    assert (other.run_id, other.settings) == ("r2", {"funding_growth_first": 0.1})
+
+
+def test_the_headline_comes_only_from_the_default_run(tmp_path: Path):
+    case = "02_case_study_growth"
+    write_run(tmp_path, "r1", DAY1, {case: (record(case, DAY1, notebook=case, settings={}), CASE_STUDY)})
+    write_run(tmp_path, "r2", DAY2, {case: (record(case, DAY2, notebook=case, settings={"claimed_growth": 0.3}),
+                                            {**CASE_STUDY, "claimed_growth": 0.3})})
+    page = frontpage.render_front_page(tmp_path)
+    findings = visible_text(page.split("<h2>Evidence notebooks</h2>")[0])
+    assert "grew by a claimed 25.0%" in findings and "30.0%" not in findings
+    assert "claimed_growth = 30%" in visible_text(other_rows(page)[0])
+
+
+def test_each_council_row_carries_the_key_the_filter_searches(tmp_path: Path):
+    write_run(tmp_path, "r1", DAY1, council("council_342", {**STOCKPORT, "la_code": "342", "la_name": "St. Helens",
+                                                            "ons_codes": ["E08000013"]}))
+    page = frontpage.render_front_page(tmp_path)
+    assert 'data-search="st helens 342 e08000013"' in row_for(page, "342")
+
+
+def test_figures_resting_on_small_numbers_are_flagged_in_the_row(tmp_path: Path):
+    flag = {"measure": "spend_growth_pct", "count": 11.0, "count_fy": "2017-18", "count_label": "EHC plans",
+            "threshold": 500}
+    scilly = {**STOCKPORT, "la_code": "420", "la_name": "Isles of Scilly", "spend_growth_cash": 2.182,
+              "small_numbers": [flag]}
+    write_run(tmp_path, "r1", DAY1, council("council_420", scilly))
+    row = row_for(frontpage.render_front_page(tmp_path), "420")
+    assert ('data-sort="2.182">+218.2%<span class="small-n" title="11 EHC plans in 2017-18, fewer than 500: read '
+            'with care">small numbers</span></td>') in row
+    assert row.count("small numbers") == 1, "only the flagged figure"

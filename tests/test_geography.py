@@ -6,18 +6,24 @@ import pytest
 
 from sendlib import config
 from sendlib.errors import ParameterError, SourceFormatError, ValidationError
+from cli_runs import hard_names
 from sendlib.geography import (
     LA_TYPES,
     attach_la_code,
     attach_unit,
     check_la_codes,
+    council_keys,
+    default_lookup,
     is_aggregate_name,
+    matching_councils,
     normalise_name,
     operating_on,
     read_harmonised_units,
     read_la_lookup,
     resolve_la,
     resolve_unit,
+    search_key,
+    search_words,
     sum_to_units,
 )
 
@@ -175,6 +181,7 @@ def test_operating_on_counts_boundary_changes(lookup: pd.DataFrame):
         ("Bristol, City of", "Bristol"),
         ("County Durham", "Durham"),
         ("St. Helens", "St Helens"),
+        ("Saint Helens", "St Helens"),
         ("Telford & Wrekin", "Telford and Wrekin"),
         ("Kingston upon Hull, City of", "KINGSTON UPON HULL"),
         ("Herefordshire, County of", "Herefordshire"),
@@ -351,3 +358,53 @@ def test_real_source_identifiers_all_resolve(raw_data: Path):
     balance = pd.read_excel(raw_data / "dsg_balance" / "dsg_deficit_derived.xlsx", engine="calamine")
     las = balance[~balance["la_name"].map(is_aggregate_name) & balance["la_name"].notna()]
     assert attach_la_code(las, lookup, "la_name", "dsg_deficit_derived.xlsx")["la_code"].nunique() == 151
+
+
+# --- finding a council: the command line's and the front page's matcher ---------------------
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("Saint Helens", ["st", "helens"]), ("St. Helens", ["st", "helens"]),
+    ("Telford & Wrekin", ["telford", "and", "wrekin"]),
+    ("  Southend-on-Sea ", ["southend", "on", "sea"]), ("E08000007", ["e08000007"]), ("", []),
+])
+def test_search_words_read_names_alike(text: str, words: list[str]) -> None:
+    assert search_words(text) == words
+
+
+def test_search_key_holds_each_way_a_name_is_written_and_every_code() -> None:
+    assert search_key("801", "Bristol, City of", ["E06000023"]) == (
+        "bristol city of city of bristol bristol 801 e06000023")
+    assert search_key("840", "County Durham", ["E06000047"]) == "county durham durham 840 e06000047"
+    assert search_key("810", "Kingston upon Hull, City of").endswith("kingston upon hull hull 810")  # alias "Hull"
+
+
+def test_matching_councils_prefers_whole_word_starts_then_parts_of_words() -> None:
+    keys = {"206": "islington 206", "314": "kingston upon thames 314", "810": "kingston upon hull hull 810",
+            "334": "solihull 334", "202": "camden 202"}
+    assert matching_councils("Kingston", keys) == ["314", "810"]
+    assert matching_councils("hull", keys) == ["810"], "a word starts 'hull' in Hull only"
+    assert matching_councils("ihul", keys) == ["334"], "else any part of a word"
+    assert matching_councils("amde", keys) == ["202"]
+    assert matching_councils(" ", keys) == list(keys) and matching_councils("zzz", keys) == []
+
+
+def test_resolve_la_offers_the_councils_whose_words_start_so(lookup: pd.DataFrame):
+    with pytest.raises(ParameterError, match=r"unknown council 'Bourne'; did you mean: Bournemouth \(837\), "
+                                             r"Bournemouth, Christchurch and Poole \(839\)\?"):
+        resolve_la("Bourne", lookup)
+    with pytest.raises(ParameterError, match=r"unknown council 'Haring'; did you mean: Haringey \(309\)\?"):
+        resolve_la("Haring", lookup)
+
+
+@pytest.mark.needs_data
+@pytest.mark.parametrize("case", hard_names(), ids=lambda case: case["query"])
+def test_hard_names_on_the_real_lookup(case: dict[str, str], raw_data: Path) -> None:
+    lookup = default_lookup()
+    assert matching_councils(case["query"], council_keys(lookup)) == case["finds"].split()
+    if case["resolves"]:
+        assert resolve_la(case["query"], lookup) == case["resolves"]
+    else:
+        with pytest.raises(ParameterError) as refused:
+            resolve_la(case["query"], lookup)
+        assert all(f"({code})" in str(refused.value) for code in case["finds"].split()), str(refused.value)

@@ -4,7 +4,9 @@ pandas on the panel, plus the plots helper it uses."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
+import zipfile
 from pathlib import Path
 
 import matplotlib
@@ -147,6 +149,34 @@ def test_camden_matches_the_panel(camden, panel, raw_data):
 
 
 @pytest.mark.needs_data
+def test_the_page_an_officer_shares(camden):
+    page, text = camden.page(), camden.text
+    assert "<title>Camden: high needs profile</title>" in page
+    assert re.search(r'<h1 id="[^"]*">Camden: high needs profile', page), "the page's heading"
+    assert 'href="../../index.html"' in page
+    assert text.index("Parameters used") < text.index("Headline summary")
+    assert "Every setting is the notebook's default." in text and "(changed)" not in text
+    # each figure's CSV linked under it, and one zip of every CSV
+    pngs = sorted(p.stem for p in (camden.folder / "figures").glob("*.png"))
+    links = re.findall(r'Data behind this figure: <a href="figures/([^"]+)\.csv"', page)
+    assert sorted(links) == pngs
+    csvs = sorted(p.name for p in (camden.folder / "figures").glob("*.csv"))
+    assert 'href="camden_202_high_needs_data.zip"' in page
+    with zipfile.ZipFile(camden.folder / "camden_202_high_needs_data.zip") as archive:
+        assert archive.namelist() == [f"camden_202_high_needs_data/{name}" for name in csvs]
+    # numbers as shown: no float noise in a CSV, no signed zero anywhere
+    for csv in (camden.folder / "figures").glob("*.csv"):
+        assert not re.search(r"\.\d*(0{6}|9{6})\d", csv.read_text()), f"binary noise in {csv.name}"
+    assert not re.search(r"-£0\.0m|[-+]0\.0%", text)
+    # results.json: the values used and the defaults they were compared with
+    assert camden.results["parameters"]["la"] == "202" and camden.results["defaults"]["sn_model"] == "2025"
+    assert "output_dir" not in camden.results["parameters"], "no machine path"
+    record = camden.manifest["reports"]["council_202"]
+    assert (record["non_default"], record["defaults"]) == ({}, True)
+    assert camden.results["ons_codes"] == ["E09000007"] and camden.results["small_numbers"] == []
+
+
+@pytest.mark.needs_data
 def test_sn_model_2021_gives_the_april_2021_neighbours(notebook_runs, raw_data):
     run = notebook_runs.council("Camden", "202", {"sn_model": "2021"})
     expected = raw_neighbours(raw_data, "2021", "202")
@@ -184,6 +214,12 @@ def test_parameter_file_changes_the_results(camden, panel, notebook_runs):
     balance, _ = expected_balance_end(unit_rows(panel, "202"), 0.10, 0.03, 2023)
     assert results["projection_balance_end_gbp"] == pytest.approx(balance)
     assert results["projection_end_fy"] == "2023-24" and default["projection_end_fy"] == "2024-25"
+    run = notebook_runs.council("Camden", "202", custom)
+    record = run.manifest["reports"]["council_202"]
+    assert record["non_default"] == {"comparators": "region", "funding_growth_first": 0.1, "last_fy": "2023-24"}
+    assert record["defaults"] is False and results["parameters"]["funding_growth_first"] == 0.1
+    assert "3 settings differ from the defaults" in run.text
+    assert re.search(r"<td>funding_growth_first</td><td><strong>10%</strong> \(changed\)</td><td>5%</td>", run.page())
 
 
 @pytest.mark.needs_data
@@ -196,6 +232,24 @@ def test_merged_unit_cumberland(panel, notebook_runs):
     assert results["rank_spend_per_head_2_18_gbp"] is None
     page = run.page()
     assert "harmonised unit <code>cumbria</code>" in page
+    spending = pd.read_csv(run.figure_csv("spending"))
+    cash = spending[spending["series"] == "cash"].set_index("fy")["value"]
+    assert pd.isna(cash["2023-24"]) and cash[["2022-23", "2024-25"]].notna().all(), "a gap, drawn dotted across"
+    assert "<title>Cumberland: high needs profile</title>" in page
+
+
+@pytest.mark.needs_data
+def test_small_numbers_are_flagged_in_the_isles_of_scilly(notebook_runs, panel):
+    run = notebook_runs.council("Isles of Scilly", "420")
+    flags = {flag["measure"]: flag for flag in run.results["small_numbers"]}
+    plans = panel[panel["unit"] == "420"].set_index("fy")["ehcp_count"]
+    assert flags["spend_growth_pct"]["count"] == plans[["2017-18", "2024-25"]].min() < 500
+    assert set(flags) == {"spend_per_head_2_18_gbp", "spend_per_ehcp_gbp", "spend_pct_of_allocation",
+                          "ehcp_per_10k_0_25", "spend_growth_pct"}
+    growth = next(row for row in run.results["headline"] if row["key"] == "spend_growth_pct")
+    assert f"{growth['value_text']} (small numbers)" in run.text
+    assert "Small numbers: Isles of Scilly had" in run.text and "fewer than 500" in run.text
+    assert not re.search(r"-£0\.0m|[-+]0\.0%", run.text)
 
 
 @pytest.mark.needs_data

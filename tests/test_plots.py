@@ -158,3 +158,21 @@ def test_facet_lines_draws_one_panel_per_facet_with_bands_and_a_shared_legend():
     assert "\n" in visible[1].get_title(loc="left") and len(fig.legends) == 1
     plots.mark_entries(fig, {0.5: "entry"})
     assert all(len(ax.texts) == 1 for ax in visible)
+
+
+def test_time_series_crosses_a_missing_year_with_a_dotted_line_named_in_the_legend():
+    frame = pd.DataFrame({"fy": ["2021-22", "2022-23", "2023-24", "2024-25"] * 2, "v": [1, 2, None, 4, 1, 1, 1, 1],
+                          "series": ["cash"] * 4 + ["flat"] * 4})
+    ax = plots.time_series(frame, "fy", "v", "series").axes[0]
+    dotted = [line for line in ax.get_lines() if line.get_linestyle() == ":" and len(line.get_xdata())]
+    assert [(list(line.get_xdata()), list(line.get_ydata())) for line in dotted] == [(["2022-23", "2024-25"], [2, 4])]
+    assert to_hex(dotted[0].get_color()).upper() == plots.PALETTE[0], "in the colour of its line"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["cash", "flat", plots.GAP_LABEL]
+
+
+def test_save_and_link_shows_the_figure_then_a_link_to_its_csv(tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    fig, ax = plt.subplots()
+    plots.save_and_link(fig, pd.DataFrame({"x": [1]}), tmp_path, "line")
+    assert len(shown) == 2 and shown[1].data == "Data behind this figure: [line.csv](figures/line.csv)"

@@ -5,7 +5,9 @@ import pytest
 from sendlib.analysis.growth import SimulatedInterval, SimulatedQuantile, SimulatedShare
 from sendlib.present import readable as rd
 from sendlib.present.markup import escape
-from sendlib.present.readable import NO_DATA, bullet_list, format_value, markdown_table, readable_frame
+from sendlib.present.readable import (
+    NO_DATA, bullet_list, format_gbp, format_pct, format_value, markdown_table, readable_frame, with_sign,
+)
 
 
 @pytest.mark.parametrize(
@@ -126,3 +128,26 @@ def test_gbp_bn_years_span_and_project_path(tmp_path):
 
 def test_bullet_list_escapes_each_line():
     assert bullet_list(["a *b*", "c"]) == f"- {escape('a *b*')}\n- c"
+
+
+@pytest.mark.parametrize(("value", "unit", "text"), [
+    (-40_000.0, "gbp_m", "£0.0m"), (-0.4, "gbp", "£0"), (-0.04, "pct", "0.0%"), (-0.04, "signed_pct", "0.0%"),
+    (0.0, "signed_pct", "0.0%"), (0.04, "signed_pct", "0.0%"), (0.06, "signed_pct", "+0.1%"), (-0.3, "count", "0"),
+    (-0.0004, "index", "0.000"), (-60_000.0, "gbp_m", "-£0.1m"),
+])
+def test_a_value_that_rounds_to_zero_has_no_sign(value, unit, text):
+    assert format_value(value, unit) == text
+
+
+def test_gbp_and_pct_never_show_minus_zero():
+    assert (format_gbp(-12_000.0), format_gbp(-0.3), format_gbp(-4_912_345.0)) == ("-£12,000", "£0", "-£4.9m")
+    assert (format_pct(-0.0004), format_pct(-0.0004, signed=False), format_pct(0.0)) == ("0.0%", "0.0%", "0.0%")
+    assert (format_pct(-0.02), format_pct(0.743)) == ("-2.0%", "+74.3%")
+
+
+@pytest.mark.parametrize(("magnitude", "negative", "plus", "text"), [
+    ("£4.9m", True, False, "-£4.9m"), ("£0.0m", True, False, "£0.0m"), ("12.3%", False, True, "+12.3%"),
+    ("0.0%", False, True, "0.0%"), ("1,234", False, False, "1,234"),
+])
+def test_with_sign(magnitude, negative, plus, text):
+    assert with_sign(magnitude, negative, plus) == text

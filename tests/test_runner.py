@@ -16,10 +16,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cli_runs import notebook_results
 from sendlib import config
 from sendlib.atomic import atomic_path, sha256_of, write_json_atomic
 from sendlib.errors import ParameterError, SendlibError
 from sendlib.outputs import prepare_output_dir, save_table, write_results
+from sendlib.present.frontpage import write_index
 from sendlib.runner import (
     check_jobs,
     councils_with_data,
@@ -29,7 +31,6 @@ from sendlib.runner import (
     new_run_id,
     run_many,
     run_notebook,
-    write_index,
     write_manifest,
 )
 
@@ -100,12 +101,37 @@ def test_notebooks_see_their_parameters_and_run_in_the_project_root(run: tuple[P
     ok = results(run_dir / "ok")
     assert ok["n"] == 4 and ok["total"] == pytest.approx(9.0) and ok["label"] == "toy"
     assert ok["cwd"] == str(config.PROJECT_ROOT)
-    assert results(run_dir / "square") == {"sum_of_squares": 13}
+    assert notebook_results(run_dir / "square") == {"sum_of_squares": 13}
     assert records[0].parameters == {
         "output_dir": str(run_dir / "ok"), "n": 4, "scale": 1.5, "label": "toy", "flags": ["a", "b"],
         "start_fy": "2019-20",
     }
     assert (run_dir / "ok" / "figures" / "table.csv").read_text() == "i,x\n0,0.0\n1,1.5\n2,3.0\n3,4.5\n"
+
+
+def test_records_and_results_say_which_settings_differ_from_the_defaults(run: tuple[Path, list]) -> None:
+    run_dir, records = run
+    settings = [(r.non_default, r.defaults) for r in records]
+    assert settings == [({"n": 4}, False), ({}, True), ({"values": [2, 3]}, False)]
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["reports"]["ok"]["non_default"] == {"n": 4} and manifest["reports"]["fail"]["defaults"] is True
+    square = results(run_dir / "square")
+    assert square["parameters"] == {"values": [2, 3]} and square["defaults"] == {"values": [1, 2, 3]}
+    assert results(run_dir / "ok")["parameters"] == {"n": 4, "scale": 1.5, "label": "toy", "flags": ["a", "b"],
+                                                     "start_fy": "2019-20"}
+
+
+def test_every_page_opens_with_a_back_link_and_the_parameters_used(run: tuple[Path, list]) -> None:
+    run_dir, _ = run
+    page = (run_dir / "ok" / "toy_ok.nocode.html").read_text()
+    assert page.index("Toy notebook: writes a table and results") < page.index("Parameters used")
+    assert 'href="../../index.html"' in page
+    changed = re.search(r"<tr[^>]*><td>n</td><td><strong>4</strong> \(changed\)</td><td>3</td>", page)
+    assert changed and "<td>scale</td><td><strong>1.5</strong></td><td>1.5</td>" in page
+    assert "1 setting differs from the defaults" in page
+    executed = json.loads((run_dir / "ok" / "toy_ok.ipynb").read_text())
+    tags = [cell["metadata"].get("tags", []) for cell in executed["cells"]]
+    assert tags.index(["sendlib-page-header"]) == tags.index(["injected-parameters"]) + 1
 
 
 def test_executed_notebook_and_html_exist_also_when_it_failed(run: tuple[Path, list]) -> None:
@@ -394,7 +420,7 @@ def test_latest_is_the_newest_run_by_start_time_not_by_id(tmp_path: Path) -> Non
 
 INDEX_WRITER = """
 import sys
-from sendlib.runner import write_index
+from sendlib.present.frontpage import write_index
 for _ in range(40):
     write_index(sys.argv[1])
 """

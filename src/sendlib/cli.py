@@ -96,7 +96,9 @@ def _finish(run_dir: Path, records: Sequence[runner.RunRecord]) -> int:
         if record.error:
             print(f"sendlib: {record.report_name} {record.status}: {record.error}", file=sys.stderr)
     try:
-        index = runner.write_index(run_dir.parent)
+        from sendlib.present.frontpage import write_index  # loads pandas: only once a run is done
+
+        index = write_index(run_dir.parent)
     except OSError as exc:
         raise file_system_error(exc, "write the front page", REPORTS_SETTING, after_work=True) from None
     failed = sum(record.status == runner.FAILED for record in records)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -65,6 +66,11 @@ _AGGREGATE_NAMES = [
     "London (Outer)", "South East", "South West",
 ]  # fmt: skip
 
+#: Words written several ways in names, as :func:`search_words` writes them.
+SAINT_WORDS = {"saint": "st"}
+#: How many councils an ambiguous name lists.
+MAX_LISTED = 8
+
 _LA_CODE = re.compile(r"^\d{3}$")
 _ONS_CODE = re.compile(r"^E\d{8}$")
 
@@ -72,16 +78,28 @@ _ONS_CODE = re.compile(r"^E\d{8}$")
 # --- names -------------------------------------------------------------------------------
 
 
+def search_words(text: object) -> list[str]:
+    """The words of ``text`` as names are compared: lower case, "&" -> "and", punctuation as
+    spaces, "Saint" -> "st" (so "St. Helens", "St Helens" and "Saint Helens" read alike). The
+    front page's filter does exactly this in JavaScript (sendlib.present.frontpage.SCRIPT)."""
+    words = re.sub(r"[^a-z0-9]+", " ", str(text).lower().replace("&", " and ")).split()
+    return [SAINT_WORDS.get(word, word) for word in words]
+
+
+def search_text(text: object) -> str:
+    """:func:`search_words` joined by single spaces."""
+    return " ".join(search_words(text))
+
+
 def normalise_name(name: object) -> str:
-    """A comparison key for an LA name: lower case, "&" -> "and", no punctuation, "St." -> "St",
-    no ", City of"/", County of" suffix nor "City of "/"County of "/"County " prefix
-    (except "City of London")."""
-    text = str(name).lower().strip().replace("&", " and ")
+    """A comparison key for an LA name: :func:`search_text` (lower case, "&" -> "and", no
+    punctuation, "St."/"Saint" -> "st") of the name without its ", City of"/", County of"
+    suffix nor "City of "/"County of "/"County " prefix (except "City of London")."""
+    text = str(name).lower().strip()
     text = re.sub(r",\s*(city|county) of\s*$", "", text)
     text = re.sub(r"^(city|county) of\s+(?!london\b)", "", text)
     text = re.sub(r"^county\s+", "", text)
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    return search_text(text)
 
 
 _AGGREGATE_KEYS = frozenset(normalise_name(n) for n in _AGGREGATE_NAMES)
@@ -390,9 +408,62 @@ def _suggestions(query: str, lookup: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(labels[m] for m in matches))[:3]
 
 
+def name_variants(name: str) -> list[str]:
+    """The ways a council's name is written: DfE's ("Bristol, City of"), the tail moved to the
+    front ("City of Bristol") and left out ("Bristol"), "County Durham" as "Durham"."""
+    variants = [name]
+    tail = re.match(r"^(.*?),\s*((?:City|County) of)\s*$", name, flags=re.IGNORECASE)
+    if tail:
+        variants += [f"{tail.group(2)} {tail.group(1)}", tail.group(1)]
+    if re.match(r"^County\s+\S", name, flags=re.IGNORECASE):
+        variants.append(re.sub(r"^County\s+", "", name, flags=re.IGNORECASE))
+    return variants
+
+
+def search_key(la_code: str, la_name: str, ons_codes: Iterable[str] = ()) -> str:
+    """What a council is found by, as :func:`search_text`: each way its name is written (and
+    the aliases of NAME_ALIASES), its 3-digit code and every ONS code it has had, e.g.
+    "st helens 342 e08000013". The front page puts it on each council's row."""
+    names = [*name_variants(la_name), *(alias for alias, code in NAME_ALIASES.items() if code == la_code)]
+    parts = [search_text(name) for name in names] + [search_text(la_code), *map(search_text, ons_codes)]
+    return " ".join(dict.fromkeys(part for part in parts if part))
+
+
+def matching_councils(query: str, keys: Mapping[str, str]) -> list[str]:
+    """The councils (keys of ``keys``: code -> :func:`search_key`) that ``query`` finds, in
+    ``keys`` order: those where every word of the query starts a word of the key ("Kingston"
+    finds both Kingstons, not Islington); when none does, those whose key contains every word
+    ("amde" finds Camden). An empty query finds all. The front page's filter is the same
+    rule in JavaScript."""
+    words = list(dict.fromkeys(search_words(query)))
+    if not words:
+        return list(keys)
+    by_prefix = [code for code, key in keys.items() if _starts_words(words, key)]
+    return by_prefix or [code for code, key in keys.items() if all(word in key for word in words)]
+
+
+def _starts_words(words: Iterable[str], key: str) -> bool:
+    """True when every word starts some word of ``key``."""
+    parts = key.split()
+    return all(any(part.startswith(word) for part in parts) for word in words)
+
+
+def council_keys(lookup: pd.DataFrame) -> dict[str, str]:
+    """la_code -> :func:`search_key` for every council of the lookup."""
+    return {row.la_code: search_key(row.la_code, row.la_name, row.ons_codes.split(";")) for row in lookup.itertuples()}
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """``repr(text)``, cut to about ``limit`` characters."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
 def resolve_la(query: str, lookup: pd.DataFrame | None = None) -> str:
-    """A council given as 3-digit DfE code, ONS code (current or stale) or name -> la_code.
-    Unknown: ParameterError suggesting up to 3 close names/codes."""
+    """A council given as 3-digit DfE code, ONS code (current or stale) or name (compared as
+    :func:`normalise_name`: case, punctuation, "St."/"Saint", "&"/"and", "City of") -> la_code.
+    Anything else: ParameterError offering the councils whose words start with the words given
+    ("Kingston": Kingston upon Hull and Kingston upon Thames, not Islington), else up to 3 close
+    names or codes."""
     lookup = default_lookup() if lookup is None else lookup
     text = str(query).strip()
     if text in set(lookup["la_code"]):
@@ -401,9 +472,16 @@ def resolve_la(query: str, lookup: pd.DataFrame | None = None) -> str:
     if code is not None:
         return code
     if is_aggregate_name(text):
-        raise ParameterError(f"{query!r} is England or a region, not a council")
-    hint = _suggestions(text, lookup)
-    raise ParameterError(f"unknown council {query!r}" + (f"; did you mean: {', '.join(hint)}?" if hint else ""))
+        raise ParameterError(f"{_short(text)} is England or a region, not a council")
+    words = list(dict.fromkeys(search_words(text)))
+    starting = [code for code, key in council_keys(lookup).items() if words and _starts_words(words, key)]
+    if starting:
+        names = lookup.set_index("la_code").loc[starting, "la_name"].sort_values()
+        hint = [f"{name} ({code})" for code, name in names.head(MAX_LISTED).items()]
+        hint += [f"{len(starting) - MAX_LISTED} more"] if len(starting) > MAX_LISTED else []
+    else:
+        hint = _suggestions(text, lookup)
+    raise ParameterError(f"unknown council {_short(text)}" + (f"; did you mean: {', '.join(hint)}?" if hint else ""))
 
 
 def resolve_unit(query: str, lookup: pd.DataFrame | None = None) -> str:

@@ -362,3 +362,9 @@ def rule_for(notebook_stem: str, name: str) -> Rule | None:
     if name in RULES:
         return RULES[name]
     return PanelYear() if name.endswith(FY_SUFFIX) else None
+
+
+def is_fraction(name: str, notebook_stem: str = "") -> bool:
+    """True when parameter ``name`` is a share or a growth rate given as a fraction (0.05 = 5%),
+    so that people are shown it as a percentage."""
+    return isinstance(rule_for(notebook_stem, name), Fraction)

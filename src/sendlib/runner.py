@@ -44,12 +44,16 @@ A run lives in ``reports/<run-id>/`` (run id: UTC time, e.g. ``20261128T121500Z`
     <report-name>/results.json, figures/*.png, figures/*.csv
     manifest.json                       parameters, versions, git commit, input and output
                                         sha256 + size, timings, status ("ok", "failed",
-                                        "interrupted")
+                                        "interrupted"), and each report's settings that differ
+                                        from the notebook's defaults (``non_default``, ``defaults``)
 
 Each figure is stored twice (the PNG file and inside the page to read), not four times; a
-report folder copied or zipped alone still shows every figure. ``reports/index.html`` links
-every report of the latest run (the newest by recorded start time, among folders with a
-manifest); ``reports/latest`` is a symlink to that run's folder.
+report folder copied or zipped alone still shows every figure. Every page gets a link back to
+the front page and a "Parameters used" box after the injected parameters (a council report is
+titled "<council>: high needs profile"; sendlib.present.reportpage), and every results.json the
+``parameters`` used and the ``defaults`` they were compared with. The front page,
+``reports/index.html``, is written by sendlib.present.frontpage.write_index; run folders and
+manifests are read through sendlib.runs, which this module and the front page share.
 """
 
 from __future__ import annotations
@@ -58,7 +62,6 @@ import json
 import os
 import platform
 import re
-import secrets
 import shutil
 import subprocess
 import time
@@ -71,7 +74,7 @@ from typing import TYPE_CHECKING, Any
 
 from sendlib import config
 from sendlib.acquire import read_provenance
-from sendlib.atomic import remove_stale_temporaries, sha256_of, write_json_atomic, write_text_atomic
+from sendlib.atomic import sha256_of, write_json_atomic
 from sendlib.errors import (
     FileSystemError,
     ParameterError,
@@ -82,6 +85,8 @@ from sendlib.errors import (
     suggestion,
 )
 from sendlib.params import notebook_parameters, validate_parameters
+from sendlib.runs import FAILED, INTERRUPTED, MANIFEST_FILE, OK, OUTPUT_DIR, RESULTS_FILE, non_default
+from sendlib.runs import latest_run  # noqa: F401  (runner.latest_run, as before)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -94,10 +99,6 @@ if TYPE_CHECKING:
 
 RUN_ID_ENV = "SENDLIB_RUN_ID"
 RUN_ID_FORMAT = "%Y%m%dT%H%M%SZ"
-MANIFEST_FILE = "manifest.json"
-INDEX_FILE = "index.html"
-LATEST_LINK = "latest"
-OK, FAILED, INTERRUPTED = "ok", "failed", "interrupted"
 REPORTS_SETTING = "SENDLIB_REPORTS_DIR"
 #: Room a run needs on the reports' disk: a report takes up to a few MB (a council profile about
 #: 0.7 MB, 02 with 100,000 draws 4 MB), so about 1 MB each and 10 MB more.
@@ -113,7 +114,9 @@ Job = tuple[str | Path, Mapping[str, Any], str]
 
 @dataclass
 class RunRecord:
-    """What happened to one report of a run (paths in ``outputs`` are relative to the run folder)."""
+    """What happened to one report of a run (paths in ``outputs`` are relative to the run folder);
+    ``non_default``: the settings that differ from the notebook's defaults (sendlib.runs.non_default),
+    ``defaults``: True when there are none."""
 
     report_name: str
     notebook: str
@@ -124,6 +127,8 @@ class RunRecord:
     finished_at: str
     duration_s: float
     outputs: dict[str, str] = field(default_factory=dict)
+    non_default: dict[str, Any] = field(default_factory=dict)
+    defaults: bool = True
 
 
 def find_notebook(name: str | Path) -> Path:
@@ -206,13 +211,21 @@ def _run_validated(
     worker: Worker, path: Path, validated: Mapping[str, Any], run_dir: Path, report_name: str
 ) -> RunRecord:
     """Run one already validated job in ``worker`` (in this process or a worker process)."""
+    from sendlib.present.reportpage import council_title, page_header
+
     run_dir = run_dir.resolve()
     report_dir = run_dir / report_name
     report_dir.mkdir(parents=True, exist_ok=True)
-    injected = {**validated, "output_dir": str(report_dir)}
-    defaults = {name: p.default for name, p in notebook_parameters(path).items()}
+    injected = {**validated, OUTPUT_DIR: str(report_dir)}
+    declared = {name: p for name, p in notebook_parameters(path).items() if name != OUTPUT_DIR}
+    defaults = {name: p.default for name, p in declared.items()}
+    used, changed = {**defaults, **validated}, non_default(validated, defaults)
+    header = page_header({name: (p.default, p.comment) for name, p in declared.items()}, used, changed)
+    heading = council_title(validated)
     started_at, clock = _utc_now(), time.monotonic()
-    execution = worker.run(path, injected, report_dir / f"{path.stem}.ipynb", title=report_name)
+    execution = worker.run(path, injected, report_dir / f"{path.stem}.ipynb", title=heading or report_name,
+                           header=header, heading=heading)
+    record_settings(report_dir, used, defaults)
     return RunRecord(
         report_name=report_name,
         notebook=_display_path(path),
@@ -225,7 +238,29 @@ def _run_validated(
         outputs={
             kind: file.relative_to(run_dir).as_posix() for kind, file in execution.outputs.items() if file.is_file()
         },
+        non_default=changed,
+        defaults=not changed,
     )
+
+
+def record_settings(report_dir: Path, used: Mapping[str, Any], defaults: Mapping[str, Any]) -> None:
+    """Add to the report's ``results.json`` (when the notebook wrote one) the ``parameters`` it
+    ran with and the notebook's declared ``defaults`` they were compared with (``output_dir``
+    left out of both), so the file says what produced its numbers. Same sorted JSON as
+    sendlib.outputs.write_results."""
+    target = Path(report_dir) / RESULTS_FILE
+    try:
+        results = json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(results, dict):
+        write_json_atomic(target, {**results, "parameters": dict(used), "defaults": dict(defaults)})
+
+
+def _settings(path: Path, parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """The record fields saying which settings differ from the notebook's defaults."""
+    changed = non_default(parameters, {name: p.default for name, p in notebook_parameters(path).items()})
+    return {"non_default": changed, "defaults": not changed}
 
 
 def run_many(jobs: Sequence[Job], run_dir: Path, n_jobs: int = 1) -> list[RunRecord]:
@@ -315,8 +350,8 @@ def _lost(job: tuple[Path, dict[str, Any], str], run_dir: Path, reason: str) -> 
     path, parameters, name = job
     now = _utc_now()
     outputs = {"notebook": f"{name}/{path.stem}.ipynb"} if (run_dir / name / f"{path.stem}.ipynb").is_file() else {}
-    return RunRecord(name, _display_path(path), {**parameters, "output_dir": str(run_dir / name)}, FAILED, reason,
-                     now, now, 0.0, outputs)
+    return RunRecord(name, _display_path(path), {**parameters, OUTPUT_DIR: str(run_dir / name)}, FAILED, reason,
+                     now, now, 0.0, outputs, **_settings(path, parameters))
 
 
 def _interrupted(job: tuple[Path, dict[str, Any], str], run_dir: Path) -> RunRecord:
@@ -325,8 +360,9 @@ def _interrupted(job: tuple[Path, dict[str, Any], str], run_dir: Path) -> RunRec
     path, parameters, name = job
     shutil.rmtree(run_dir / name, ignore_errors=True)
     now = _utc_now()
-    return RunRecord(name, _display_path(path), {**parameters, "output_dir": str(run_dir / name)}, INTERRUPTED,
-                     "the run was interrupted before this report finished", now, now, 0.0, {})
+    return RunRecord(name, _display_path(path), {**parameters, OUTPUT_DIR: str(run_dir / name)}, INTERRUPTED,
+                     "the run was interrupted before this report finished", now, now, 0.0, {},
+                     **_settings(path, parameters))
 
 
 def check_jobs(jobs: Sequence[Job], n_jobs: int) -> None:
@@ -414,51 +450,6 @@ def output_files(run_dir: Path) -> dict[str, dict[str, Any]]:
     return {path.relative_to(run_dir).as_posix(): _file_entry(path) for path in files}
 
 
-def latest_run(reports_dir: Path | None = None) -> Path:
-    """The newest run folder that has a manifest: the greatest recorded start time (then
-    finish time, then run id); a run id that sorts last (``SENDLIB_RUN_ID=ok``) is not
-    thereby the newest. Folders without a readable manifest (a run still going, or killed)
-    are never the latest."""
-    reports_dir = Path(reports_dir or config.reports_dir())
-    candidates = []
-    for manifest in reports_dir.glob(f"*/{MANIFEST_FILE}"):
-        if manifest.parent.is_symlink():
-            continue
-        try:
-            recorded = json.loads(manifest.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        candidates.append((_when(recorded.get("started_at")), _when(recorded.get("finished_at")), manifest.parent.name))
-    if not candidates:
-        raise SendlibError(f"no run with a {MANIFEST_FILE} under {reports_dir}")
-    return reports_dir / max(candidates)[2]
-
-
-def _when(stamp: Any) -> datetime:
-    """An ISO timestamp from a manifest as an aware datetime (the earliest possible if missing)."""
-    try:
-        parsed = datetime.fromisoformat(str(stamp))
-    except ValueError:
-        return datetime.min.replace(tzinfo=timezone.utc)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def write_index(reports_dir: Path | None = None) -> Path:
-    """Write the front page ``reports/index.html`` (sendlib.present.frontpage: headline findings, the
-    evidence notebooks and every council, newest report of each name across all runs) and
-    point ``reports/latest`` at the latest run; temporary files that killed writers left in
-    the reports folder are removed first."""
-    from sendlib.present.frontpage import render_front_page  # loads pandas; only needed here
-
-    reports_dir = Path(reports_dir or config.reports_dir())
-    remove_stale_temporaries(reports_dir)
-    run_dir = latest_run(reports_dir)
-    target = reports_dir / INDEX_FILE
-    write_text_atomic(target, render_front_page(reports_dir))
-    _point_latest(reports_dir, run_dir.name)
-    return target
-
-
 def councils_with_data(panel: pd.DataFrame | None = None, lookup: pd.DataFrame | None = None) -> list[str]:
     """The la_code of every council to profile, sorted: the councils whose harmonised unit has
     at least one high-needs spend value (``hn_spend_gbp``) in the panel (default: the processed
@@ -483,17 +474,6 @@ def councils_with_data(panel: pd.DataFrame | None = None, lookup: pd.DataFrame |
         lookup = read_la_lookup()
     live = lookup[lookup["unit"].isin(panel["unit"].astype(str)) & lookup["end_date"].isna()]
     return sorted(live["la_code"].astype(str).unique())
-
-
-def _point_latest(reports_dir: Path, run_id: str) -> None:
-    """Make ``reports/latest`` a relative symlink to the run folder, replaced atomically
-    through a temporary link whose name is unique to this writer (removed if anything fails)."""
-    temporary = reports_dir / f".{LATEST_LINK}.{os.getpid()}.{secrets.token_hex(6)}.tmp"
-    try:
-        temporary.symlink_to(run_id, target_is_directory=True)
-        os.replace(temporary, reports_dir / LATEST_LINK)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 def _require_kernel() -> None:

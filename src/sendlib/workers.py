@@ -172,10 +172,15 @@ class Worker:
     def kernel_pid(self) -> int | None:
         return getattr(self._km.provisioner, "pid", None) if self._km is not None and self._km.provisioner else None
 
-    def run(self, source: Path, parameters: Mapping[str, Any], executed: Path, title: str) -> Execution:
+    def run(self, source: Path, parameters: Mapping[str, Any], executed: Path, title: str, header: str = "",
+            heading: str | None = None) -> Execution:
         """Execute ``source`` with ``parameters`` injected, write the executed notebook to
-        ``executed`` and its HTML beside it. A failing notebook is kept and exported."""
+        ``executed`` and its HTML (titled ``title``) beside it, with ``header`` (a Markdown cell)
+        and ``heading`` added (sendlib.present.reportpage.add_page_header). A failing notebook
+        is kept and exported."""
         from papermill.iorw import load_notebook_node
+
+        from sendlib.present.reportpage import add_page_header
 
         notebook = load_notebook_node(str(source))
         self._ensure_kernel()
@@ -186,6 +191,7 @@ class Worker:
         if not self._kernel_alive():
             self.stop()  # the next report gets a new kernel
         self._exporters = self._exporters or Exporters()
+        notebook = add_page_header(notebook, header, heading)
         return Execution(error, self._exporters.write(notebook, executed, title))
 
     def stop(self) -> None:

@@ -74,6 +74,7 @@ class CouncilUnit:
     unit_name: str
     member_la_codes: tuple[str, ...]
     member_la_names: tuple[str, ...]
+    ons_codes: tuple[str, ...] = ()  # every ONS code the council has had
 
     @property
     def merged(self) -> bool:
@@ -95,6 +96,7 @@ def council_unit(lookup: pd.DataFrame, la: str) -> CouncilUnit:
         unit_name=str(row["unit_name"]),
         member_la_codes=tuple(members["la_code"].astype(str)),
         member_la_names=tuple(members["la_name"].astype(str)),
+        ons_codes=tuple(str(row["ons_codes"]).split(";")) if "ons_codes" in lookup.columns else (),
     )
 
 

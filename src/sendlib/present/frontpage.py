@@ -9,11 +9,20 @@ It shows, from the ``results.json`` files of the reports:
   and key figures, filterable by name and sortable by column (a few lines of inline
   JavaScript, so the page works offline from ``file://``).
 
-Which reports: every run folder with a ``manifest.json`` counts, so a council reported on
-its own after a full ``sendlib reproduce`` keeps every other council on the page. For each
-report name the newest record wins, newest by the manifest's ``started_at`` (then the
-record's own ``started_at``, then the run id); each row says which run it came from. A
-failed report stands out and still links to its executed notebook.
+Which reports (:func:`default_reports`, the one rule): every run folder with a
+``manifest.json`` counts, so a council reported on its own after a full ``sendlib
+reproduce`` keeps every other council on the page. For each report name (each council, each
+evidence notebook) the page shows the newest record that ran with the notebook's default
+settings and finished (ok or failed), newest by the manifest's ``started_at`` (then the
+record's own ``started_at``, then the run id); each row says which run it came from. A run
+with other settings (``sendlib report --la X -p name value``) or an interrupted attempt never
+takes a row's place nor changes the headline findings: they are listed under "Other runs"
+(:func:`other_reports`), each labelled with its settings in words. A failed report stands out
+and still links to its executed notebook.
+
+The filter uses the matcher of ``sendlib report --la`` (sendlib.geography.search_words and
+matching_councils): each row carries the search key Python computes (its names, code and ONS
+codes) and a few lines of JavaScript apply the same normalisation and rule to what is typed.
 
 Every value from data (names, codes, errors, paths) is HTML-escaped; missing figures read
 "no data", never "None" or "NaN".
@@ -25,19 +34,25 @@ import html
 import json
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sendlib import config
 from sendlib.analysis.reconcile import STATUSES
-from sendlib.errors import SendlibError
+from sendlib.atomic import remove_stale_temporaries, write_text_atomic
+from sendlib.errors import SendlibError  # noqa: F401  (frontpage.SendlibError, as before)
 from sendlib.findings.after_2022 import headline as after_2022_finding
+from sendlib.geography import search_key
 from sendlib.present.readable import LA_TYPE_NAMES, format_gbp, format_pct
-from sendlib.runner import MANIFEST_FILE
+from sendlib.present.reportpage import settings_label
+from sendlib.runs import (
+    FAILED, INDEX_FILE, INTERRUPTED, MANIFEST_FILE, RESULTS_FILE, is_finished, latest_run, moment, point_latest,
+    read_runs, record_non_default,
+)
 
-RESULTS_FILE = "results.json"
 COUNCIL_NOTEBOOK = "05_council_profile"
 CASE_STUDY_REPORT = "02_case_study_growth"
 SUSTAINABILITY_REPORT = "04_sustainability"
@@ -57,12 +72,11 @@ DENOMINATOR_WORDS = {
     "total": "", "per_head_2_18": " per resident aged 2-18", "per_head_0_25": " per resident aged 0-25",
     "per_ehcp": " per EHC plan",
 }
-_EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
 class Report:
-    """The newest record of one report across runs, with its ``results.json`` ({} if none)."""
+    """One record of a report in a run, with its ``results.json`` ({} if none)."""
 
     name: str
     run_id: str
@@ -73,6 +87,11 @@ class Report:
     @property
     def ok(self) -> bool:
         return self.record.get("status") == "ok"
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The settings it ran with that differ from the notebook's defaults (sendlib.runs)."""
+        return record_non_default(self.record)
 
     @property
     def notebook_stem(self) -> str:
@@ -100,6 +119,7 @@ class Figure:
     explanation: str
     year: Callable[[Mapping[str, Any]], str | None]
     shown: Callable[[float], str]
+    measure: str = ""  # the standard measure it is, for the report's small-number flags
 
 
 def _balance_text(pct_of_dsg: float) -> str:
@@ -120,12 +140,13 @@ def _year_span(results: Mapping[str, Any]) -> str | None:
 
 FIGURES = (
     Figure("spend_per_head_2_18_gbp", "Spend per head aged 2-18",
-           "S251 high-needs spending (lines 1.2.x, cash) per resident aged 2-18", _key_year("level_fy"), format_gbp),
+           "S251 high-needs spending (lines 1.2.x, cash) per resident aged 2-18", _key_year("level_fy"), format_gbp,
+           "spend_per_head_2_18_gbp"),
     Figure("spend_growth_cash", "Spend growth", "Growth of S251 high-needs spending, cash terms",
-           _year_span, format_pct),
+           _year_span, format_pct, "spend_growth_pct"),
     Figure("spend_vs_allocation", "Spend vs allocation",
            "S251 high-needs spending above (+) or below (-) the high needs block allocation after deductions",
-           _key_year("allocation_fy"), format_pct),
+           _key_year("allocation_fy"), format_pct, "spend_pct_of_allocation"),
     Figure("balance_pct", "DSG balance", "Cumulative DSG balance as a share of total DSG, at the end of the year",
            _key_year("balance_fy"), _balance_text),
 )
@@ -144,33 +165,7 @@ def _text(value: object) -> str | None:
 
 
 def _share(value: float) -> str:
-    return f"{100 * value:.1f}%"
-
-
-def read_runs(reports_dir: Path) -> list[tuple[Path, dict[str, Any]]]:
-    """(run folder, manifest) for every run folder under ``reports_dir`` with a manifest (the
-    ``latest`` link skipped); a manifest that is not a JSON object is an error naming it."""
-    runs = []
-    for path in sorted(Path(reports_dir).glob(f"*/{MANIFEST_FILE}")):
-        if path.parent.is_symlink():
-            continue
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise SendlibError(f"{path}: not a readable manifest ({exc})") from None
-        if not isinstance(manifest, dict) or not isinstance(manifest.get("reports", {}), dict):
-            raise SendlibError(f"{path}: expected a JSON object with a 'reports' object")
-        runs.append((path.parent, manifest))
-    return runs
-
-
-def _moment(text: object) -> datetime:
-    """An ISO timestamp as an aware datetime (UTC if naive); the earliest moment if unreadable."""
-    try:
-        moment = datetime.fromisoformat(str(text))
-    except ValueError:
-        return _EARLIEST
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return format_pct(value, signed=False)
 
 
 def read_results(report_dir: Path) -> dict[str, Any]:
@@ -182,22 +177,46 @@ def read_results(report_dir: Path) -> dict[str, Any]:
     return results if isinstance(results, dict) else {}
 
 
-def newest_reports(runs: Iterable[tuple[Path, Mapping[str, Any]]]) -> dict[str, Report]:
-    """For each report name, its newest record across ``runs`` (newest by the manifest's
-    started_at, then the record's started_at, then the run id), with its results."""
-    newest: dict[str, tuple[tuple[datetime, datetime, str], Path, Mapping[str, Any], Mapping[str, Any]]] = {}
+RecordKey = tuple[datetime, datetime, str]
+
+
+def _records(runs: Iterable[tuple[Path, Mapping[str, Any]]]) -> Iterator[tuple[RecordKey, str, Path, Mapping, Mapping]]:
+    """(newness, report name, run folder, manifest, record) of every record of every run; newer
+    = a later manifest ``started_at``, then record ``started_at``, then run id."""
     for run_dir, manifest in runs:
         for name, record in manifest.get("reports", {}).items():
-            if not isinstance(record, dict):
-                continue
-            key = (_moment(manifest.get("started_at")), _moment(record.get("started_at")), run_dir.name)
-            if name not in newest or key > newest[name][0]:
-                newest[name] = (key, run_dir, manifest, record)
-    return {
-        name: Report(name=name, run_id=run_dir.name, run_started_at=_text(manifest.get("started_at")),
-                     record=record, results=read_results(run_dir / name))
-        for name, (_, run_dir, manifest, record) in sorted(newest.items())
-    }
+            if isinstance(record, dict):
+                key = (moment(manifest.get("started_at")), moment(record.get("started_at")), run_dir.name)
+                yield key, name, run_dir, manifest, record
+
+
+def _report(name: str, run_dir: Path, manifest: Mapping[str, Any], record: Mapping[str, Any]) -> Report:
+    return Report(name=name, run_id=run_dir.name, run_started_at=_text(manifest.get("started_at")), record=record,
+                  results=read_results(run_dir / name))
+
+
+def default_reports(runs: Iterable[tuple[Path, Mapping[str, Any]]]) -> dict[str, Report]:
+    """The rule of the front page: for each report name, the newest record across ``runs`` that
+    ran with the notebook's default settings and finished (ok or failed), with its results. A
+    newer run with other settings, or a newer interrupted attempt, does not take its place; a
+    newer failed one does (a failure is news)."""
+    chosen: dict[str, tuple[RecordKey, Path, Mapping[str, Any], Mapping[str, Any]]] = {}
+    for key, name, run_dir, manifest, record in _records(runs):
+        if is_finished(record) and not record_non_default(record) and (name not in chosen or key > chosen[name][0]):
+            chosen[name] = (key, run_dir, manifest, record)
+    return {name: _report(name, run_dir, manifest, record)
+            for name, (_, run_dir, manifest, record) in sorted(chosen.items())}
+
+
+def other_reports(runs: Iterable[tuple[Path, Mapping[str, Any]]]) -> list[Report]:
+    """What the front page lists apart, newest first: every record with other settings, and
+    every interrupted attempt newer than its report's default record (or of a report with none)."""
+    runs = list(runs)
+    shown = {name: (moment(r.run_started_at), moment(r.record.get("started_at")), r.run_id)
+             for name, r in default_reports(runs).items()}
+    others = [(key, _report(name, run_dir, manifest, record)) for key, name, run_dir, manifest, record in _records(runs)
+              if record_non_default(record) or (not is_finished(record) and (name not in shown or key > shown[name]))]
+    return [report for _, report in sorted(others, key=lambda item: (item[0], item[1].name), reverse=True)]
 
 
 def case_study_finding(results: Mapping[str, Any]) -> str | None:
@@ -335,13 +354,31 @@ def _cell(text: str, sort: str | float | None = None, css: str = "") -> str:
     return f"<td{class_attr}{sort_attr}>{html.escape(text)}</td>"
 
 
+def small_numbers_text(figure: Figure, results: Mapping[str, Any]) -> str | None:
+    """Why the report flags ``figure`` as resting on small numbers ("18 EHC plans in 2023-24,
+    fewer than 500: read with care"), from its results' ``small_numbers``; None when it does not."""
+    flags = results.get("small_numbers")
+    if not figure.measure or not isinstance(flags, list):
+        return None
+    flag = next((f for f in flags if isinstance(f, dict) and f.get("measure") == figure.measure), {})
+    count, threshold = number(flag.get("count")), number(flag.get("threshold"))
+    if count is None or threshold is None:
+        return None
+    label = _text(flag.get("count_label")) or "children"
+    return f"{count:,.0f} {label} in {flag.get('count_fy')}, fewer than {threshold:,.0f}: read with care"
+
+
 def _figure_cell(figure: Figure, results: Mapping[str, Any], common_year: str | None) -> str:
     value = number(results.get(figure.key))
     if value is None:
         return _cell(NO_DATA, "", "num missing")
     year = figure.year(results)
     suffix = f" ({year})" if year and year != common_year else ""
-    return _cell(figure.shown(value) + suffix, repr(value), "num")
+    small = small_numbers_text(figure, results)
+    if small is None:
+        return _cell(figure.shown(value) + suffix, repr(value), "num")
+    return (f'<td class="num" data-sort="{html.escape(repr(value))}">{html.escape(figure.shown(value) + suffix)}'
+            f'<span class="small-n" title="{html.escape(small)}">small numbers</span></td>')
 
 
 def _link(href: str | None, text: str) -> str:
@@ -359,8 +396,15 @@ def _status_cell(report: Report) -> str:
         return _cell("ok", "ok", "status ok")
     error = str(report.record.get("error") or "no error recorded")
     status = str(report.record.get("status") or "unknown")
-    return (f'<td class="status failed" data-sort="{html.escape(status)}"><strong>{html.escape(status)}</strong>'
+    css = "interrupted" if status == INTERRUPTED else "failed"
+    return (f'<td class="status {css}" data-sort="{html.escape(status)}"><strong>{html.escape(status)}</strong>'
             f'<div class="error">{html.escape(error)}</div></td>')
+
+
+def _row_class(report: Report) -> str:
+    """`` class="failed"`` for a failed report (`` class="interrupted"`` for an interrupted one)."""
+    status = report.record.get("status")
+    return "" if report.ok else f' class="{"interrupted" if status == INTERRUPTED else "failed"}"'
 
 
 def _run_cell(report: Report) -> str:
@@ -375,13 +419,23 @@ def council_code(report: Report) -> str:
                or report.name.removeprefix("council_"))
 
 
+def council_search_key(report: Report) -> str:
+    """What the filter finds the council by (sendlib.geography.search_key): its names, code and
+    ONS codes (``ons_codes`` of its results)."""
+    codes = report.results.get("ons_codes")
+    codes = [str(code) for code in codes] if isinstance(codes, list) else []
+    return search_key(council_code(report), _text(report.results.get("la_name")) or "", codes)
+
+
 def council_row(report: Report, common_years: Mapping[str, str | None]) -> str:
-    """One council's table row (a failed report's row marked ``failed``)."""
+    """One council's table row (a failed report's row marked ``failed``), its name cell carrying
+    its search key."""
     results = report.results
     name = _text(results.get("la_name")) or f"council {council_code(report)} (no results)"
     title = _link(report.main_href, name)
     cells = [
-        f'<td class="name" data-sort="{html.escape(name.lower())}">{title}</td>',
+        f'<td class="name" data-sort="{html.escape(name.lower())}" '
+        f'data-search="{html.escape(council_search_key(report))}">{title}</td>',
         _cell(council_code(report)),
         _cell(_text(results.get("region")) or NO_DATA),
         _cell(la_type_text(results)),
@@ -431,17 +485,42 @@ def findings_section(reports: Mapping[str, Report]) -> str:
     return '<ul class="findings">\n' + "\n".join(items) + "\n</ul>"
 
 
+def report_label(report: Report, reports_dir: Path) -> str:
+    """A report in words: "Stockport (356)" for a council, else its notebook's title."""
+    if report.notebook_stem == COUNCIL_NOTEBOOK:
+        name = _text(report.results.get("la_name"))
+        return f"{name} ({council_code(report)})" if name else f"council {council_code(report)}"
+    return notebook_title(report, reports_dir / report.run_id)
+
+
+def _report_row(report: Report, title: str, *extra: str) -> str:
+    """A row of the evidence or other-runs table: title (linked), status, run, ``extra`` cells, files."""
+    return (f"<tr{_row_class(report)}><td>{_link(report.main_href, title)}</td>{_status_cell(report)}"
+            f"{_run_cell(report)}{''.join(extra)}<td>{_links(report)}</td></tr>")
+
+
 def evidence_table(notebooks: Sequence[Report], reports_dir: Path) -> str:
     """The evidence notebooks' reports: title (linked), status, run and every output."""
-    rows = []
-    for report in notebooks:
-        title = notebook_title(report, reports_dir / report.run_id)
-        css = "" if report.ok else ' class="failed"'
-        rows.append(f"<tr{css}><td>{_link(report.main_href, title)}</td>{_status_cell(report)}{_run_cell(report)}"
-                    f"<td>{_links(report)}</td></tr>")
+    rows = [_report_row(report, notebook_title(report, reports_dir / report.run_id)) for report in notebooks]
     return ('<table class="evidence">\n<thead><tr><th scope="col">Notebook</th><th scope="col">Status</th>'
             '<th scope="col">Run</th><th scope="col">Files</th></tr></thead>\n<tbody>\n'
             + "\n".join(rows) + "\n</tbody>\n</table>")
+
+
+def other_runs_section(others: Sequence[Report], reports_dir: Path) -> str:
+    """Runs with other settings and interrupted attempts: each report, its status, run,
+    settings in words and files; they never change the rows or findings above."""
+    if not others:
+        return "<p>No other runs: every report ran with the default settings.</p>"
+    rows = [_report_row(report, report_label(report, reports_dir),
+                        _cell(settings_label(report.settings), css="settings")) for report in others]
+    custom = sum(bool(report.settings) for report in others)
+    return (f"<p>{custom} report(s) run with other settings and {len(others) - custom} interrupted attempt(s). "
+            "They are kept for whoever made them; the findings and rows above come only from runs with the "
+            "notebooks' default settings.</p>\n"
+            '<table class="others">\n<thead><tr><th scope="col">Report</th><th scope="col">Status</th>'
+            '<th scope="col">Run</th><th scope="col">Settings</th><th scope="col">Files</th></tr></thead>\n'
+            "<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>")
 
 
 STYLE = """
@@ -463,7 +542,10 @@ th[aria-sort="descending"] button::after { content: " \\2193"; color: #222; }
 td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 td.missing { color: #888; font-style: italic; }
 tr.failed { background: #fdecea; } tr.failed td:first-child { border-left: 4px solid #b2182b; }
-.status.ok { color: #1b7837; } .status.failed { color: #b2182b; }
+tr.interrupted td:first-child { border-left: 4px solid #b35806; }
+.status.ok { color: #1b7837; } .status.failed { color: #b2182b; } .status.interrupted { color: #b35806; }
+td.settings { font-family: ui-monospace, monospace; font-size: 0.92em; }
+.small-n { display: block; font-size: 0.8em; color: #b35806; cursor: help; }
 .error { font-size: 0.85em; max-width: 30em; }
 #council-filter { font-size: 1.05em; padding: 0.35em 0.5em; width: 22em; max-width: 100%; }
 .filter { margin: 0.8em 0; }
@@ -477,15 +559,27 @@ SCRIPT = """
   const rows = Array.from(body.rows);
   const filter = document.getElementById("council-filter");
   const count = document.getElementById("council-count");
+  /* As sendlib.geography.search_words and matching_councils: lower case, "&" -> "and",
+     punctuation as spaces, "saint" -> "st"; rows whose key has a word starting with every typed
+     word, else rows whose key contains every typed word. */
+  const searchWords = function (text) {
+    const words = text.toLowerCase().replace(/&/g, " and ").replace(/[^a-z0-9]+/g, " ").trim().split(" ");
+    return words.filter(Boolean).map(function (word) { return word === "saint" ? "st" : word; });
+  };
+  const startsWords = function (words, key) {
+    const parts = key.split(" ");
+    return words.every(function (word) { return parts.some(function (part) { return part.startsWith(word); }); });
+  };
   filter.addEventListener("input", function () {
-    const needle = filter.value.trim().toLowerCase();
-    let shown = 0;
-    rows.forEach(function (row) {
-      const text = (row.cells[0].textContent + " " + row.cells[1].textContent).toLowerCase();
-      row.hidden = !text.includes(needle);
-      if (!row.hidden) shown += 1;
-    });
-    count.textContent = shown;
+    const words = searchWords(filter.value);
+    let found = rows.filter(function (row) { return startsWords(words, row.cells[0].dataset.search); });
+    if (!found.length) {
+      found = rows.filter(function (row) {
+        return words.every(function (word) { return row.cells[0].dataset.search.includes(word); });
+      });
+    }
+    rows.forEach(function (row) { row.hidden = !found.includes(row); });
+    count.textContent = found.length;
   });
   const headings = Array.from(table.tHead.rows[0].cells);
   headings.forEach(function (heading, column) {
@@ -518,13 +612,14 @@ def render_front_page(reports_dir: Path) -> str:
     """The front page for every run under ``reports_dir`` (links relative to it)."""
     reports_dir = Path(reports_dir)
     runs = read_runs(reports_dir)
-    reports = newest_reports(runs)
+    reports, others = default_reports(runs), other_reports(runs)
     councils = [r for r in reports.values() if r.notebook_stem == COUNCIL_NOTEBOOK]
     notebooks = [r for r in reports.values() if r.notebook_stem != COUNCIL_NOTEBOOK]
-    failed = sum(not r.ok for r in reports.values())
-    newest_run = max(runs, key=lambda run: (_moment(run[1].get("started_at")), run[0].name))[0].name if runs else None
+    failed = sum(r.record.get("status") == FAILED for r in reports.values())
+    newest_run = max(runs, key=lambda run: (moment(run[1].get("started_at")), run[0].name))[0].name if runs else None
     summary = (f"{len(reports)} reports from {len(runs)} run(s); newest run {html.escape(newest_run or 'none')}; "
-               + (f'<strong class="status failed">{failed} failed</strong>.' if failed else "none failed."))
+               + (f'<strong class="status failed">{failed} failed</strong>.' if failed else "none failed.")
+               + (f" {len(others)} other run(s) listed at the end." if others else ""))
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -546,11 +641,28 @@ below. {summary}</p>
 <p>Each council's profile against its comparators. Figures are for the year in the heading unless another is
 given in brackets; click a heading to sort. Spending is S251 high-needs outturn in cash; a DSG deficit is
 the cumulative Dedicated Schools Grant balance owed.</p>
-<div class="filter"><label for="council-filter">Find a council by name or code: </label>
+<div class="filter"><label for="council-filter">Find a council by name, code or ONS code: </label>
 <input id="council-filter" type="search" placeholder="e.g. Stockport" autocomplete="off">
 <span>showing <span id="council-count">{len(councils)}</span> of {len(councils)}</span></div>
 {council_table(councils)}
+<h2>Other runs</h2>
+<p>Reports run with settings other than the notebooks' defaults, and attempts that were interrupted. The
+headline findings and the rows above never come from them.</p>
+{other_runs_section(others, reports_dir)}
 <script>{SCRIPT}</script>
 </body>
 </html>
 """
+
+
+def write_index(reports_dir: Path | None = None) -> Path:
+    """Write the front page ``reports/index.html`` for every run under ``reports_dir`` (default
+    config.reports_dir()) and point ``reports/latest`` at the latest run; temporary files that
+    killed writers left in the reports folder are removed first."""
+    reports_dir = Path(reports_dir or config.reports_dir())
+    remove_stale_temporaries(reports_dir)
+    run_dir = latest_run(reports_dir)
+    target = reports_dir / INDEX_FILE
+    write_text_atomic(target, render_front_page(reports_dir))
+    point_latest(reports_dir, run_dir.name)
+    return target

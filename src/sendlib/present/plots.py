@@ -207,21 +207,29 @@ def time_series(
     xlabel: str = "",
     labels: Mapping[str, str] | None = None,
 ) -> Figure:
-    """One line per ``hue`` level (x axis labelled ``xlabel``, default the column name). With ``highlight``: those levels in colour (labelled, the
-    first in HIGHLIGHT, in the order given), the rest thin grey; without: every level in the palette.
-    ``labels`` names levels in the legend (default: the level itself)."""
+    """One line per ``hue`` level (x axis labelled ``xlabel``, default the column name). With
+    ``highlight``: those levels in colour (labelled, the first in HIGHLIGHT, in the order given),
+    the rest thin grey; without: every level in the palette.
+    ``labels`` names levels in the legend (default: the level itself). A missing value between
+    two known ones (a merged unit's year without every member) is a gap crossed by a dotted
+    line, named in the legend, never a point left on its own."""
     fig, ax = plt.subplots()
     levels = sorted(frame[hue].dropna().unique(), key=str)
     emphasised = [level for level in highlight if level in set(levels)] if highlight else levels  # in given order
     colours = dict(zip(emphasised, cycle([HIGHLIGHT, *PALETTE] if highlight else PALETTE)))
+    bridged = False
     for level in levels:
         line = frame.loc[frame[hue] == level].sort_values(x)
         if level in colours:
-            ax.plot(line[x], line[y], color=colours[level], linewidth=2, marker="o", markersize=3,
-                    label=(labels or {}).get(level, str(level)), zorder=3)
+            style = {"color": colours[level], "linewidth": 2, "zorder": 3}
+            ax.plot(line[x], line[y], marker="o", markersize=3, label=(labels or {}).get(level, str(level)), **style)
         else:
-            ax.plot(line[x], line[y], color=MUTED, linewidth=0.8, alpha=0.6, zorder=2)
+            style = {"color": MUTED, "linewidth": 0.8, "alpha": 0.6, "zorder": 2}
+            ax.plot(line[x], line[y], **style)
+        bridged = _bridge_gaps(ax, line[x], line[y], style) or bridged
     if 0 < len(colours) <= 12:
+        if bridged:
+            ax.plot([], [], color="#444444", linestyle=":", linewidth=1.5, label=GAP_LABEL)
         ax.legend(loc="upper left")
     _titled(ax, title, xlabel or x, ylabel)
     return fig
@@ -234,6 +242,20 @@ def mark_x(fig: Figure, x: object, label: str) -> None:
     ax.axvline(x, color=MUTED, linestyle="--", linewidth=1)
     ax.annotate(f"{label} ", (x, 0.02), xycoords=("data", "axes fraction"), ha="right", va="bottom", fontsize=9,
                 color="#505050")
+
+
+#: Legend entry of the dotted line across missing years.
+GAP_LABEL = "dotted: no data in the years between"
+
+
+def _bridge_gaps(ax: plt.Axes, xs: pd.Series, ys: pd.Series, style: Mapping[str, object]) -> bool:
+    """Draw a dotted line (in ``style``) across each run of missing values between two known
+    values of a line; True if there was one."""
+    known = [i for i, value in enumerate(ys.astype("float64")) if pd.notna(value)]
+    gaps = [(i, j) for i, j in zip(known, known[1:]) if j - i > 1]
+    for i, j in gaps:
+        ax.plot([xs.iloc[i], xs.iloc[j]], [ys.iloc[i], ys.iloc[j]], linestyle=":", **style)
+    return bool(gaps)
 
 
 def assumption_vs_actual(
@@ -406,3 +428,12 @@ def save_and_display(fig: Figure, data: pd.DataFrame, output_dir: Path, name: st
     # the file instead of storing the image again (sendlib.workers.figures_as_files).
     display(Image(data=content, format="png", width=round(width_px * SCREEN_DPI / DPI),
                   metadata={FIGURE_KEY: png.relative_to(png.parent.parent).as_posix()}))
+
+
+def save_and_link(fig: Figure, data: pd.DataFrame, output_dir: Path, name: str) -> None:
+    """save_and_display, then a link under the figure to the CSV of its data (relative to the
+    report folder, so it works from a copy of the folder)."""
+    from IPython.display import Markdown, display  # notebooks only
+
+    save_and_display(fig, data, output_dir, name)
+    display(Markdown(f"Data behind this figure: [{name}.csv](figures/{name}.csv)"))

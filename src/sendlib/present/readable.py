@@ -184,17 +184,17 @@ def format_value(value: object, unit: str) -> str:
     if unit == "text":
         return str(value)
     number = float(value)
-    sign = "-" if number < 0 else ""
+    size = abs(number)
     formats = {
-        "gbp": lambda: f"{sign}£{abs(number):,.0f}",
-        "gbp_m": lambda: f"{sign}£{abs(number) / 1e6:,.1f}m",
-        "pct": lambda: f"{number:.1f}%",
-        "signed_pct": lambda: f"{number:+.1f}%",
-        "rate": lambda: f"{number:,.1f}",
-        "index": lambda: f"{number:.3f}",
-        "count": lambda: f"{number:,.0f}",
+        "gbp": lambda: f"£{size:,.0f}",
+        "gbp_m": lambda: f"£{size / 1e6:,.1f}m",
+        "pct": lambda: f"{size:.1f}%",
+        "signed_pct": lambda: f"{size:.1f}%",
+        "rate": lambda: f"{size:,.1f}",
+        "index": lambda: f"{size:.3f}",
+        "count": lambda: f"{size:,.0f}",
     }
-    return formats[unit]()
+    return with_sign(formats[unit](), number < 0, plus=unit == "signed_pct")
 
 
 def readable_frame(frame: pd.DataFrame, columns: Mapping[str, tuple[str, str]]) -> pd.DataFrame:
@@ -225,22 +225,33 @@ def bullet_list(lines: Sequence[str]) -> str:
 
 
 def format_gbp(value: float) -> str:
-    """"£50.3m", "£1.23bn", "-£4.9m", "£754" (per-head values); "not available" for NaN."""
+    """"£50.3m", "£1.23bn", "-£4.9m", "£754" (per-head values), never "-£0"; "not available" for NaN."""
     if value is None or pd.isna(value):
         return "not available"
-    sign, size = ("-" if value < 0 else ""), abs(float(value))
+    size = abs(float(value))
     if size >= 1e9:
-        return f"{sign}£{size / 1e9:.2f}bn"
-    if size >= 1e6:
-        return f"{sign}£{size / 1e6:.1f}m"
-    return f"{sign}£{size:,.0f}"
+        text = f"£{size / 1e9:.2f}bn"
+    elif size >= 1e6:
+        text = f"£{size / 1e6:.1f}m"
+    else:
+        text = f"£{size:,.0f}"
+    return with_sign(text, value < 0)
 
 
 def format_pct(share: float, signed: bool = True) -> str:
-    """A share as a percentage: 0.743 -> "+74.3%" (or "74.3%"); "not available" for NaN."""
+    """A share as a percentage: 0.743 -> "+74.3%" (or "74.3%"), -0.0004 -> "0.0%"; "not available" for NaN."""
     if share is None or pd.isna(share):
         return "not available"
-    return f"{100 * float(share):{'+' if signed else ''}.1f}%"
+    return with_sign(f"{abs(100 * float(share)):.1f}%", share < 0, plus=signed)
+
+
+def with_sign(magnitude: str, negative: bool, plus: bool = False) -> str:
+    """A number written without its sign (``magnitude``: "£4.9m", "12.3%") with "-" in front when
+    ``negative`` (or "+" when ``plus`` and not negative), unless every digit shown is zero: a
+    value that rounds to nothing is "£0.0m" or "0.0%", never "-£0.0m", "-0.0%" nor "+0.0%"."""
+    if not any(char in "123456789" for char in magnitude):
+        return magnitude
+    return ("-" if negative else "+" if plus else "") + magnitude
 
 
 # --- national totals and where a report's files are (notebooks 01, 04, 06) ---
@@ -252,8 +263,7 @@ def gbp_bn(value: object, signed: bool = False) -> str:
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return NO_DATA
     number = float(value)
-    sign = "-" if number < 0 else ("+" if signed and number > 0 else "")
-    return f"{sign}£{abs(number) / 1e9:,.2f}bn"
+    return with_sign(f"£{abs(number) / 1e9:,.2f}bn", number < 0, plus=signed)
 
 
 def years_span(years: Sequence[str]) -> str:
