@@ -16,6 +16,8 @@ import pytest
 
 from sendlib import cli, config, runner
 from sendlib.atomic import write_text_atomic
+from sendlib.present import frontpage
+from sendlib.present.frontpage import write_index
 
 TOYS = Path(__file__).parent / "fixtures" / "notebooks"
 
@@ -126,7 +128,7 @@ def test_stale_temporary_files_of_the_index_are_cleaned(toy_reports: Path) -> No
     os.utime(stale[2], (0, 0))  # an old temporary file of a writer that named none
     live = toy_reports / f".index.html.{os.getpid()}.cafe.tmp"
     live.write_text("being written", encoding="utf-8")
-    runner.write_index(toy_reports)
+    write_index(toy_reports)
     assert [p for p in stale if p.exists()] == []
     assert live.exists(), "a live writer's temporary file is left alone"
 
@@ -223,7 +225,7 @@ def test_front_page_stays_readable_when_the_index_cannot_be_replaced(toy_reports
     def full(target: Path, text: str) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
 
-    monkeypatch.setattr(runner, "write_text_atomic", full)
+    monkeypatch.setattr(frontpage, "write_text_atomic", full)
     assert cli.main(["run", "toy_ok"]) == 1
     lines = error_lines(capsys.readouterr().err)
     assert any(str(toy_reports / "index.html") in line and "disk is full" in line for line in lines), lines
