@@ -57,7 +57,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
         os.replace(tmp_path, target)
     except OSError as exc:
         if exc.filename is None:  # a failed write (a full disk) names no file: name the target
-            raise OSError(exc.errno, exc.strerror, str(target)) from exc
+            raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
         raise
     finally:
         tmp_path.unlink(missing_ok=True)
