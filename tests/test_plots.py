@@ -108,3 +108,17 @@ def test_png_bytes_holds_the_pixels_of_matplotlibs_tight_png():
                                                       dither=Image.Dither.NONE)
         # the same pixels went into the palette: exactly the same picture comes out
         assert np.array_equal(np.asarray(stored.convert("RGB")), np.asarray(quantised.convert("RGB")))
+
+
+def test_facet_lines_draws_one_panel_per_facet_with_bands_and_a_shared_legend():
+    frame = pd.DataFrame({"x": [0, 1, 0, 1, 0, 1, 0, 1], "y": [1.0, 2.0, 3.0, 4.0, 10.0, 20.0, 30.0, 40.0],
+                          "facet": ["a"] * 4 + ["a very long panel title " * 3] * 4, "hue": ["g", "g", "h", "h"] * 2})
+    frame = frame.assign(low=frame["y"] - 1, high=frame["y"] + 1)
+    fig = plots.facet_lines(frame, "x", "y", "facet", hue="hue", band=("low", "high"), reference=0, marker_x=0.5,
+                            title="t", columns=3)
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(visible) == 2 and all(len(ax.lines) == 4 for ax in visible)  # 2 lines + reference + marker
+    assert visible[0].get_ylim() != visible[1].get_ylim()  # each panel its own scale
+    assert "\n" in visible[1].get_title(loc="left") and len(fig.legends) == 1
+    plots.mark_entries(fig, {0.5: "entry"})
+    assert all(len(ax.texts) == 1 for ax in visible)

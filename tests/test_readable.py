@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sendlib.present.readable import NO_DATA, format_value, markdown_table, readable_frame
+from sendlib.present.markup import escape
+from sendlib.present.readable import NO_DATA, bullet_list, format_value, markdown_table, readable_frame
 
 
 @pytest.mark.parametrize(
@@ -37,3 +38,7 @@ def test_markdown_table_escapes_every_cell_and_note():
     assert text.splitlines() == [
         "| Council | Rate \\(%\\) |", "| --- | --- |", "| &lt;b&gt;A\\|B&lt;/b&gt; | 1\\.5% |", "", "a \\*note\\*  ",
     ]
+
+
+def test_bullet_list_escapes_each_line():
+    assert bullet_list(["a *b*", "c"]) == f"- {escape('a *b*')}\n- c"

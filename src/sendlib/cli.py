@@ -23,7 +23,7 @@ from sendlib.prechecks import check_before_run
 
 CLEAN_NOTEBOOK = "01_clean_data"
 ANALYSIS_NOTEBOOKS = ("02_case_study_growth", "03_programme_groups", "04_sustainability", "06_published_figures",
-                      "07_selection_and_follow_up")
+                      "07_selection_and_follow_up", "08_after_2022")
 COUNCIL_NOTEBOOK = "05_council_profile"
 COUNCIL_PARAMETER = "la"
 EXIT_INTERRUPTED = 130

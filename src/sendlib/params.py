@@ -53,6 +53,10 @@ CHOICE_PARAMETERS = {
     "comparators": ("sendlib.analysis.profile", "COMPARATOR_METHODS"),
     "frame_rule": ("sendlib.analysis.selection", "FRAME_RULES"),
     "sn_model": ("sendlib.analysis.profile", "SN_MODELS"),
+    "programmes": ("sendlib.analysis.evaluation", "PROGRAMMES"),
+    "outcomes": ("sendlib.analysis.evaluation", "EVALUATED_OUTCOMES"),
+    "estimator": ("sendlib.analysis.evaluation", "ESTIMATORS"),
+    "comparison": ("sendlib.analysis.evaluation", "COMPARISONS"),
 }
 AS_AT = "as_at"
 PANEL_FILE = "panel.parquet"

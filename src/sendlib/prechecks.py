@@ -36,6 +36,7 @@ PRECHECKS: dict[str, str | None] = {
     "05_council_profile": "sendlib.prechecks:council_profile",
     "06_published_figures": None,
     "07_selection_and_follow_up": "sendlib.prechecks:selection_and_follow_up",
+    "08_after_2022": "sendlib.prechecks:after_2022",
 }
 
 
@@ -133,3 +134,10 @@ def selection_and_follow_up(panel: pd.DataFrame, p: Mapping[str, Any]) -> None:
     from sendlib.analysis import selection
 
     selection.check_selection_parameters(panel, **p)
+
+
+def after_2022(panel: pd.DataFrame, p: Mapping[str, Any]) -> None:
+    """08: programmes and outcomes known and in the panel, estimator and comparison together, level, n_boot."""
+    from sendlib.analysis import evaluation
+
+    evaluation.check_evaluation_parameters(panel, **p)

@@ -33,6 +33,7 @@ from typing import Any
 
 from sendlib.analysis.reconcile import STATUSES
 from sendlib.errors import SendlibError
+from sendlib.findings.after_2022 import headline as after_2022_finding
 from sendlib.present.readable import LA_TYPE_NAMES, format_gbp, format_pct
 from sendlib.runner import MANIFEST_FILE
 
@@ -41,6 +42,7 @@ COUNCIL_NOTEBOOK = "05_council_profile"
 CASE_STUDY_REPORT = "02_case_study_growth"
 SUSTAINABILITY_REPORT = "04_sustainability"
 PUBLISHED_REPORT = "06_published_figures"
+AFTER_2022_REPORT = "08_after_2022"
 NO_DATA = "no data"
 #: The 02 verdict: the claim is "unusually low" when fewer than this share of random groups average as little.
 UNUSUAL_SHARE = 0.05
@@ -277,6 +279,7 @@ FINDINGS = (
     (CASE_STUDY_REPORT, "Did the \"effective\" councils' spending grow little?", case_study_finding),
     (SUSTAINABILITY_REPORT, "Did the funding assumptions hold?", backtest_finding),
     (PUBLISHED_REPORT, "Do our numbers match the published ones?", published_finding),
+    (AFTER_2022_REPORT, "Did councils' paths change after they entered a programme?", after_2022_finding),
 )
 
 

@@ -9,6 +9,7 @@ fonts, the colour-blind-safe Okabe-Ito palette; units of interest are drawn in
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Collection, Mapping, Sequence
 from itertools import cycle
 from pathlib import Path
@@ -276,6 +277,66 @@ def box_strip_by_group(
     _titled(ax, title, "", ylabel)
     return fig
 
+
+
+def facet_lines(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    facet: str,
+    hue: str | None = None,
+    band: tuple[str, str] | None = None,
+    title: str = "",
+    ylabel: str = "",
+    xlabel: str = "",
+    reference: float | None = None,
+    marker_x: float | None = None,
+    columns: int = 3,
+) -> Figure:
+    """Small multiples, one panel per ``facet`` level (in order of appearance, each with its own
+    y axis, titles wrapped):
+    a line per ``hue`` level (the palette, one legend) or one line, with a shaded interval
+    between the ``band`` columns; ``reference`` draws a dashed horizontal line (e.g. 0) and
+    ``marker_x`` a dotted vertical one (e.g. entry)."""
+    panels = list(dict.fromkeys(frame[facet]))
+    rows = max(1, -(-len(panels) // columns))
+    width = min(columns, max(len(panels), 1))
+    fig, axes = plt.subplots(rows, width, figsize=(FIGSIZE[0] * width / 2.2, 2.8 * rows + 0.9), squeeze=False)
+    levels = sorted(frame[hue].dropna().unique(), key=str) if hue else [None]
+    colours = dict(zip(levels, cycle(PALETTE)))
+    for ax, panel in zip(axes.flat, panels):
+        for level in levels:
+            rows_of = frame[(frame[facet] == panel) & ((frame[hue] == level) if hue else True)].sort_values(x)
+            ax.plot(rows_of[x], rows_of[y], color=colours[level], marker="o", markersize=3,
+                    label=None if level is None else str(level))
+            if band is not None:
+                ax.fill_between(rows_of[x], rows_of[band[0]], rows_of[band[1]], color=colours[level], alpha=0.2,
+                                linewidth=0)
+        if reference is not None:
+            ax.axhline(reference, color=MUTED, linestyle="--", linewidth=1)
+        if marker_x is not None:
+            ax.axvline(marker_x, color="#505050", linestyle=":", linewidth=1)
+        ax.set_title(textwrap.fill(str(panel), 42), loc="left", fontsize=9, fontweight="normal")
+        ax.tick_params(axis="x", labelsize=8, rotation=0 if pd.api.types.is_numeric_dtype(frame[x]) else 45)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    if hue:
+        fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="lower center", ncol=min(len(levels), 4))
+    fig.suptitle(title, x=0.01, ha="left", fontweight="bold")
+    fig.supxlabel(xlabel, fontsize=10, y=0.06 if hue else 0.01)
+    fig.supylabel(ylabel, fontsize=10)
+    fig.tight_layout(rect=(0, 0.08 if hue else 0, 1, 1))
+    return fig
+
+
+def mark_entries(fig: Figure, entries: Mapping[object, str]) -> None:
+    """A dotted vertical line at each x of ``entries`` (x -> label) on every panel, its label
+    written upwards from the bottom of the axis."""
+    for ax in fig.axes:
+        bottom = ax.get_ylim()[0]
+        for position, label in entries.items():
+            ax.axvline(position, color="#505050", linestyle=":", linewidth=1)
+            ax.annotate(label, (position, bottom), ha="right", va="bottom", rotation=90, fontsize=8, color="#505050")
 
 #: Key of a displayed figure's image/png metadata naming its file under the report folder.
 FIGURE_KEY = "sendlib_figure"

@@ -65,6 +65,11 @@ def markdown_table(frame: pd.DataFrame, notes: Sequence[str] = ()) -> str:
     return "\n".join(lines)
 
 
+def bullet_list(lines: Sequence[str]) -> str:
+    """A Markdown bullet list of ``lines``, each escaped (they come from data)."""
+    return "\n".join(f"- {escape(line)}" for line in lines)
+
+
 def format_gbp(value: float) -> str:
     """"£50.3m", "£1.23bn", "-£4.9m", "£754" (per-head values); "not available" for NaN."""
     if value is None or pd.isna(value):
