@@ -19,7 +19,7 @@ Definitions (spend = S251 high-needs outturn, lines 1.2.x, cash, complete units 
 The last three are outcomes of :mod:`sendlib.analysis.outcomes` (``outcome``): given England's
 outcomes (``national``, from :func:`sendlib.analysis.outcomes.national_outcomes`), their England
 figure is the files' own England row; their value is flagged ``small`` where its denominator is
-below the outcome's small-number threshold (:func:`sendlib.analysis.outcomes.small_denominator`).
+below the outcome's small-number threshold (``SMALL_DENOMINATOR`` of sendlib.analysis.outcomes).
 
 Each measure is ``scale x numerator / denominator + offset`` per unit (a missing or non-positive
 denominator gives a missing value). **England** is the same ratio of the numerators' and
@@ -190,7 +190,7 @@ def england_figure(parts: pd.DataFrame, measure: StandardMeasure, fy: str | None
 
 def small_denominator_of(parts: pd.DataFrame, measure: StandardMeasure, unit: str) -> bool:
     """True when ``measure`` shows an outcome and the unit's denominator is below the outcome's
-    small-number threshold (sendlib.analysis.outcomes.small_denominator, on the same parts)."""
+    small-number threshold (sendlib.analysis.outcomes.SMALL_DENOMINATOR, as small_denominator)."""
     if not measure.outcome:
         return False
     denominator = parts["denominator"].get(unit, np.nan)
