@@ -7,13 +7,16 @@ import pytest
 from sendlib.analysis import standard_measures as sm
 
 BASE, LAST = "2017-18", "2018-19"
+SEN2_COLUMNS = ("ehcp_mainstream_count", "ehcp_special_independent_count", "issued_ex_count", "issued_20wk_ex_count")
 
 
 def panel() -> pd.DataFrame:
     """Units A-E in FY2017-18 and 2018-19. In 2018-19: spend A 100, B 200, C 300, D 50 but
     incomplete, E 400; EHC plans 4, 5, 10, 2, 0; allocation 80, 250, 300, 100, NaN; population
     2-18 10, 20, 0, 10, 40 and 0-25 1000 each; DSG balance 10, -20, 0, NaN, 5 of total DSG
-    100, 200, 300, 100, 50. In 2017-18 every spend is half (E's missing), and nothing else."""
+    100, 200, 300, 100, 50; plans in mainstream 2, 1, 6, 1, 0 and in independent special schools 1, 0,
+    1, NaN, 0; plans issued excluding exceptions 20, 40, 100, NaN, 50, of them within 20 weeks 15, 10,
+    50, NaN, 50. In 2017-18 every spend is half (E's missing), and nothing else."""
     last = pd.DataFrame({
         "unit": list("ABCDE"), "fy": LAST, "fy_start": 2018,
         "hn_spend_gbp": [100.0, 200.0, 300.0, 50.0, 400.0], "hn_spend_complete": [True, True, True, False, True],
@@ -21,10 +24,13 @@ def panel() -> pd.DataFrame:
         "hnb_after_deductions_gbp": [80.0, 250.0, 300.0, 100.0, np.nan],
         "pop_2_18_count": [10.0, 20.0, 0.0, 10.0, 40.0], "pop_0_25_count": 1000.0,
         "dsg_balance_gbp": [10.0, -20.0, 0.0, np.nan, 5.0], "dsg_total_gbp": [100.0, 200.0, 300.0, 100.0, 50.0],
+        "ehcp_mainstream_count": [2.0, 1.0, 6.0, 1.0, 0.0], "ehcp_special_independent_count": [1.0, 0.0, 1.0, np.nan, 0.0],
+        "issued_ex_count": [20.0, 40.0, 100.0, np.nan, 50.0], "issued_20wk_ex_count": [15.0, 10.0, 50.0, np.nan, 50.0],
     })
     base = last.assign(fy=BASE, fy_start=2017, hn_spend_gbp=[50.0, 100.0, 150.0, 25.0, np.nan],
                        hn_spend_complete=[True, True, True, False, False])
-    for column in ("ehcp_count", "hnb_after_deductions_gbp", "pop_2_18_count", "dsg_balance_gbp", "dsg_total_gbp"):
+    for column in ("ehcp_count", "hnb_after_deductions_gbp", "pop_2_18_count", "dsg_balance_gbp", "dsg_total_gbp",
+                   *SEN2_COLUMNS):
         base[column] = np.nan
     return pd.concat([base, last], ignore_index=True)
 
@@ -139,3 +145,37 @@ def test_headline_and_ranks_read_as_text():
         "value": 25.0, "neighbours": 35.0, "n_neighbours_with_value": 2, "england": pytest.approx(600 / 19),
         "value_text": "£25", "neighbours_text": "£35 (2 of 3 with data)", "england_text": "£32",
     }
+
+
+def test_outcome_measures_by_hand_with_englands_own_row():
+    measures = table()
+    mainstream = measures.loc["mainstream_share_pct"]  # A 50%, B 20%, C 60%, D 50%; E has no plans
+    assert mainstream["value"] == pytest.approx(50.0) and mainstream["fy"] == LAST
+    assert mainstream["comparators_mean"] == pytest.approx((20 + 60 + 50) / 3)
+    assert (mainstream["rank"], mainstream["n_ranked"]) == (2, 4)  # C higher, D ties: the better rank
+    assert (mainstream["quartile"], mainstream["n_national"]) == (2, 4)
+    assert mainstream["england"] == pytest.approx(100 * 10 / 21)  # no England rows given: the units' sums
+    timely = measures.loc["timely_20wk_ex_pct"]  # A 75%, B 25%, C 50%, E 100%
+    assert timely["value"] == pytest.approx(75.0) and timely["comparators_mean"] == pytest.approx(37.5)
+    assert (timely["rank"], timely["quartile"]) == (1, 2)  # ceil(4 x 2 / 4) nationally, E is higher
+    given = sm.measure_table(panel(), "B", ["A"], BASE, LAST, "Unit B",
+                             national={"mainstream_share": {LAST: 0.4}, "timely_20wk_ex": {BASE: 0.9}})
+    given = given.set_index("measure")
+    assert given.loc["mainstream_share_pct", "england"] == pytest.approx(40.0)  # England's own row
+    assert pd.isna(given.loc["timely_20wk_ex_pct", "england"])  # England's row lacks the year shown
+    assert given.loc["spend_per_ehcp_gbp", "england"] == pytest.approx(600 / 19)  # not an outcome: unchanged
+
+
+def test_small_denominators_are_flagged_beside_the_value():
+    a, b = table(), sm.measure_table(panel(), "B", ["A"], BASE, LAST, "Unit B").set_index("measure")
+    assert a.loc["timely_20wk_ex_pct", "small"] and not b.loc["timely_20wk_ex_pct", "small"]  # 20 and 40 issued
+    assert a.loc["mainstream_share_pct", "small"]  # 4 plans, under 100
+    assert not a.loc["spend_per_ehcp_gbp", "small"]  # not an outcome: never flagged here
+    text = sm.headline_frame(a.reset_index(), "Unit A", "Neighbours").set_index("Measure")["Unit A"]
+    assert text[sm.MEASURES_BY_KEY["timely_20wk_ex_pct"].label] == \
+        "75.0% (small numbers: 20 EHC plans issued, under 30)"
+    assert text["High-needs spending per EHC plan"] == "£25"
+    e = sm.measure_table(panel(), "E", [], BASE, LAST).set_index("measure")
+    assert not e.loc["mainstream_share_pct", "small"]  # no plans: no value, so nothing to flag
+    assert sm.headline_frame(e.reset_index(), "E", "N").set_index("Measure").loc[
+        sm.MEASURES_BY_KEY["mainstream_share_pct"].label, "E"] == "no data"

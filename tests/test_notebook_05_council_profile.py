@@ -3,6 +3,8 @@ pandas on the panel, plus the plots helper it uses."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import subprocess
@@ -18,8 +20,11 @@ import pandas as pd
 import pytest
 
 from cli_runs import NotebookRun, council_report, run_sendlib
+from sendlib import config
 from sendlib.present import plots
+from sendlib.readers import sen2, tribunal
 from sendlib.readers import stat_neighbours as sn
+from test_readers_sen2 import raw_member
 
 STEM = "05_council_profile"
 SPEND, ALLOCATION, BALANCE = "hn_spend_gbp", "hnb_after_deductions_gbp", "dsg_balance_gbp"
@@ -31,6 +36,10 @@ def report(reports_dir: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 camden = council_report("Camden", "202")
+kent = council_report("Kent", "886")  # a safety-valve council (agreement 2022-23)
+#: The figures of the "Placement and process" section (a programme council adds programme_paths).
+SECTION_FIGURES = ("placement_vs_comparators", "new_plan_placement_vs_comparators", "process_vs_comparators",
+                   "primary_need_vs_comparators")
 
 
 def raw_neighbours(raw_data: Path, model: str, la_code: str) -> list[str]:
@@ -122,7 +131,7 @@ def test_camden_matches_the_panel(camden, panel, raw_data):
     assert results["projection_actual_spend_growth"] == pytest.approx(spend["2024-25"] / spend["2021-22"] - 1)
     # the headline: per EHC plan and % of allocation against the neighbours' simple mean and England
     headline = {entry["key"]: entry for entry in results["headline"]}
-    assert len(headline) == 6 and results["headline"][0]["measure"] == "High-needs spending per head aged 2-18"
+    assert len(headline) == 9 and results["headline"][0]["measure"] == "High-needs spending per head aged 2-18"
     for key, (numerator, denominator, fy) in {"spend_per_ehcp_gbp": (SPEND, "ehcp_count", "2024-25"),
                                              "spend_pct_of_allocation": (SPEND, ALLOCATION, "2023-24")}.items():
         year = panel[panel["fy"] == fy].set_index("unit")
@@ -144,9 +153,119 @@ def test_camden_matches_the_panel(camden, panel, raw_data):
     for raw_name in ("NaN", "nan", "unit_name", "la_code", "hn_spend_gbp", "<NA>", "None"):
         assert raw_name not in text.split(), raw_name
     pngs = sorted(p.stem for p in (folder / "figures").glob("*.png"))
-    assert len(pngs) == 10 and all((folder / "figures" / f"{stem}.csv").is_file() for stem in pngs)
+    assert len(pngs) == 10 + len(SECTION_FIGURES) and all((folder / "figures" / f"{stem}.csv").is_file() for stem in pngs)
     assert camden.manifest["reports"]["council_202"]["status"] == "ok"
 
+
+def raw_la_values(raw_data: Path, member: str, topic: str, period: str, numerator: list[str],
+                  denominator: list[str]) -> tuple[pd.Series, float]:
+    """Per LA code (LA rows of ``member``, ``topic``, ``period``), sum(numerator) / sum(denominator)
+    columns ("x" = missing), and England's: plain pandas on the raw SEN2 file."""
+    raw = raw_member(raw_data, member)
+    rows = raw[(raw["breakdown_topic"] == topic) & (raw["time_period"] == period)]
+
+    def ratio(frame: pd.DataFrame) -> pd.Series:
+        numbers = frame[list(dict.fromkeys(numerator + denominator))].apply(pd.to_numeric, errors="coerce")
+        return numbers[numerator].sum(axis=1, min_count=len(numerator)) / numbers[denominator].sum(
+            axis=1, min_count=len(denominator))
+
+    councils = rows[rows["geographic_level"] == "Local authority"]
+    national = rows[rows["geographic_level"] == "National"]
+    return ratio(councils).set_axis(councils["old_la_code"]), float(ratio(national).iloc[0])
+
+
+def raw_appeal_rate(raw_data: Path, la_name: str, year: int) -> float:
+    """Appeals / appealable decisions of one council in one year, from the tribunal file as plain CSV
+    (" - " is no appeal)."""
+    with zipfile.ZipFile(raw_data / sen2.DATASET / sen2.RELEASE) as archive:
+        rows = list(csv.reader(io.TextIOWrapper(archive.open(tribunal.MEMBER), encoding="utf-8-sig")))
+    column = rows[3].index(str(year))
+    (row,) = [row for row in rows if row[0] == la_name]
+    appeals, decisions = (0.0 if cell.strip() == "-" else float(cell.replace(",", "")) for cell in row[column:column + 2])
+    return appeals / decisions
+
+
+#: Measure -> (member, topic, period, numerator columns, denominator columns) of the raw SEN2 files.
+RAW_MEASURES = {
+    "mainstream_share": (sen2.CASELOAD, "All EHC plans", "202425", ["mainstream_total"], ["ehcplans"]),
+    "special_independent_share": (sen2.CASELOAD, "All EHC plans", "202425",
+                                  ["special_independent", "special_non_maintained"], ["ehcplans"]),
+    "new_plans_mainstream_share": (sen2.NEW_PLANS, "New EHC plans", "2024", ["mainstream_total"], ["new_ehc_plans"]),
+    "timely_20wk_ex": (sen2.TIMELINESS, "All EHC plans issued", "2024", ["plans_issued_20_weeks_ex"],
+                       ["plans_issued_den_ex"]),
+    "timely_20wk": (sen2.TIMELINESS, "All EHC plans issued", "2024", ["plans_issued_within_20_weeks"],
+                    ["plans_issued_den"]),
+    "refusal_share": (sen2.REQUESTS, "All requests for EHC needs assessments", "2024",
+                      ["requests_decided_not_to_assess"], ["requests_decided_to_assess", "requests_decided_not_to_assess"]),
+    "need_asd_share": (sen2.NEEDS, "All EHC plans", "202425", ["number_asd"], ["ehc_plans"]),
+}
+
+
+def section_text(run: NotebookRun) -> str:
+    """The page's "Placement and process" section as a reader sees it."""
+    text = run.text
+    return text[text.index("Placement and process ¶"):text.index("High-needs spending ¶")]
+
+
+@pytest.mark.needs_data
+@pytest.mark.parametrize(("la_name", "code"), [("Camden", "202"), ("Kent", "886")])
+def test_placement_and_process_match_the_raw_sen2_files(notebook_runs, panel, raw_data, la_name, code):
+    results = notebook_runs.council(la_name, code).results
+    group = [code, *results["comparator_units"]]  # every one a single council, so its unit is its code
+    shown = results["placement_process"]
+    for measure, (member, topic, period, numerator, denominator) in RAW_MEASURES.items():
+        raw, england = raw_la_values(raw_data, member, topic, period, numerator, denominator)
+        ours, peers = shown[measure], raw.reindex(results["comparator_units"])
+        assert ours["value"] == pytest.approx(raw[code]), measure
+        assert ours["neighbours"] == pytest.approx(peers.mean()), measure
+        assert ours["n_neighbours_with_value"] == peers.notna().sum() and ours["n_neighbours"] == len(peers)
+        assert ours["england"] == pytest.approx(england), measure
+        assert ours["rank"] == int((raw.reindex(group) > raw[code]).sum()) + 1 and ours["n_ranked"] == len(group)
+        assert ours["year"] == int(period[:4]) + (1 if len(period) == 6 else 0), measure
+    rows = panel[(panel["unit"] == code) & (panel["fy"] == "2023-24")]
+    expected = 10_000 * float(raw_member(raw_data, sen2.NEW_PLANS).query(
+        "breakdown_topic == 'New EHC plans' and time_period == '2023' and old_la_code == @code")["new_ehc_plans"].iloc[0])
+    assert shown["new_plans_per_10k"]["value"] == pytest.approx(expected / rows["pop_0_25_count"].iloc[0])
+    assert shown["new_plans_per_10k"]["year"] == 2023  # population ends in mid-2023
+    # the appeal rate before the panel starts (2014) and the headline's three new measures
+    appeals = pd.read_csv(notebook_runs.council(la_name, code).figure_csv("process_vs_comparators"))
+    early = appeals[(appeals["year"] == 2014) & appeals["measure"].str.startswith("SEND Tribunal")]
+    assert early.set_index("series").loc[results["unit_name"], "value"] == pytest.approx(
+        100 * raw_appeal_rate(raw_data, la_name, 2014), abs=1e-9)
+    headline = {entry["key"]: entry for entry in results["headline"]}
+    for key, measure in (("mainstream_share_pct", "mainstream_share"), ("timely_20wk_ex_pct", "timely_20wk_ex"),
+                         ("special_independent_share_pct", "special_independent_share")):
+        assert headline[key]["value"] == pytest.approx(100 * shown[measure]["value"])
+        assert headline[key]["neighbours"] == pytest.approx(100 * shown[measure]["neighbours"])
+        assert headline[key]["england"] == pytest.approx(100 * shown[measure]["england"])
+    text = section_text(notebook_runs.council(la_name, code))
+    assert "Rank among statistical neighbours" in text and "January 2025" in text
+    bad = [word for word in text.split() if word.strip(".,;:()") in ("NaN", "nan", "None", "<NA>", "inf")
+           or "_share" in word or "_count" in word or "_10k" in word or "e+0" in word]
+    assert not bad, bad
+
+
+@pytest.mark.needs_data
+def test_a_programme_council_is_set_against_its_neighbours_in_no_programme(kent, camden, panel, raw_data):
+    paths = kent.results["programme_paths"]
+    assert (paths["programme"], paths["entry_fy"]) == ("safety_valve", "2022-23")
+    assert paths["neighbour_units"] == raw_neighbours(raw_data, "2025", "886")
+    programmes = pd.read_parquet(config.processed_dir() / "programmes.parquet")
+    in_a_programme = set(programmes.loc[programmes["programme"] != "case_study_2022", "la_code"])
+    assert paths["comparison_units"] == [u for u in paths["neighbour_units"] if u not in in_a_programme]
+    spend = panel.assign(per_head=panel["hn_spend_gbp"].where(panel["hn_spend_complete"]) / panel["pop_2_18_count"])
+    per_head = spend.pivot(index="unit", columns="fy_start", values="per_head").apply(np.log)
+    growth = paths["growth"]["hn_spend_per_head_2_18"]  # before: 2017-18 to 2021-22; after: to 2023-24
+    assert growth["council_before"] == pytest.approx((per_head.loc["886", 2021] - per_head.loc["886", 2017]) / 4)
+    neighbours = per_head.loc[paths["comparison_units"]]
+    assert growth["neighbours_after"] == pytest.approx(((neighbours[2023] - neighbours[2021]) / 2).mean())
+    assert growth["difference"] == pytest.approx(
+        growth["council_after"] - growth["council_before"] - (growth["neighbours_after"] - growth["neighbours_before"]))
+    text = kent.text
+    assert "Kent signed a safety-valve agreement in 2022-23" in text and "not at random" in text
+    assert (kent.folder / "figures" / "programme_paths.png").is_file()
+    assert camden.results["programme_paths"] is None and "not on the project's lists" in camden.text
+    assert not (camden.folder / "figures" / "programme_paths.png").exists()
 
 @pytest.mark.needs_data
 def test_the_page_an_officer_shares(camden):
@@ -165,8 +284,8 @@ def test_the_page_an_officer_shares(camden):
     with zipfile.ZipFile(camden.folder / "camden_202_high_needs_data.zip") as archive:
         assert archive.namelist() == [f"camden_202_high_needs_data/{name}" for name in csvs]
     # numbers as shown: no float noise in a CSV, no signed zero anywhere
-    for csv in (camden.folder / "figures").glob("*.csv"):
-        assert not re.search(r"\.\d*(0{6}|9{6})\d", csv.read_text()), f"binary noise in {csv.name}"
+    for csv_file in (camden.folder / "figures").glob("*.csv"):
+        assert not re.search(r"\.\d*(0{6}|9{6})\d", csv_file.read_text()), f"binary noise in {csv_file.name}"
     assert not re.search(r"-£0\.0m|[-+]0\.0%", text)
     # results.json: the values used and the defaults they were compared with
     assert camden.results["parameters"]["la"] == "202" and camden.results["defaults"]["sn_model"] == "2025"

@@ -79,6 +79,17 @@ def test_small_denominator_flags_below_the_threshold_only():
     assert outcomes.small_denominator(shares, "ap_share").tolist() == [True, False, False]
 
 
+def test_an_outcome_defined_elsewhere_is_computed_and_flagged_the_same_way():
+    fe = outcomes.Outcome("fe_share", "ehcp_fe_count", ("ehcp_count",), 1.0, "Share in further education", "share")
+    frame = tiny_panel(ehcp_fe_count=[10.0, NAN, 3.0], ehcp_count=[50.0, 200.0, 0.0])
+    values = outcomes.outcome_values(frame, fe)
+    assert values.name == "fe_share" and values.iloc[0] == pytest.approx(0.2) and values.iloc[1:].isna().all()
+    assert outcomes.small_denominator(frame, fe, threshold=100).tolist() == [True, False, True]
+    assert outcomes.small_denominator(frame, fe, threshold=40).tolist() == [False, False, True]
+    with pytest.raises(ValueError, match="'fe_share' has no small-number threshold of its own"):
+        outcomes.small_denominator(frame, fe)
+
+
 # --------------------------------------------------------------------------- merged units
 
 #: A merged unit "m": old member 001, new members 002 + 003; and a single-LA unit 004.

@@ -133,6 +133,30 @@ def test_assumption_vs_actual():
     assert [text.get_text() for text in projected.get_legend().get_texts()] == ["projected", "actual"]
 
 
+def test_grouped_bars_keep_the_order_given_and_colour_levels_as_the_line_charts_do():
+    frame = pd.DataFrame({"need": ["b need", "b need", "a need", "a need"], "share": [40.0, 30.0, 5.0, np.nan],
+                          "series": ["Camden", "England", "Camden", "England"]})
+    fig = plots.grouped_bars(frame, "need", "share", "series", title="t", xlabel="% of plans")
+    ax = fig.axes[0]
+    assert [label.get_text() for label in ax.get_yticklabels()] == ["b need", "a need"]
+    assert [to_hex(bar.get_facecolor()).upper() for bar in ax.patches[:2]] == [plots.PALETTE[0].upper()] * 2
+    assert np.isnan(ax.patches[3].get_width()) and ax.get_xlabel() == "% of plans"
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["Camden", "England"]
+    plt.close(fig)
+
+
+def test_year_axes_put_whole_years_on_every_panel_written_as_asked():
+    frame = pd.DataFrame({"x": [2019, 2020, 2021] * 2, "y": [1.0, 2.0, 3.0] * 2, "facet": ["a"] * 3 + ["b"] * 3})
+    fig = plots.facet_lines(frame, "x", "y", "facet")
+    plots.year_axes(fig, lambda year: f"{year}-{str(year + 1)[2:]}")
+    fig.canvas.draw()
+    for ax in [ax for ax in fig.axes if ax.get_visible()]:
+        ticks = [tick for tick in ax.get_xticks() if 2019 <= tick <= 2021]
+        assert all(float(tick).is_integer() for tick in ticks) and len(ticks) >= 2
+        assert {label.get_text() for label in ax.get_xticklabels()} >= {"2019-20", "2021-22"}
+    plt.close(fig)
+
+
 def test_png_bytes_holds_the_pixels_of_matplotlibs_tight_png():
     fig = draw()
     drawn = io.BytesIO()

@@ -3,7 +3,9 @@ import pandas as pd
 import pytest
 
 from sendlib.analysis.growth import SimulatedInterval, SimulatedQuantile, SimulatedShare
+from sendlib.analysis.outcomes import OUTCOMES, Outcome
 from sendlib.present import readable as rd
+from sendlib.present.readable import format_outcome
 from sendlib.present.markup import escape
 from sendlib.present.readable import (
     NO_DATA, bullet_list, format_gbp, format_pct, format_value, markdown_table, readable_frame, with_sign,
@@ -26,6 +28,26 @@ def test_format_value(value, unit, text):
 def test_format_value_unknown_unit():
     with pytest.raises(ValueError, match="unknown unit 'euro'"):
         format_value(1.0, "euro")
+
+
+@pytest.mark.parametrize(
+    ("value", "outcome", "text"),
+    [
+        (0.5079, "mainstream_share", "50.8%"), (0.0, "refusal_share", "0.0%"), (1.0, "timely_20wk_ex", "100.0%"),
+        (23.625, "new_plans_per_10k", "23.6"), (np.nan, "appeal_rate", NO_DATA), (None, "ap_share", NO_DATA),
+        (pd.NA, "requests_per_10k", NO_DATA),
+    ],
+)
+def test_format_outcome_by_its_kind(value, outcome, text):
+    assert format_outcome(value, OUTCOMES[outcome]) == text
+    assert format_outcome(value, OUTCOMES[outcome].kind) == text
+
+
+def test_format_outcome_money_and_unknown_kinds():
+    spend = Outcome("spend_per_plan", "hn_spend_gbp", ("ehcp_count",), 1.0, "Spending per plan", "money")
+    assert format_outcome(1204.6, spend) == "£1,205"
+    with pytest.raises(ValueError, match="unknown outcome kind 'ratio'"):
+        format_outcome(0.5, "ratio")
 
 
 def test_readable_frame_headings_and_no_nan():

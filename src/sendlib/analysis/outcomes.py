@@ -103,28 +103,31 @@ NATIONAL_TABLES = ("ehcp_national", "ehcp_by_setting_national", "population_engl
                    *(f"{name}_national" for name in FLOW_COUNTS))
 
 
-def _outcome(name: str) -> Outcome:
-    """The outcome called ``name``, or a ValueError naming the choices."""
+def _outcome(name: str | Outcome) -> Outcome:
+    """The outcome called ``name`` (an Outcome is taken as it is: a ratio defined elsewhere, such
+    as a share of plans in further education), or a ValueError naming the choices."""
+    if isinstance(name, Outcome):
+        return name
     if name not in OUTCOMES:
         raise ValueError(f"unknown outcome {name!r}; choose one of {list(OUTCOMES)}")
     return OUTCOMES[name]
 
 
-def denominator_values(frame: pd.DataFrame, name: str) -> pd.Series:
+def denominator_values(frame: pd.DataFrame, name: str | Outcome) -> pd.Series:
     """The outcome's denominator per row (the sum of its columns; missing if any is missing)."""
     outcome = _outcome(name)
     require_panel_columns(frame, outcome.columns)
     total = frame[list(outcome.denominator)].astype("float64").sum(axis=1, min_count=len(outcome.denominator))
-    return total.rename(f"{name}_denominator")
+    return total.rename(f"{outcome.name}_denominator")
 
 
-def outcome_values(frame: pd.DataFrame, name: str) -> pd.Series:
+def outcome_values(frame: pd.DataFrame, name: str | Outcome) -> pd.Series:
     """The outcome per row: scale x numerator / denominator; missing where either is missing or
     the denominator is not positive (never 0 for missing)."""
     outcome = _outcome(name)
     denominator = denominator_values(frame, name)
     values = outcome.scale * frame[outcome.numerator].astype("float64") / denominator.where(denominator > 0)
-    return values.rename(name)
+    return values.rename(outcome.name)
 
 
 def outcome_frame(panel: pd.DataFrame, names: Iterable[str] | None = None) -> pd.DataFrame:
@@ -134,10 +137,15 @@ def outcome_frame(panel: pd.DataFrame, names: Iterable[str] | None = None) -> pd
                       *[outcome_values(panel, name).reset_index(drop=True) for name in names]], axis=1)
 
 
-def small_denominator(panel: pd.DataFrame, name: str) -> pd.Series:
-    """True where the outcome's denominator is known and below :data:`SMALL_DENOMINATOR`."""
-    denominator = denominator_values(panel, name)
-    return (denominator.notna() & (denominator < SMALL_DENOMINATOR[name])).rename(f"{name}_small")
+def small_denominator(panel: pd.DataFrame, name: str | Outcome, threshold: float | None = None) -> pd.Series:
+    """True where the outcome's denominator is known and below ``threshold`` (default: its
+    :data:`SMALL_DENOMINATOR`)."""
+    outcome = _outcome(name)
+    if threshold is None and outcome.name not in SMALL_DENOMINATOR:
+        raise ValueError(f"outcome {outcome.name!r} has no small-number threshold of its own; pass threshold")
+    denominator = denominator_values(panel, outcome)
+    limit = SMALL_DENOMINATOR[outcome.name] if threshold is None else threshold
+    return (denominator.notna() & (denominator < limit)).rename(f"{outcome.name}_small")
 
 
 def national_counts(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:

@@ -9,7 +9,17 @@ Definitions (spend = S251 high-needs outturn, lines 1.2.x, cash, complete units 
 - ``spend_pct_of_allocation`` = 100 x spend / high needs block allocation after deductions;
 - ``ehcp_per_10k_0_25`` = 10,000 x EHC plans / population aged 0-25;
 - ``dsg_balance_pct`` = 100 x cumulative DSG balance (POSITIVE = deficit) / total DSG;
-- ``spend_growth_pct`` = 100 x (spend in ``last_fy`` / spend in the base year ``first_fy`` - 1).
+- ``spend_growth_pct`` = 100 x (spend in ``last_fy`` / spend in the base year ``first_fy`` - 1);
+- ``mainstream_share_pct``, ``special_independent_share_pct`` = 100 x EHC plans in mainstream
+  schools (including resourced provision and SEN units) / in independent and non-maintained
+  special schools, over all EHC plans in force that January;
+- ``timely_20wk_ex_pct`` = 100 x new EHC plans issued within 20 weeks / plans issued, both
+  excluding exceptions, in the calendar year the FY starts (DfE's headline timeliness).
+
+The last three are outcomes of :mod:`sendlib.analysis.outcomes` (``outcome``): given England's
+outcomes (``national``, from :func:`sendlib.analysis.outcomes.national_outcomes`), their England
+figure is the files' own England row; their value is flagged ``small`` where its denominator is
+below the outcome's small-number threshold (``SMALL_DENOMINATOR`` of sendlib.analysis.outcomes).
 
 Each measure is ``scale x numerator / denominator + offset`` per unit (a missing or non-positive
 denominator gives a missing value). **England** is the same ratio of the numerators' and
@@ -24,13 +34,14 @@ latest year up to ``last_fy`` in which some unit has a value.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sendlib.analysis.measures import require_panel_columns
+from sendlib.analysis.outcomes import SMALL_DENOMINATOR
 from sendlib.analysis.profile import complete_spend, ordinal, rank_of
 from sendlib.memo import memoised
 from sendlib.present.readable import NO_DATA, format_value
@@ -53,6 +64,7 @@ class StandardMeasure:
     scale: float = 1.0
     offset: float = 0.0
     growth: bool = False  # numerator in last_fy, denominator = the same column in first_fy
+    outcome: str = ""  # the sendlib.analysis.outcomes outcome it shows (England and small numbers from there)
 
 
 STANDARD_MEASURES: tuple[StandardMeasure, ...] = (
@@ -70,6 +82,17 @@ STANDARD_MEASURES: tuple[StandardMeasure, ...] = (
     StandardMeasure("spend_growth_pct", "Growth in high-needs spending since the base year (cash)", "signed_pct",
                     SPEND, SPEND, "complete high-needs spending in the last year",
                     "complete high-needs spending in the base year", scale=100.0, offset=-100.0, growth=True),
+    StandardMeasure("mainstream_share_pct",
+                    "Share of EHC plans in mainstream schools (incl. resourced provision, SEN units)", "pct", "ehcp_mainstream_count", "ehcp_count", "EHC plans in mainstream schools",
+                    "EHC plans in force", scale=100.0, outcome="mainstream_share"),
+    StandardMeasure("special_independent_share_pct",
+                    "Share of EHC plans in independent and non-maintained special schools", "pct",
+                    "ehcp_special_independent_count", "ehcp_count", "EHC plans in independent special schools",
+                    "EHC plans in force", scale=100.0, outcome="special_independent_share"),
+    StandardMeasure("timely_20wk_ex_pct",
+                    "New EHC plans issued within 20 weeks, excl. exceptions (calendar year the FY starts in)", "pct",
+                    "issued_20wk_ex_count", "issued_ex_count", "EHC plans issued within 20 weeks",
+                    "EHC plans issued", scale=100.0, outcome="timely_20wk_ex"),
 )
 MEASURES_BY_KEY = {measure.key: measure for measure in STANDARD_MEASURES}
 QUARTILES = 4
@@ -156,21 +179,41 @@ def national_parts(panel: pd.DataFrame, first_fy: str, last_fy: str) -> dict[str
     return national
 
 
+def england_figure(parts: pd.DataFrame, measure: StandardMeasure, fy: str | None,
+                   national: Mapping[str, Mapping[str, float]] | None) -> float:
+    """England's figure: for a measure of an outcome, given ``national`` ({outcome: {fy: value}}),
+    the outcome's England value that year (NaN if none); else :func:`england_value`."""
+    if measure.outcome and national is not None:
+        return float(measure.scale * national.get(measure.outcome, {}).get(fy, np.nan) + measure.offset)
+    return england_value(parts, measure)
+
+
+def small_denominator_of(parts: pd.DataFrame, measure: StandardMeasure, unit: str) -> bool:
+    """True when ``measure`` shows an outcome and the unit's denominator is below the outcome's
+    small-number threshold (sendlib.analysis.outcomes.SMALL_DENOMINATOR, as small_denominator)."""
+    if not measure.outcome:
+        return False
+    denominator = parts["denominator"].get(unit, np.nan)
+    return bool(pd.notna(denominator) and denominator < SMALL_DENOMINATOR[measure.outcome])
+
+
 def measure_table(
     panel: pd.DataFrame, subject: str, comparators: Collection[str], first_fy: str, last_fy: str,
-    subject_label: str | None = None,
+    subject_label: str | None = None, national: Mapping[str, Mapping[str, float]] | None = None,
 ) -> pd.DataFrame:
     """One row per standard measure for ``subject`` against its ``comparators`` (units) and
     England: measure, label, unit, fy (the year shown; growth: ``first_fy`` to ``last_fy``),
     value, comparators_mean, n_comparators_with_value, n_comparators, england, rank (among the
     subject and comparators), n_ranked, quartile (national), n_national, note (why the value
-    is missing, else empty)."""
+    is missing, else empty), denominator (the subject's), small (its denominator is small).
+    ``national``: England's outcomes (sendlib.analysis.outcomes.national_outcomes), for the
+    measures of an outcome; without it their England figure is the ratio of the units' sums."""
     group = [subject, *[unit for unit in dict.fromkeys(comparators) if unit != subject]]
     label = subject_label or subject
-    national = national_parts(panel, first_fy, last_fy)
+    every_unit = national_parts(panel, first_fy, last_fy)
     rows = []
     for measure in STANDARD_MEASURES:
-        fy, parts = national[measure.key]
+        fy, parts = every_unit[measure.key]
         values = unit_values(parts, measure)
         neighbour_values = values.reindex(group[1:])
         rank, n_ranked = rank_of(values.reindex(group), subject)
@@ -180,15 +223,18 @@ def measure_table(
             "fy": f"{first_fy} to {fy}" if measure.growth else (fy or ""),
             "value": value, "comparators_mean": neighbour_values.mean(),
             "n_comparators_with_value": int(neighbour_values.notna().sum()), "n_comparators": len(group) - 1,
-            "england": england_value(parts, measure), "rank": rank, "n_ranked": n_ranked,
+            "england": england_figure(parts, measure, fy, national), "rank": rank, "n_ranked": n_ranked,
             "quartile": national_quartile(values, subject), "n_national": int(values.notna().sum()),
             "note": "" if pd.notna(value) else (
                 missing_reason(parts, measure, subject, label, fy, first_fy) if fy else "no year has this measure"),
+            "denominator": parts["denominator"].get(subject, np.nan),
+            "small": small_denominator_of(parts, measure, subject),
         })
     table = pd.DataFrame(rows)
     return table.astype({"measure": "string", "label": "string", "unit": "string", "fy": "string",
                          "value": "float64", "comparators_mean": "float64", "england": "float64",
-                         "rank": "Int64", "quartile": "Int64", "note": "string"})
+                         "rank": "Int64", "quartile": "Int64", "note": "string", "denominator": "float64",
+                         "small": "bool"})
 
 
 QUARTILE_WORDS = {1: "top quarter (highest)", 2: "second quarter", 3: "third quarter", 4: "bottom quarter (lowest)"}
@@ -217,13 +263,25 @@ def missing_notes(table: pd.DataFrame, subject_label: str) -> list[str]:
     return notes
 
 
+def subject_value_text(row: pd.Series) -> str:
+    """The subject's value of a :func:`measure_table` row, flagged when its denominator is small:
+    "12.0%", "40.0% (small numbers: 20 EHC plans issued, under 30)"."""
+    text = format_value(row["value"], row["unit"])
+    if not row["small"] or text == NO_DATA:
+        return text
+    measure = MEASURES_BY_KEY[row["measure"]]
+    return (f"{text} (small numbers: {row['denominator']:,.0f} {measure.denominator_label}, "
+            f"under {SMALL_DENOMINATOR[measure.outcome]:,.0f})")
+
+
 def headline_frame(table: pd.DataFrame, subject_label: str, comparators_heading: str) -> pd.DataFrame:
-    """The headline summary as text from :func:`measure_table`: Measure, Year, the subject,
-    the comparators' average (``comparators_heading``), England."""
+    """The headline summary as text from :func:`measure_table`: Measure, Year, the subject
+    (flagged where its denominator is small), the comparators' average (``comparators_heading``),
+    England."""
     return pd.DataFrame({
         "Measure": table["label"].astype(str).to_list(),
         "Year": [fy or NO_DATA for fy in table["fy"]],
-        subject_label: [format_value(v, u) for v, u in zip(table["value"], table["unit"])],
+        subject_label: [subject_value_text(row) for _, row in table.iterrows()],
         comparators_heading: [comparator_average_text(row) for _, row in table.iterrows()],
         "England": [format_value(v, u) for v, u in zip(table["england"], table["unit"])],
     })

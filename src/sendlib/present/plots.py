@@ -318,6 +318,44 @@ def count_bars(frame: pd.DataFrame, x: str, y: str, title: str = "", ylabel: str
     return fig
 
 
+def grouped_bars(frame: pd.DataFrame, category: str, value: str, hue: str, title: str = "", xlabel: str = "") -> Figure:
+    """Horizontal bars of ``value``, one group per ``category`` (top to bottom in the frame's
+    order of first appearance) with a bar per ``hue`` level (in order of first appearance, one
+    legend; coloured as facet_lines and time_series colour the same levels); missing values
+    leave a gap."""
+    categories = list(dict.fromkeys(frame[category]))
+    levels = list(dict.fromkeys(frame[hue]))
+    colours = dict(zip(sorted(levels, key=str), cycle(PALETTE)))
+    height = 0.8 / max(len(levels), 1)
+    fig, ax = plt.subplots(figsize=(FIGSIZE[0], max(3.0, 0.28 * len(categories) * max(len(levels), 1) + 1.2)))
+    positions = np.arange(len(categories))
+    for offset, level in enumerate(levels):
+        rows = frame[frame[hue] == level].set_index(category)[value].reindex(categories).astype("float64")
+        ax.barh(positions + offset * height, rows.to_numpy(), height=height, color=colours[level], label=str(level))
+    ax.set_yticks(positions + height * (len(levels) - 1) / 2, [textwrap.fill(str(c), 40) for c in categories])
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", visible=True)
+    ax.legend(loc="lower right")
+    _titled(ax, title, xlabel)
+    return fig
+
+
+def year_axes(fig: Figure, label: Callable[[int], str] | None = None) -> None:
+    """Whole years on the x axis of every panel of ``fig`` (no 2019.5), each tick written by
+    ``label`` when given (e.g. a financial year: 2022 -> "2022-23", written sideways, the panels
+    laid out again as facet_lines lays them out, above its legend when it has one)."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    for ax in fig.axes:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if label is not None:
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: label(int(round(x)))))
+            ax.tick_params(axis="x", rotation=45)
+    if label is not None:
+        fig.tight_layout(rect=(0, 0.08 if fig.legends else 0, 1, 1))
+
+
 def box_strip_by_group(
     frame: pd.DataFrame,
     value_col: str,

@@ -206,6 +206,22 @@ def readable_frame(frame: pd.DataFrame, columns: Mapping[str, tuple[str, str]]) 
                          for column, (heading, unit) in columns.items()})
 
 
+#: Outcome kind (sendlib.analysis.outcomes.KINDS) -> the unit of format_value it is written in.
+OUTCOME_UNITS = {"share": "pct", "rate": "rate", "money": "gbp"}
+
+
+def format_outcome(value: object, kind: object) -> str:
+    """An outcome's value as a person reads it, by its ``kind`` (an Outcome of
+    sendlib.analysis.outcomes, or its kind): a share (a fraction) 0.508 -> "50.8%", a rate per
+    10,000 23.62 -> "23.6", money 1204.6 -> "£1,205"; "no data" when missing."""
+    kind = getattr(kind, "kind", kind)
+    if kind not in OUTCOME_UNITS:
+        raise ValueError(f"unknown outcome kind {kind!r}; choose one of {list(OUTCOME_UNITS)}")
+    if value is None or pd.isna(value):
+        return NO_DATA
+    return format_value(float(value) * (100 if kind == "share" else 1), OUTCOME_UNITS[kind])
+
+
 def markdown_table(frame: pd.DataFrame, notes: Sequence[str] = ()) -> str:
     """A Markdown table of ``frame`` (cells as text, headings = its columns, no index), every
     heading and cell escaped, then each of ``notes`` as a line below it."""
