@@ -64,7 +64,8 @@ def test_data_zip_name_and_sentence() -> None:
 def test_headline_table_marks_and_explains_small_numbers() -> None:
     table = pd.DataFrame({"measure": ["spend_per_head_2_18_gbp"], "label": ["High-needs spending per head aged 2-18"],
                           "unit": ["gbp"], "fy": ["2023-24"], "value": [1059.2], "comparators_mean": [700.0],
-                          "n_comparators_with_value": [2], "n_comparators": [2], "england": [758.0], "note": [""]})
+                          "n_comparators_with_value": [2], "n_comparators": [2], "england": [758.0], "note": [""],
+                          "denominator": [math.nan], "small": [False]})  # as measure_table gives it
     flags = small_numbers.small_number_flags(PANEL, "420", {"spend_per_head_2_18_gbp": "2023-24"})
     text = council.headline_table(table, flags, "Isles of Scilly", "Neighbours' average (2)")
     row = "| High\\-needs spending per head aged 2\\-18 | 2023\\-24 | £1,059 \\(small numbers\\) | £700 | £758 |"

@@ -9,6 +9,7 @@ import nbformat
 import pandas as pd
 import pytest
 
+from sendlib import config
 from sendlib.present import reportpage
 from sendlib.runs import non_default
 
@@ -37,6 +38,11 @@ def test_non_default_keeps_only_settings_that_differ(given: dict, expected: dict
 ])
 def test_setting_text_reads_as_words(name: str, value: object, text: str) -> None:
     assert reportpage.setting_text(name, value) == text
+
+
+def test_a_folder_is_shown_relative_to_the_project_never_whole() -> None:
+    assert reportpage.setting_text("processed_dir", str(config.PROJECT_ROOT / "data" / "other")) == "data/other"
+    assert reportpage.setting_text("processed_dir", "/somewhere/else/processed") == "else/processed"
 
 
 def test_settings_label() -> None:

@@ -27,6 +27,7 @@ from typing import Any
 
 from sendlib import config
 from sendlib.param_rules import is_fraction
+from sendlib.present.readable import project_path
 
 FRONT_PAGE_HREF = "../../index.html"
 COUNCIL_PARAMETER = "la"
@@ -41,7 +42,8 @@ _CHANGED_STYLE = "background:#fff1cc"
 
 def setting_text(name: str, value: Any) -> str:
     """A parameter value in words: growth rates and shares as percentages ("5%"), ``*_pct``
-    values with "%", lists joined ("2017-18, 2018-19"), yes/no, "none", "not set" for ""."""
+    values with "%", lists joined ("2017-18, 2018-19"), yes/no, "none", "not set" for "", an
+    absolute path relative to the project (or its last two parts)."""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if value is None:
@@ -56,6 +58,8 @@ def setting_text(name: str, value: Any) -> str:
         return f"{value:g}%"
     if isinstance(value, float):
         return f"{value:g}"
+    if isinstance(value, str) and value.startswith("/"):  # a folder: never the machine's whole path
+        return project_path(value, config.PROJECT_ROOT)
     return str(value) if value != "" else "not set"
 
 
