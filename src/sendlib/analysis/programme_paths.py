@@ -52,20 +52,16 @@ class ProgrammeEntry:
 def programme_entry(programme_rows: pd.DataFrame, lookup: pd.DataFrame, stat_neighbours: pd.DataFrame,
                     units: Collection[str], unit: str, sn_model: str) -> ProgrammeEntry | None:
     """The unit's ProgrammeEntry (evaluation.programme_timing and treatment_groups over ``units``),
-    None when it is in no programme; no neighbours when none of its councils is in the model."""
+    None when it is in no programme; no neighbours when none of its councils is in the model
+    (evaluation.comparison_neighbours)."""
     timing = evaluation.programme_timing(programme_rows, lookup)
-    listed = set(stat_neighbours.loc[stat_neighbours["model"] == sn_model, "la_code"])
-    in_model = bool(listed & set(lookup.loc[lookup["unit"] == unit, "la_code"]))
     for programme in evaluation.PROGRAMME_ROWS:
         groups = evaluation.treatment_groups(timing, programme, units).set_index("unit")
         if unit in groups.index and groups.at[unit, "role"] == "treated":
-            entry_fy = fy_label(int(groups.at[unit, "first_treat"]))
-            if not in_model:
-                return ProgrammeEntry(programme, entry_fy, (), ())
             comparison = groups.index[groups["role"] == "comparison"]
             every = evaluation.comparison_neighbours(stat_neighbours, lookup, [unit], sn_model, units)[unit]
             chosen = evaluation.comparison_neighbours(stat_neighbours, lookup, [unit], sn_model, comparison)[unit]
-            return ProgrammeEntry(programme, entry_fy, tuple(every), tuple(chosen))
+            return ProgrammeEntry(programme, fy_label(int(groups.at[unit, "first_treat"])), tuple(every), tuple(chosen))
     return None
 
 
