@@ -252,6 +252,26 @@ def test_unit_la_code_prefers_the_units_own_code_then_current_councils():
     assert ev.unit_la_code(pd.DataFrame({"la_code": ["202"], "unit": ["202"], "end_date": [pd.NaT]}), "202") == ["202"]
 
 
+def test_comparison_neighbours_of_a_merged_unit_try_its_next_council_in_the_model():
+    """cumbria's current councils (942, 943) are only in the 2025 model, its old council (909) only
+    in 2021: each model's neighbours come from the first council it lists; a unit with no council
+    in the table has none; a model the table lacks is refused."""
+    lookup = pd.DataFrame({"la_code": ["909", "942", "943", "202", "203", "204"],
+                           "la_name": ["Cumbria", "Cumberland", "Westmorland", "Camden", "Greenwich", "Hackney"],
+                           "unit": ["cumbria"] * 3 + ["202", "203", "204"],
+                           "unit_name": ["Cumbria"] * 3 + ["Camden", "Greenwich", "Hackney"],
+                           "end_date": [pd.Timestamp("2023-03-31")] + [pd.NaT] * 5})
+    rows = [("2021", "909", 1, "203"), ("2021", "909", 2, "202"), ("2025", "942", 1, "204"),
+            ("2025", "942", 2, "203"), ("2025", "943", 1, "202")]
+    table = pd.DataFrame(rows, columns=["model", "la_code", "rank", "neighbour_la_code"]).assign(closeness="close")
+    comparison = ["202", "203"]
+    assert ev.comparison_neighbours(table, lookup, ["cumbria"], "2021", comparison) == {"cumbria": ["203", "202"]}
+    assert ev.comparison_neighbours(table, lookup, ["cumbria"], "2025", comparison) == {"cumbria": ["203"]}  # 942's
+    assert ev.comparison_neighbours(table, lookup, ["cumbria", "202"], "2025", comparison)["202"] == []
+    with pytest.raises(ParameterError, match="'2019' is not a statistical-neighbour model"):
+        ev.comparison_neighbours(table, lookup, ["cumbria"], "2019", comparison)
+
+
 # --- levers, paths, placement ----------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sendlib.analysis import placement
+from sendlib.analysis import placement, small_numbers
 from sendlib.readers import sen2
 from test_outcomes import national_tables
 
@@ -22,13 +22,18 @@ LOOKUP = pd.DataFrame({"la_code": ["101", "102", "103", "104", "105", "001", "00
                        "member_set": ["sole"] * 5 + ["old", "new", "new"]})
 
 
+def small_threshold(measure: str) -> float:
+    """The count under which a value of ``measure`` is small (sendlib.analysis.small_numbers)."""
+    return small_numbers.SMALL_COUNTS[small_numbers.count_key(measure)].threshold
+
+
 def values(measure: str, year: int, by_unit: dict[str, float], denominator: float = 1000.0) -> pd.DataFrame:
     """VALUE_COLUMNS rows of one measure and year: unit -> value (numerator = value x denominator)."""
     units = list(by_unit)
     shares = np.array(list(by_unit.values()), dtype="float64")
     return pd.DataFrame({"unit": units, "measure": measure, "year": year, "value": shares,
                          "numerator": shares * denominator, "denominator": denominator,
-                         "small": denominator < placement.MEASURES[measure].threshold})[placement.VALUE_COLUMNS]
+                         "small": denominator < small_threshold(measure)})[placement.VALUE_COLUMNS]
 
 
 def england(measure: str, year: int, value: float) -> pd.DataFrame:
@@ -72,7 +77,7 @@ def counts(**columns: list[float]) -> pd.DataFrame:
     return pd.DataFrame({"unit": ["a", "b"], "fy": ["2022-23"] * 2, **{**base, **columns}})
 
 
-def test_measure_values_pair_years_and_flag_small_denominators_at_the_outcomes_thresholds():
+def test_measure_values_pair_years_and_flag_small_denominators_at_the_registrys_thresholds():
     frame = counts(ehcp_count=[99.0, 100.0], ehcp_fe_count=[9.0, 20.0], issued_ex_count=[29.0, 30.0],
                    issued_20wk_ex_count=[29.0, 15.0], pop_0_25_count=[9_999.0, 20_000.0])
     got = placement.measure_values(frame).set_index(["measure", "unit"])

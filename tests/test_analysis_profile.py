@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sendlib.analysis import profile
+from sendlib.analysis import outcomes, placement, profile
 from sendlib.errors import ParameterError
 
 FYS = ["2018-19", "2019-20", "2020-21", "2021-22", "2022-23", "2023-24"]
@@ -184,14 +184,6 @@ def test_group_series():
     assert series["ehcp_per_10k_0_25"].tolist() == pytest.approx([10 / 1.1, 10.0, 20 / 1.1, 20.0])
 
 
-def test_balance_phrase():
-    assert profile.balance_phrase(13_205_538.7, 7.14) == "a deficit of £13.2m (7.1% of total DSG)"
-    assert profile.balance_phrase(-4_935_833.9, -0.70) == "a surplus of £4.9m (0.7% of total DSG)"
-    assert profile.balance_phrase(-5.0, np.nan) == "a surplus of £5"
-    assert profile.balance_phrase(0.0, 0.0) == "no balance"
-    assert profile.balance_phrase(np.nan, np.nan) == "not available"
-
-
 def test_guidance_projection_by_hand():
     table = profile.guidance_projection(projection_panel(), "A", "2021-22", "2023-24", 0.05, 0.03)
     assert table["fy"].tolist() == ["2021-22", "2022-23", "2023-24"]
@@ -274,29 +266,6 @@ def test_check_profile_parameters_returns_projection_start():
                                                 la_lookup=unit_lookup()) == start_fy
 
 
-def test_formatting():
-    assert profile.format_gbp(50_294_758) == "£50.3m"
-    assert profile.format_gbp(-4_935_833) == "-£4.9m"
-    assert profile.format_gbp(1.234e9) == "£1.23bn"
-    assert profile.format_gbp(1204.84) == "£1,205"
-    assert profile.format_gbp(np.nan) == "not available"
-    assert profile.format_pct(0.7431) == "+74.3%" and profile.format_pct(-0.02) == "-2.0%"
-    assert profile.format_pct(0.5, signed=False) == "50.0%" and profile.format_pct(np.nan) == "not available"
-    assert [profile.format_rank(r, 12) for r in (1, 2, 3, 4, 11, 12, 21)] == [
-        "1st highest of 12", "2nd highest of 12", "3rd highest of 12", "4th highest of 12",
-        "11th highest of 12", "12th highest of 12", "21st highest of 12"]
-    assert profile.format_rank(pd.NA, 9) == "not ranked (no value; 9 units ranked)"
-
-
-def test_describe_unit():
-    merged = profile.describe_unit(profile.council_unit(lookup(), "104"))
-    assert merged.startswith("Delta North (104) is shown as its harmonised unit `m`, Delta, which joins "
-                             "Delta North (104), Delta South (105)")
-    assert "not the council alone" in merged
-    assert profile.describe_unit(profile.council_unit(lookup(), "101")) == (
-        "Alpha (101) is its own harmonised unit (`101`): every figure is for the council alone.")
-
-
 def test_subject_summary_by_hand():
     frame = panel().assign(deflator_index=lambda f: f["fy_start"].map({2018: 50.0}).fillna(100.0))
     summary = profile.subject_summary(frame, "B", "2018-19", "2023-24", "2021-22")
@@ -312,17 +281,10 @@ def test_subject_summary_by_hand():
     assert np.isnan(incomplete["spend_growth_cash"]) and np.isnan(incomplete["spend_per_head_2_18_gbp"])
 
 
-def test_format_measure():
-    assert profile.format_measure("spend_growth", 0.5) == "+50.0%"
-    assert profile.format_measure("spend_per_head_2_18_gbp", 1204.8) == "£1,205"
-    assert profile.format_measure("ehcp_per_10k_0_25", 201.81) == "201.8"
-    assert profile.format_measure("ehcp_per_10k_0_25", np.nan) == "not available"
-
-
 def test_balance_paths_and_projection_summary():
     frame = projection_panel().assign(dsg_balance_gbp=lambda f: f["dsg_balance_gbp"] * 1e6)
     projection = profile.guidance_projection(frame, "A", "2021-22", "2023-24", 0.05, 0.03)
-    paths = profile.balance_paths(frame, "A", projection, ["2020-21", "2021-22", "2022-23"])
+    paths = profile.balance_paths(frame, "A", projection, "2020-21", "2022-23")
     assert paths["series"].tolist() == ["observed"] * 3 + ["projected"] * 3
     assert paths["fy"].tolist() == ["2020-21", "2021-22", "2022-23", "2021-22", "2022-23", "2023-24"]
     assert paths["value"].iloc[:2].tolist() == pytest.approx([5.0, 15.0]) and np.isnan(paths["value"].iloc[2])
@@ -338,51 +300,6 @@ def test_balance_paths_and_projection_summary():
     assert summary["actual_funding_growth_first_assumed"] == pytest.approx(115 / 110 - 1)
     assert summary["projected_spend_growth"] == pytest.approx(0.1)
     assert summary["actual_spend_growth"] == pytest.approx(120 / 106.48 - 1)
-
-
-def test_programme_summary():
-    flags = {"dbv": True, "dbv_tranche": "tranche 1", "safety_valve": True, "safety_valve_year": "2021-22",
-             "safety_valve_amount_gbp": 20e6, "case_study_2022": False}
-    assert profile.programme_summary(flags) == (
-        "- Delivering Better Value: yes (tranche 1)\n- Safety Valve: yes (agreement 2021\\-22, £20\\.0m)\n"
-        "- one of the ten 2022 case-study councils: not known to be one")
-    none = {"dbv": False, "dbv_tranche": pd.NA, "safety_valve": False, "safety_valve_year": None,
-            "safety_valve_amount_gbp": np.nan, "case_study_2022": True}
-    assert profile.programme_summary(none) == (
-        "- Delivering Better Value: not on the known list\n- Safety Valve: not on the list\n"
-        "- one of the ten 2022 case-study councils: yes")
-
-
-def test_projection_table_for_reading():
-    projection = profile.guidance_projection(projection_panel(1e6), "A", "2021-22", "2023-24", 0.05, 0.03)
-    table = profile.projection_table(projection)
-    assert table["Year"].tolist() == ["2021-22", "2022-23", "2023-24"]
-    assert table["Funding"].tolist() == ["£100.0m", "£110.0m", "£115.5m"]
-    assert table["Spending"].tolist() == ["£106.5m", "£117.1m", "£128.8m"]
-    assert table["DSG balance (positive = deficit)"].tolist()[0] == "£15.0m"
-    assert table["Funding growth"].tolist() == ["no data", "+10.0%", "+5.0%"]
-    assert table["Spending index (trend)"].tolist() == ["1.000", "1.100", "1.210"]
-    assert table["Spending index (actual)"].tolist()[2] == "no data"
-    assert profile.projection_notes(projection) == [
-        "Funding growth: none for 2021-22, the start year.",
-        "Spending index (actual): no data for 2023-24 (not in the published data used here).",
-    ]
-
-
-def test_readable_tables_of_balance_and_programmes():
-    rows = projection_panel(1e6).set_index("fy").assign(dsg_balance_pct=[np.nan, np.nan, 0.55, 1.5, np.nan, np.nan])
-    assert profile.balance_table(rows).values.tolist() == [["2020-21", "£5.0m", "0.6%"],
-                                                           ["2021-22", "£15.0m", "1.5%"]]
-    programmes = pd.DataFrame({
-        "la_code": ["101", "101"], "la_name": ["Alpha", "Alpha"], "programme": ["safety_valve", "case_study_2022"],
-        "group": ["2022-23", "case study"], "amount_gbp": [np.nan, np.nan], "confidence": ["high", "low"],
-        "source": ["s1", "s2"],
-    })
-    table = profile.programme_table(programmes)
-    assert table.columns.tolist() == ["Council", "Programme", "Group", "Amount", "Confidence", "Source"]
-    assert table.values.tolist() == [["Alpha (101)", "Safety Valve", "2022-23", "no data", "high", "s1"],
-                                     ["Alpha (101)", "2022 case-study council", "case study", "not applicable", "low",
-                                      "s2"]]
 
 
 def test_programme_council_counts_as_of_2022():
@@ -407,26 +324,6 @@ def test_programme_council_counts_as_of_2022():
                                                                                  "case_study_2022": 1}
 
 
-def test_ordinal():
-    assert [profile.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111, 148)] == [
-        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st", "111th", "148th"]
-
-
-def test_projection_findings():
-    outlook = profile.projection_summary(profile.guidance_projection(projection_panel(1e6), "A", "2021-22", "2023-24",
-                                                                     0.05, 0.03))
-    text = profile.projection_findings(outlook, "Unit A", 0.05)
-    assert text.startswith("With funding growing +10.0% in 2022-23 (actual), +5.0% in 2023-24, and spending "
-                           "growing at its own trend of +10.0% a year, the cumulative DSG balance would go from "
-                           "a deficit of £15.0m (1.5% of total DSG) at the end of 2021-22 to a deficit of ")
-    assert text.endswith("What happened: the allocation grew +4.5% in 2023-24 against +5.0% assumed and S251 "
-                         "high-needs spending grew +12.7% from 2021-22 to 2022-23 against +10.0% on its trend.")
-    missing = {**outlook, "balance_end_gbp": np.nan, "actual_funding_growth_first_assumed": np.nan,
-               "actual_spend_fy": None}
-    assert profile.projection_findings(missing, "Unit A", 0.05) == (
-        "No projection for Unit A: its start-year allocation or DSG balance is not available.")
-
-
 def neighbours_frame() -> pd.DataFrame:
     """neighbour_units output for subject A: D (rank 1), B (rank 2, standing for two neighbours)."""
     return pd.DataFrame({
@@ -440,25 +337,10 @@ def test_select_comparators_stat_neighbours_keeps_rank_order():
     chosen = profile.select_comparators(panel(), "A", "stat_neighbours", 10, "2021-22", neighbours_frame())
     assert chosen["unit"].tolist() == ["D", "B"] and chosen["unit_name"].tolist() == ["Unit D", "Unit B"]
     assert chosen["closeness"].tolist() == ["very close", "close"] and chosen["distance"].isna().all()
-    shown = profile.comparators_frame(chosen, "stat_neighbours")
-    assert shown.columns.tolist() == ["Rank", "Statistical neighbour", "Closeness", "Compared as", "Note"]
-    assert shown.iloc[1].tolist() == ["2", "Bee North", "close", "Unit B", "stands for neighbours 902, 903"]
     with pytest.raises(ValueError, match="needs the council's neighbours"):
         profile.select_comparators(panel(), "A", "stat_neighbours", 10, "2021-22")
     with pytest.raises(ValueError, match=r"neighbour unit\(s\) \['Z'\] are not in the panel"):
         profile.select_comparators(panel(), "A", "stat_neighbours", 10, "2021-22", neighbours_frame().assign(unit="Z"))
-
-
-def test_comparators_sentence_and_heading():
-    chosen = profile.select_comparators(panel(), "A", "stat_neighbours", 10, "2021-22", neighbours_frame())
-    assert profile.comparators_sentence("stat_neighbours", chosen, "2021", "2021-22", "North", "unitary authority") == (
-        "Compared with DfE's statistical neighbours (2021 model, as in LAIT and the High Needs Benchmarking Tool): "
-        "Unit D, Unit B. That is 2 units for the model's 10 neighbours: a neighbour inside the council's own "
-        "harmonised unit is left out, and neighbours sharing a unit count once.")
-    region = profile.select_comparators(panel().assign(unit_name="<b>x</b>"), "A", "region", 10, "2021-22")
-    assert profile.comparators_sentence("region", region, "2025", "2021-22", "North", "") == (
-        "Compared with every other unit in North: &lt;b&gt;x&lt;/b&gt;, &lt;b&gt;x&lt;/b&gt;.")
-    assert profile.comparators_heading("stat_neighbours", 10) == "Statistical neighbours' average (10)"
 
 
 def test_comparator_average_is_the_simple_mean_of_those_with_a_value():
@@ -487,25 +369,135 @@ def test_council_with_no_row_in_the_model_is_refused():
                                             stat_neighbours=table) == "2021-22"
 
 
-def test_report_sentences():
-    summary = {"spend_first_gbp": 28.8e6, "spend_last_gbp": 50.3e6, "spend_growth_cash": 0.744,
-               "spend_growth_real": 0.35, "spend_per_head_2_18_gbp": 1204.8, "ehcp_first_count": 1241.0,
-               "ehcp_last_count": np.nan, "ehcp_growth": np.nan, "ehcp_per_10k_0_25": 201.08}
-    assert profile.spending_sentence(summary, "2017-18", "2024-25", "2023-24") == (
-        "High-needs spending went from £28\\.8m in 2017\\-18 to £50\\.3m in 2024\\-25: \\+74\\.4% in cash and "
-        "\\+35\\.0% in real terms. Spending per head aged 2-18 in 2023\\-24: £1,205.")
-    assert profile.ehcp_sentence(summary, "2017-18", "2024-25", "2023-24") == (
-        "EHC plans went from 1,241 in January 2018 to not available in January 2025 (not available); in 2023\\-24 "
-        "there were 201\\.1 plans per 10,000 aged 0-25.")
-    assert profile.allocation_sentence(None, np.nan, np.nan, "Unit <A>") == (
-        "No year has both an allocation and spending for Unit &lt;A&gt;.")
-    assert profile.allocation_sentence("2023-24", 90.0e6, 100.0e6, "A") == (
-        "In 2023\\-24, the latest year with both, S251 high-needs spending was £90\\.0m against an allocation of "
-        "£100\\.0m (\\-10\\.0%).")
-    assert profile.balance_sentence("2021-22", 13.2e6, 7.1, 3, 148, "A") == (
-        "At the end of 2021\\-22 the cumulative DSG balance was a deficit of £13\\.2m \\(7\\.1% of total DSG\\): "
-        "ranked 3rd of 148 units by deficit as a share of total DSG (1st = the largest deficit).")
-    assert profile.balance_sentence(None, np.nan, np.nan, None, 0, "A") == "No DSG balance is available for A."
-    heading = profile.council_heading(profile.council_unit(lookup(), "101"), "North East", "UA")
-    assert heading.startswith("## Alpha (101)\n\nAlpha (101) is its own") and heading.endswith(
-        "Region: North East; type: unitary authority.")
+# --- what a council's report reads and states, section by section ---------------------------------
+
+
+def report_panel() -> pd.DataFrame:
+    """panel() with the columns a report reads besides: projection_panel()'s allocation, DSG
+    balance and total DSG for every unit (B's balance twice A's), real spend, and programme flags
+    (B in the safety valve, 2022-23, £5m)."""
+    money = projection_panel()[["fy", "hnb_after_deductions_gbp", "dsg_balance_gbp", "dsg_total_gbp"]]
+    frame = panel().merge(money, on="fy")
+    frame.loc[frame["unit"] == "B", "dsg_balance_gbp"] *= 2
+    frame["dsg_balance_pct"] = 100 * frame["dsg_balance_gbp"] / frame["dsg_total_gbp"]
+    frame["hn_spend_real_gbp"] = frame["hn_spend_gbp"] * 2
+    valve = frame["unit"] == "B"
+    return frame.assign(dbv=False, dbv_tranche=None, safety_valve=valve,
+                        safety_valve_year=np.where(valve, "2022-23", None),
+                        safety_valve_amount_gbp=np.where(valve, 5e6, np.nan), case_study_2022=frame["unit"] == "A")
+
+
+def report_inputs(stat_neighbours: pd.DataFrame | None = None) -> profile.ProfileInputs:
+    programmes = pd.DataFrame({"la_code": ["102", "101"], "la_name": ["Council B", "Council A"],
+                               "programme": ["safety_valve", "case_study_2022"], "group": ["2022-23", "case study"],
+                               "amount_gbp": [5e6, np.nan], "confidence": "high", "source": "s",
+                               "start": pd.to_datetime(["2022-06-01", "2021-06-01"]), "signed": pd.NaT, "note": ""})
+    lookup = unit_lookup().assign(start_date=pd.Timestamp("2009-01-01"), end_date=pd.NaT)
+    neighbours = stat_neighbours if stat_neighbours is not None else pd.DataFrame(
+        {"model": "2025", "la_code": "101", "rank": [1, 2], "neighbour_la_code": ["104", "102"], "closeness": "close"})
+    return profile.ProfileInputs(report_panel(), lookup, neighbours, programmes)
+
+
+PARAMETERS = {"la": "101", "comparators": "stat_neighbours", "sn_model": "2025", "n_nearest": 2,
+              "baseline_fy": "2021-22", "first_fy": "2018-19", "last_fy": "2023-24", "funding_growth_first": 0.05,
+              "funding_growth_after": 0.03}
+
+
+def test_inputs_name_their_units_and_the_council_is_checked_first():
+    inputs = report_inputs()
+    assert inputs.units == ["A", "B", "C", "D", "E"] and inputs.unit_names["C"] == "Unit C"
+    council = profile.checked_council(inputs, **PARAMETERS)
+    assert (council.la_code, council.unit) == ("101", "A")
+    with pytest.raises(ParameterError, match="first_fy '2023-24' must come before"):
+        profile.checked_council(inputs, **{**PARAMETERS, "first_fy": "2023-24"})
+    older = pd.concat([inputs.stat_neighbours, pd.DataFrame({"model": ["2021"], "la_code": ["102"], "rank": [1],
+                                                             "neighbour_la_code": ["101"], "closeness": ["close"]})])
+    with pytest.raises(ParameterError, match="council 101 has no statistical neighbours in the 2021 model"):
+        profile.checked_council(report_inputs(older), **{**PARAMETERS, "sn_model": "2021"})
+
+
+def test_council_results_and_comparators():
+    inputs = report_inputs()
+    council = profile.council_unit(inputs.lookup, "101")
+    results = profile.council_results(inputs.panel, council, "2018-19", "2023-24")
+    assert (results["la_code"], results["unit"], results["region"], results["la_type"]) == ("101", "A", "North", "UA")
+    assert results["level_fy"] == "2023-24" and results["unit_is_merged"] is False
+    assert results["spend_growth_cash"] == pytest.approx(1.1**5 - 1)  # subject_summary's
+    chosen = profile.comparators_for(inputs, council, "stat_neighbours", "2025", 2, "2021-22")
+    assert chosen["unit"].tolist() == ["D", "B"]
+    assert profile.comparator_results(chosen, "stat_neighbours", "2025") == {
+        "comparators": "stat_neighbours", "sn_model": "2025", "n_comparators": 2, "comparator_units": ["D", "B"]}
+    region = profile.comparators_for(inputs, council, "region", "2025", 2, "2021-22")
+    assert region["unit"].tolist() == ["B", "D"]
+    assert profile.comparator_results(region, "region", "2025")["sn_model"] is None
+
+
+def test_series_of_the_figures():
+    frame = report_panel()
+    spending = profile.spending_series(frame, "A", "2020-21", "2021-22")
+    assert spending["series"].tolist() == ["cash"] * 2 + ["real terms (2023-24 prices)"] * 2
+    assert spending["value"].tolist() == pytest.approx([1000 / 1.1 / 1e6, 1000 / 1e6, 2000 / 1.1 / 1e6, 2000 / 1e6])
+    allocation = profile.allocation_series(frame, "A", "2020-21", "2021-22").set_index(["series", "fy"])["value"]
+    assert allocation[("allocation (high needs block after deductions)", "2021-22")] == pytest.approx(100 / 1e6)
+    lines = profile.comparator_lines(frame, "A", ["B", "E"], "2021-22", "2021-22", "Average")
+    average = lines[lines["unit_name"] == "Average"].iloc[0]
+    assert average["spend_per_head_2_18_gbp"] == pytest.approx(3.0) and average["n_spend_per_head_2_18_gbp"] == 1
+    assert sorted(lines["unit_name"]) == ["Average", "Unit A", "Unit B", "Unit E"]
+
+
+def test_ranks_and_their_results():
+    found = profile.ranks(panel(), "A", ["B", "C"], "2018-19", "2023-24", "2021-22")
+    assert found.values["unit"].tolist() == ["A", "B", "C"]
+    assert found.table.equals(profile.rank_table(found.values, "A"))
+    results = found.results()
+    assert results["rank_spend_per_head_2_18_gbp"] == 2 and results["n_ranked_spend_per_head_2_18_gbp"] == 3
+    assert results["comparator_median_ehcp_per_10k_0_25"] == pytest.approx(10.0)
+    assert len(results) == 3 * len(profile.RANK_LABELS)
+
+
+def test_latest_allocation_and_dsg_balance():
+    frame = report_panel()
+    allocation = profile.latest_allocation(frame, "A", "2023-24")
+    assert (allocation.fy, allocation.allocation_gbp, allocation.spend_gbp) == ("2023-24", 115.0,
+                                                                                pytest.approx(1000 * 1.1**2))
+    assert allocation.results()["spend_vs_allocation"] == pytest.approx(1000 * 1.1**2 / 115 - 1)
+    assert profile.latest_allocation(frame, "A", "2019-20").results() == {
+        "allocation_fy": None, "allocation_gbp": None, "spend_vs_allocation": None}
+    balance = profile.dsg_balance(frame, "A", "2023-24")
+    assert list(balance.rows.index) == ["2020-21", "2021-22"] and balance.fy == "2021-22"
+    assert (balance.balance_gbp, balance.balance_pct) == (15.0, pytest.approx(1.5))
+    assert (balance.rank, balance.n_ranked) == (2, 5)  # B's deficit is twice as large
+    assert balance.results() == {"balance_fy": "2021-22", "balance_gbp": 15.0, "balance_pct": pytest.approx(1.5),
+                                 "rank_balance_pct": 2, "n_ranked_balance_pct": 5}
+    assert profile.dsg_balance(frame, "A", "2019-20").results()["balance_fy"] is None
+
+
+def test_council_programmes():
+    inputs = report_inputs()
+    programmes = profile.council_programmes(inputs, profile.council_unit(inputs.lookup, "102"))
+    assert programmes.membership["programme"].tolist() == ["safety_valve"]
+    assert programmes.results() == {"dbv": False, "dbv_tranche": None, "safety_valve": True,
+                                    "safety_valve_year": "2022-23", "safety_valve_amount_gbp": 5e6,
+                                    "case_study_2022": False}
+    assert programmes.known == {"dbv": 0, "safety_valve": 1, "case_study_2022": 1, "claimed_dbv": 55,
+                                "case_studies": ["Council A"]}
+
+
+def test_projection_starts_at_the_last_balance_before_last_fy():
+    frame = projection_panel()
+    assert profile.projection_start(frame, "2023-24") == "2021-22"
+    assert profile.projection_start(frame, "2021-22") == "2020-21"
+    assert profile.projection_start(frame, "2019-20") is None
+    projection = profile.council_projection(frame, "A", "2023-24", 0.05, 0.03)
+    assert projection.equals(profile.guidance_projection(frame, "A", "2021-22", "2023-24", 0.05, 0.03))
+    results = profile.projection_results(profile.projection_summary(projection))
+    assert results["projection_start_fy"] == "2021-22" and results["projection_end_fy"] == "2023-24"
+    assert all(key.startswith("projection_") for key in results)
+
+
+@pytest.mark.needs_data
+def test_read_inputs_reads_every_table_of_the_profile(processed_data):
+    inputs = profile.read_inputs()
+    assert {"202", "cumbria"} <= set(inputs.units) and inputs.unit_names["202"] == "Camden"
+    assert set(inputs.placement_tables) == set(placement.TABLES)
+    assert set(inputs.national) == set(outcomes.OUTCOMES) and "2024-25" in inputs.national["mainstream_share"]

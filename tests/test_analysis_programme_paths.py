@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sendlib.analysis import profile
 from sendlib.analysis import programme_paths as pp
 
 NAN = float("nan")
@@ -68,22 +69,81 @@ def test_figure_frame_shows_shares_in_percent_with_units_in_the_titles():
     assert figure["measure"].str.endswith("(£)").sum() == 10
 
 
-def test_programme_entry_takes_the_first_programme_and_neighbours_in_none():
+CODES = ["101", "102", "103", "104", "105"]
+
+
+def programme_rows() -> pd.DataFrame:
+    """101: DBV (invited 23 June 2022), then a safety-valve agreement in 2023-24; 103: safety valve 2020-21."""
     day = pd.Timestamp
-    rows = pd.DataFrame({"la_code": ["101", "101", "103"], "programme": ["delivering_better_value", "safety_valve",
+    return pd.DataFrame({"la_code": ["101", "101", "103"], "programme": ["delivering_better_value", "safety_valve",
                                                                          "safety_valve"],
                          "group": ["tranche 1", "2023-24", "2020-21"], "invited": [day("2022-06-23"), pd.NaT, pd.NaT],
                          "signed": [pd.NaT, day("2024-03-31"), day("2021-03-31")],
                          "start": [day("2022-06-23"), day("2024-03-31"), day("2021-03-31")]})
-    codes = ["101", "102", "103", "104", "105"]
-    lookup = pd.DataFrame({"la_code": codes, "la_name": [f"Council {c}" for c in codes], "unit": codes,
-                           "unit_name": [f"Council {c}" for c in codes], "end_date": [pd.NaT] * 5})
-    neighbours = pd.DataFrame({"model": "2025", "la_code": "101", "rank": [1, 2, 3],
-                               "neighbour_la_code": ["103", "104", "105"], "closeness": "close"})
-    entry = pp.programme_entry(rows, lookup, neighbours, codes, "101", "2025")
+
+
+def lookup() -> pd.DataFrame:
+    return pd.DataFrame({"la_code": CODES, "la_name": [f"Council {c}" for c in CODES], "unit": CODES,
+                         "unit_name": [f"Council {c}" for c in CODES], "end_date": [pd.NaT] * 5})
+
+
+def neighbours() -> pd.DataFrame:
+    """101's neighbours in the 2025 model: 103, 104, 105."""
+    return pd.DataFrame({"model": "2025", "la_code": "101", "rank": [1, 2, 3],
+                         "neighbour_la_code": ["103", "104", "105"], "closeness": "close"})
+
+
+def test_programme_entry_takes_the_first_programme_and_neighbours_in_none():
+    rows, codes = programme_rows(), CODES
+    entry = pp.programme_entry(rows, lookup(), neighbours(), codes, "101", "2025")
     assert (entry.programme, entry.entry_fy, entry.entry) == ("dbv", "2022-23", 2022)  # DBV first, valve later
     assert entry.neighbours == ("103", "104", "105") and entry.comparison_neighbours == ("104", "105")
-    assert pp.programme_entry(rows, lookup, neighbours, codes, "102", "2025") is None
-    valve = pp.programme_entry(rows, lookup, neighbours, codes, "103", "2025")  # no row in the model
+    assert pp.programme_entry(rows, lookup(), neighbours(), codes, "102", "2025") is None
+    valve = pp.programme_entry(rows, lookup(), neighbours(), codes, "103", "2025")  # no row in the model
     assert (valve.programme, valve.entry_fy, valve.neighbours) == ("safety_valve", "2020-21", ())
     assert np.isnan(pp.growth_table(path_frame(), "t", 2022, []).loc[0, "neighbours_before"])
+
+
+def profile_panel() -> pd.DataFrame:
+    """Units 101-105, FY2019-20 to 2023-24: spending per head (1,000 aged 2-18) as path_frame's t for
+    101 and n1 for 104 and 105 (102 and 103 as n2); every SEN2 count constant."""
+    spend = {"101": path_frame().query("unit == 't'")["hn_spend_per_head_2_18"].tolist(),
+             "104": path_frame().query("unit == 'n1'")["hn_spend_per_head_2_18"].tolist()}
+    rows = []
+    for unit in CODES:
+        per_head = spend.get(unit, spend["104"] if unit == "105" else [200.0] * 5)
+        for i, year in enumerate(YEARS):
+            rows.append({"unit": unit, "unit_name": f"Council {unit}", "fy": f"{year}-{str(year + 1)[2:]}",
+                         "hn_spend_gbp": 1000 * per_head[i], "pop_2_18_count": 1000.0, "hn_spend_complete": True,
+                         "deflator_index": 100.0, "ehcp_count": 100.0, "pop_0_25_count": 10_000.0,
+                         "new_plans_count": 10.0, "ehcp_mainstream_count": 40.0,
+                         "ehcp_special_independent_count": 5.0, "issued_ex_count": 10.0,
+                         "issued_20wk_ex_count": 5.0})
+    return pd.DataFrame(rows)
+
+
+def inputs() -> profile.ProfileInputs:
+    return profile.ProfileInputs(profile_panel(), lookup(), neighbours(), programme_rows())
+
+
+def test_council_paths_of_a_programme_council_against_its_neighbours_in_no_programme():
+    found = pp.council_paths(inputs(), "101", "2025", "2023-24")
+    assert found.entry.comparison_neighbours == ("104", "105")
+    assert set(found.lines["outcome"]) == set(pp.PATH_OUTCOMES) and (found.lines["n_neighbours"] == 2).all()
+    spend = found.growth.set_index("outcome").loc["hn_spend_per_head_2_18"]
+    assert spend["council_before"] == pytest.approx(math.log(1.1)) and spend["council_after"] == pytest.approx(
+        math.log(1.05))
+    assert spend["neighbours_before"] == pytest.approx(math.log(1.05))
+    assert spend["difference"] == pytest.approx(2 * (math.log(1.05) - math.log(1.1)))
+    results = found.results()
+    assert (results["programme"], results["entry_fy"]) == ("dbv", "2022-23")
+    assert results["neighbour_units"] == ["103", "104", "105"] and results["comparison_units"] == ["104", "105"]
+    assert results["growth"]["hn_spend_per_head_2_18"]["difference"] == pytest.approx(spend["difference"])
+    assert "label" not in results["growth"]["mainstream_share"]
+    assert pp.council_paths(inputs(), "101", "2025", "2021-22").lines["fy"].max() == "2021-22"  # to last_fy
+
+
+def test_council_paths_outside_a_programme_are_empty_and_results_none():
+    found = pp.council_paths(inputs(), "102", "2025", "2023-24")
+    assert found.entry is None and found.lines.empty and found.growth.empty
+    assert list(found.lines.columns) == pp.PATH_COLUMNS and found.results() is None

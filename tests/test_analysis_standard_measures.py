@@ -98,9 +98,6 @@ def test_missing_values_say_why():
     e = sm.measure_table(panel(), "E", [], BASE, LAST).set_index("measure")
     assert e.loc["spend_per_ehcp_gbp", "note"] == "no EHC plan count for E in 2018-19"  # zero plans
     assert e.loc["spend_growth_pct", "note"] == "no complete high-needs spending in the base year for E in 2017-18"
-    notes = sm.missing_notes(sm.measure_table(panel(), "D", ["A"], BASE, LAST, "Unit D"), "Unit D")
-    assert "High-needs spending per EHC plan: no data for Unit D (no complete high-needs spending for Unit D in " \
-           "2018-19)." in notes
 
 
 def test_subject_among_its_comparators_counts_once():
@@ -127,26 +124,6 @@ def test_measure_year_is_the_latest_with_a_value():
     assert sm.measure_year(frame, sm.MEASURES_BY_KEY["spend_growth_pct"], BASE, LAST) == LAST
 
 
-def test_headline_and_ranks_read_as_text():
-    measures = table().reset_index()
-    headline = sm.headline_frame(measures, "Unit A", "Neighbours' average (3)")
-    assert list(headline.columns) == ["Measure", "Year", "Unit A", "Neighbours' average (3)", "England"]
-    per_plan = headline.set_index("Measure").loc["High-needs spending per EHC plan"]
-    assert (per_plan["Unit A"], per_plan["Neighbours' average (3)"]) == ("£25", "£35 (2 of 3 with data)")
-    growth = headline.set_index("Measure").loc["Growth in high-needs spending since the base year (cash)"]
-    assert growth["Unit A"] == "+100.0%" and growth["Year"] == "2017-18 to 2018-19"
-    ranks = sm.ranks_frame(measures, "neighbours").set_index("Measure")
-    assert ranks.loc["High-needs spending per EHC plan", "Rank among neighbours"] == "3rd highest of 3"
-    assert ranks.loc["High-needs spending per EHC plan", "National quartile"] == "bottom quarter (lowest)"
-    entries = sm.headline_entries(measures)
-    assert len(entries) == len(sm.STANDARD_MEASURES)
-    assert entries[1] == {
-        "measure": "High-needs spending per EHC plan", "key": "spend_per_ehcp_gbp", "year": LAST, "unit": "gbp",
-        "value": 25.0, "neighbours": 35.0, "n_neighbours_with_value": 2, "england": pytest.approx(600 / 19),
-        "value_text": "£25", "neighbours_text": "£35 (2 of 3 with data)", "england_text": "£32",
-    }
-
-
 def test_outcome_measures_by_hand_with_englands_own_row():
     measures = table()
     mainstream = measures.loc["mainstream_share_pct"]  # A 50%, B 20%, C 60%, D 50%; E has no plans
@@ -166,16 +143,18 @@ def test_outcome_measures_by_hand_with_englands_own_row():
     assert given.loc["spend_per_ehcp_gbp", "england"] == pytest.approx(600 / 19)  # not an outcome: unchanged
 
 
-def test_small_denominators_are_flagged_beside_the_value():
+def test_small_counts_are_flagged_as_the_small_numbers_registry_says():
     a, b = table(), sm.measure_table(panel(), "B", ["A"], BASE, LAST, "Unit B").set_index("measure")
     assert a.loc["timely_20wk_ex_pct", "small"] and not b.loc["timely_20wk_ex_pct", "small"]  # 20 and 40 issued
     assert a.loc["mainstream_share_pct", "small"]  # 4 plans, under 100
-    assert not a.loc["spend_per_ehcp_gbp", "small"]  # not an outcome: never flagged here
-    text = sm.headline_frame(a.reset_index(), "Unit A", "Neighbours").set_index("Measure")["Unit A"]
-    assert text[sm.MEASURES_BY_KEY["timely_20wk_ex_pct"].label] == \
-        "75.0% (small numbers: 20 EHC plans issued, under 30)"
-    assert text["High-needs spending per EHC plan"] == "£25"
+    assert a.loc["spend_per_ehcp_gbp", "small"]  # 4 children with a plan, under 500
+    assert not a.loc["dsg_balance_pct", "small"]  # rests on no count
     e = sm.measure_table(panel(), "E", [], BASE, LAST).set_index("measure")
     assert not e.loc["mainstream_share_pct", "small"]  # no plans: no value, so nothing to flag
-    assert sm.headline_frame(e.reset_index(), "E", "N").set_index("Measure").loc[
-        sm.MEASURES_BY_KEY["mainstream_share_pct"].label, "E"] == "no data"
+    flags = sm.small_flags(panel(), "A", a.reset_index()).set_index("measure")
+    assert set(flags.index) == set(a.index[a["small"]])
+    assert flags.loc["timely_20wk_ex_pct", ["count", "threshold", "count_fy"]].tolist() == [20.0, 30, LAST]
+    assert flags.loc["spend_growth_pct", "count_fy"] == LAST  # the base year has no plan count
+    headline = sm.headline(panel(), "A", ["B"], BASE, LAST, "Unit A")
+    assert headline.table.equals(sm.measure_table(panel(), "A", ["B"], BASE, LAST, "Unit A"))
+    assert headline.flags.equals(sm.small_flags(panel(), "A", headline.table))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from sendlib.analysis import placement
 from sendlib.analysis.programme_paths import ProgrammeEntry
@@ -14,6 +13,7 @@ from sendlib.present.readable import NO_DATA
 from test_analysis_placement import england, values
 
 NAN = float("nan")
+CAMDEN = words.Names("Camden", "Statistical neighbours' average (3)", "statistical neighbours")
 
 
 def table(measure: str, year: int, by_unit: dict[str, float], denominator: float = 1000.0,
@@ -39,8 +39,7 @@ def test_values_read_with_counts_the_comparators_count_and_small_numbers():
 def test_comparison_table_has_readable_headings_and_says_why_a_value_is_missing():
     rows = pd.concat([table("mainstream_share", 2025, {"a": 0.5, "b": 0.4}),
                       table("ap_share", 2025, {"a": NAN, "b": NAN}, england_value=NAN)])
-    frame = words.comparison_frame(rows, "placement", "Camden", "Statistical neighbours' average (3)",
-                                   "statistical neighbours")
+    frame = words.comparison_frame(rows, "placement", CAMDEN)
     assert list(frame.columns) == ["Setting", "Year", "Camden", "Statistical neighbours' average (3)", "England",
                                    "Rank among statistical neighbours", "National quartile"]
     assert frame["Year"].tolist() == ["January 2025"] * 2
@@ -50,23 +49,27 @@ def test_comparison_table_has_readable_headings_and_says_why_a_value_is_missing(
     assert notes == [f"{label}, January 2025: no data for Camden (the count is missing or suppressed in the source).",
                      f"{label}, January 2025: no comparator has a value.",
                      f"{label}, January 2025: no England figure in the source for this year."]
-    text = words.topic_tables(placement.Section(rows, rows.head(0), rows), "placement", "Camden", "Avg", "neighbours")
+    text = words.topic_tables(placement.Section(rows, rows.head(0), rows), "placement", CAMDEN)
     assert "nan" not in text.lower().split() and "_share" not in text
 
 
-def test_small_numbers_note_names_each_small_denominator_once_with_what_one_child_does():
+def test_small_numbers_note_names_each_small_count_once_with_what_one_case_does():
     rows = pd.concat([table("mainstream_share", 2025, {"a": 0.5, "b": 0.4}, denominator=17),
                       table("ap_share", 2025, {"a": 0.0, "b": 0.4}, denominator=17),
                       table("timely_20wk_ex", 2024, {"a": 1.0}, denominator=1),
                       table("requests_per_10k", 2023, {"a": 142.9}, denominator=560),
-                      table("appeal_rate", 2024, {"a": 0.0}, denominator=57)])
-    assert words.small_numbers_note(rows) == (
-        "Small numbers (the values marked): EHC plans in force in January 2025: 17, under 100 (one more or fewer "
-        "moves the value by over 1.0 percentage points); plans issued (excluding exceptions) in 2024: 1, under 30 "
-        "(one more or fewer moves the value by over 3.3 percentage points); people aged 0-25 in 2023: 560, under "
-        "10,000 (one more or fewer moves the value by over 1.0 per 10,000); appealable decisions in 2024: 57, under "
-        "500 (one more or fewer moves the value by over 0.2 percentage points).")
-    assert words.small_numbers_note(table("mainstream_share", 2025, {"a": 0.5}, denominator=5000)) is None
+                      table("appeal_rate", 2024, {"a": 0.0}, denominator=57),
+                      table("refusal_share", 2024, {"a": NAN}, denominator=2)])  # no value: no note
+    assert words.section_small_notes(rows, "X") == [
+        "Small numbers: X had 17 EHC plans in force in January 2025 (fewer than 100: one more or fewer moves a share "
+        "of them by 5.9 percentage points); 1 plan issued (excluding exceptions) in 2024 (fewer than 30: one more or "
+        "fewer moves a share of them by 100.0 percentage points); 560 people aged 0-25 in 2023 (fewer than 10,000: "
+        "one child more or fewer moves a rate per 10,000 of them by 17.9); and 57 appealable decisions in 2024 (fewer "
+        "than 500: one more or fewer moves a share of them by 1.8 percentage points). The values marked \"small "
+        "numbers\" rest on few cases: read them and their changes with care."]
+    assert words.section_small_notes(table("mainstream_share", 2025, {"a": 0.5}, denominator=5000), "X") == []
+    older = pd.concat([table("mainstream_share", 2024, {"a": 0.5}, denominator=15), rows.iloc[[0]]])
+    assert "had 15 EHC plans in force in January 2024" in words.section_small_notes(older, "X")[0]  # the smallest
 
 
 def test_counts_by_setting_each_year_with_shares_and_no_data():
@@ -95,7 +98,7 @@ def test_section_summary_states_placement_timeliness_demand_and_appeals():
     shown = shown_for_camden()
     series = pd.concat([table("appeal_rate", 2014, {"a": 0.0175}, 974, 0.0164),
                         table("appeal_rate", 2024, {"a": 0.0324}, 1636, 0.0323)])
-    text = words.section_summary(shown, series, "Camden", "statistical neighbours")
+    text = words.section_summary(placement.Section(series, shown.head(0), shown), CAMDEN)
     assert text.startswith(
         "In January 2025, 50.8% of Camden's EHC plans were held in mainstream schools, including resourced provision "
         "and SEN units (statistical neighbours' average 52.0% (1 of 3 with data), England 43.6%; 2nd highest of 2), "
@@ -111,19 +114,20 @@ def test_section_summary_states_placement_timeliness_demand_and_appeals():
 
 def test_sentences_without_data_say_so():
     empty = shown_for_camden().head(0)
-    assert words.placement_sentence(empty, "X", "neighbours") == "X has no EHC plans by setting in this data."
-    assert words.timeliness_sentence(empty, "X", "neighbours") == "X has no 20-week timeliness figure in this data."
-    assert words.demand_sentence(empty, "X", "neighbours") == ""
+    x = words.Names("X", "Neighbours' average", "neighbours")
+    assert words.placement_sentence(empty, x) == "X has no EHC plans by setting in this data."
+    assert words.timeliness_sentence(empty, x) == "X has no 20-week timeliness figure in this data."
+    assert words.demand_sentence(empty, x) == ""
     assert words.appeal_sentence(empty, "X") == "X has no SEND Tribunal appeal rate in this data."
     gap = table("timely_20wk_ex", 2024, {"a": NAN, "b": 0.5})
-    assert "no 20-week timeliness figure for 2024 (its counts are missing" in words.timeliness_sentence(gap, "X", "n")
+    assert "no 20-week timeliness figure for 2024 (its counts are missing" in words.timeliness_sentence(gap, x)
 
 
 ENTRY = ProgrammeEntry("safety_valve", "2022-23", ("881", "845", "878"), ("881", "845"))
 
 
 def test_programme_intro_names_the_entry_the_neighbours_in_no_programme_and_the_caveat():
-    names = {"881": "Essex", "845": "East Sussex"}
+    names = {"881": "Essex", "845": "East Sussex, County of"}  # plain names in a list
     text = words.programme_intro(ENTRY, "Kent", names)
     assert text.startswith("Kent signed a safety-valve agreement in 2022-23 (its entry year). 2 of its 3 DfE "
                            "statistical neighbours were in no programme (Essex, East Sussex)")
@@ -157,7 +161,5 @@ def test_growth_reads_as_percent_a_year_or_points_and_the_sentence_gives_the_cha
         "year, its neighbours' in no programme by +8.1% a year; after entry (2021-22 to 2023-24) by +9.1% a year and "
         "+13.9% a year: relative to theirs, its growth slowed by 7.0 points a year.")
     assert "no before-and-after comparison" in words.growth_sentence(growth().iloc[[1]], "Kent")
-    results = words.programme_results(ENTRY, growth())
-    assert results["programme"] == "safety_valve" and results["comparison_units"] == ["881", "845"]
-    assert results["growth"]["hn_spend_per_head_2_18"]["difference"] == pytest.approx(-0.0697)
-    assert words.programme_results(None, None) is None
+    assert words.growth_markdown(growth(), "Kent").endswith(words.growth_sentence(growth(), "Kent"))
+    assert "Growth is the average annual change from the first year with data" in words.growth_markdown(growth(), "Kent")

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cli_runs import NotebookRun, council_report, run_sendlib
+from cli_runs import NotebookRun, council_report, run_sendlib, unreadable_bits
 from sendlib import config
 from sendlib.present import plots
 from sendlib.readers import sen2, tribunal
@@ -28,6 +28,12 @@ from test_readers_sen2 import raw_member
 
 STEM = "05_council_profile"
 SPEND, ALLOCATION, BALANCE = "hn_spend_gbp", "hnb_after_deductions_gbp", "dsg_balance_gbp"
+
+
+def unreadable(run: NotebookRun) -> list[str]:
+    """unreadable_bits of the report's page, but for ``la_type``: a value of the comparators
+    parameter as well as a column name (the Parameters box and the Comparators section name it)."""
+    return [bit for bit in unreadable_bits(run.text) if not bit.startswith("column name la_type:")]
 
 
 def report(reports_dir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -287,6 +293,7 @@ def test_the_page_an_officer_shares(camden):
     for csv_file in (camden.folder / "figures").glob("*.csv"):
         assert not re.search(r"\.\d*(0{6}|9{6})\d", csv_file.read_text()), f"binary noise in {csv_file.name}"
     assert not re.search(r"-£0\.0m|[-+]0\.0%", text)
+    assert unreadable(camden) == []
     # results.json: the values used and the defaults they were compared with
     assert camden.results["parameters"]["la"] == "202" and camden.results["defaults"]["sn_model"] == "2025"
     assert "output_dir" not in camden.results["parameters"], "no machine path"
@@ -355,6 +362,7 @@ def test_merged_unit_cumberland(panel, notebook_runs):
     cash = spending[spending["series"] == "cash"].set_index("fy")["value"]
     assert pd.isna(cash["2023-24"]) and cash[["2022-23", "2024-25"]].notna().all(), "a gap, drawn dotted across"
     assert "<title>Cumberland: high needs profile</title>" in page
+    assert unreadable(run) == []
 
 
 @pytest.mark.needs_data
@@ -364,11 +372,17 @@ def test_small_numbers_are_flagged_in_the_isles_of_scilly(notebook_runs, panel):
     plans = panel[panel["unit"] == "420"].set_index("fy")["ehcp_count"]
     assert flags["spend_growth_pct"]["count"] == plans[["2017-18", "2024-25"]].min() < 500
     assert set(flags) == {"spend_per_head_2_18_gbp", "spend_per_ehcp_gbp", "spend_pct_of_allocation",
-                          "ehcp_per_10k_0_25", "spend_growth_pct"}
+                          "ehcp_per_10k_0_25", "spend_growth_pct",
+                          # one registry: shares and timeliness rest on their own counts, as in the placement section
+                          "mainstream_share_pct", "special_independent_share_pct", "timely_20wk_ex_pct"}
+    shown = run.results["placement_process"]
+    for key, measure in (("mainstream_share_pct", "mainstream_share"), ("timely_20wk_ex_pct", "timely_20wk_ex")):
+        assert flags[key]["count"] == shown[measure]["denominator"] and shown[measure]["small"], key
     growth = next(row for row in run.results["headline"] if row["key"] == "spend_growth_pct")
     assert f"{growth['value_text']} (small numbers)" in run.text
     assert "Small numbers: Isles of Scilly had" in run.text and "fewer than 500" in run.text
     assert not re.search(r"-£0\.0m|[-+]0\.0%", run.text)
+    assert unreadable(run) == []
 
 
 @pytest.mark.needs_data

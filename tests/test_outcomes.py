@@ -1,6 +1,6 @@
 """Outcomes (shares, rates per 10,000) on hand-made panels: definitions, missing never 0, merged
-units from whole member sets only, small-denominator flags, England's series; and on the real
-panel, which councils the small-number thresholds flag."""
+units from whole member sets only, England's series (their small-number flags are tested with
+sendlib.analysis.small_numbers)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from sendlib import panel as panel_module
-from sendlib.analysis import outcomes
+from sendlib.analysis import outcomes, small_numbers
 from sendlib.readers import sen2
 
 NAN = float("nan")
@@ -58,7 +58,7 @@ def test_outcome_definitions_follow_the_contract():
         "ehcp_per_10k", "timely_20wk_ex", "timely_20wk", "requests_per_10k", "refusal_share", "appeal_rate"]
     for outcome in outcomes.OUTCOMES.values():
         assert outcome.scale == (10_000 if outcome.kind == "rate" else 1.0), outcome.name
-        assert outcome.name in outcomes.SMALL_DENOMINATOR and outcome.label
+        assert outcome.name in small_numbers.MEASURE_COUNTS and outcome.label  # its small count
     assert outcomes.OUTCOMES["refusal_share"].denominator == ("assess_count", "not_assess_count")
 
 
@@ -69,25 +69,6 @@ def test_unknown_outcome_kind_or_column_is_refused():
         outcomes.Outcome("x", "a", ("b",), 1.0, "X", "ratio")
     with pytest.raises(Exception, match="ehcp_count"):
         outcomes.outcome_frame(tiny_panel(ehcp_mainstream_count=[1.0, 2.0, 3.0]), ["mainstream_share"])
-
-
-def test_small_denominator_flags_below_the_threshold_only():
-    threshold = outcomes.SMALL_DENOMINATOR["timely_20wk_ex"]
-    frame = tiny_panel(issued_20wk_ex_count=[1.0, 1.0, 1.0], issued_ex_count=[threshold - 1, threshold, NAN])
-    assert outcomes.small_denominator(frame, "timely_20wk_ex").tolist() == [True, False, False]
-    shares = tiny_panel(ehcp_ap_count=[1.0] * 3, ehcp_count=[99.0, 100.0, 5000.0])
-    assert outcomes.small_denominator(shares, "ap_share").tolist() == [True, False, False]
-
-
-def test_an_outcome_defined_elsewhere_is_computed_and_flagged_the_same_way():
-    fe = outcomes.Outcome("fe_share", "ehcp_fe_count", ("ehcp_count",), 1.0, "Share in further education", "share")
-    frame = tiny_panel(ehcp_fe_count=[10.0, NAN, 3.0], ehcp_count=[50.0, 200.0, 0.0])
-    values = outcomes.outcome_values(frame, fe)
-    assert values.name == "fe_share" and values.iloc[0] == pytest.approx(0.2) and values.iloc[1:].isna().all()
-    assert outcomes.small_denominator(frame, fe, threshold=100).tolist() == [True, False, True]
-    assert outcomes.small_denominator(frame, fe, threshold=40).tolist() == [False, False, True]
-    with pytest.raises(ValueError, match="'fe_share' has no small-number threshold of its own"):
-        outcomes.small_denominator(frame, fe)
 
 
 # --------------------------------------------------------------------------- merged units
@@ -167,19 +148,6 @@ def test_national_outcomes_pair_january_calendar_year_and_mid_year_by_fy():
 
 
 # --------------------------------------------------------------------------- real data
-
-
-@pytest.mark.needs_data
-def test_small_number_flags_on_the_real_panel_are_the_tiny_councils(processed_data: Path):
-    panel = pd.read_parquet(processed_data / "panel.parquet")
-    flagged = {name: set(panel.loc[outcomes.small_denominator(panel, name), "unit"]) for name in outcomes.OUTCOMES}
-    scilly_city = {"420", "201"}
-    for name in ("mainstream_share", "special_independent_share", "new_plans_per_10k", "requests_per_10k"):
-        assert flagged[name] == scilly_city, name
-    assert flagged["appeal_rate"] == scilly_city | {"857"}  # and Rutland
-    assert scilly_city <= flagged["timely_20wk_ex"]
-    rutland = panel[panel["unit"] == "857"]
-    assert rutland["pop_0_25_count"].min() > outcomes.SMALL_DENOMINATOR["new_plans_per_10k"]
 
 
 @pytest.mark.needs_data

@@ -29,11 +29,16 @@ class NoNeighboursError(ParameterError):
         self.la_code, self.model, self.other_models = la_code, model, other_models
 
 
-def council_neighbours(stat_neighbours: pd.DataFrame, la_code: str, model: str) -> pd.DataFrame:
-    """The council's rows of one model, by rank; NoNeighboursError naming any model that has it."""
+def check_model(stat_neighbours: pd.DataFrame, model: str) -> None:
+    """ParameterError unless ``model`` is a model of the (whole) ``stat_neighbours`` table."""
     models = sorted(set(stat_neighbours["model"]))
     if model not in models:
         raise ParameterError(f"sn_model {model!r} is not a statistical-neighbour model; expected one of {models}")
+
+
+def council_neighbours(stat_neighbours: pd.DataFrame, la_code: str, model: str) -> pd.DataFrame:
+    """The council's rows of one model, by rank; NoNeighboursError naming any model that has it."""
+    check_model(stat_neighbours, model)
     rows = stat_neighbours[(stat_neighbours["model"] == model) & (stat_neighbours["la_code"] == la_code)]
     if rows.empty:
         listed = set(stat_neighbours.loc[stat_neighbours["la_code"] == la_code, "model"])

@@ -545,23 +545,22 @@ def unit_la_code(lookup: pd.DataFrame, unit: str) -> list[str]:
 
 def comparison_neighbours(stat_neighbours: pd.DataFrame, lookup: pd.DataFrame, units: Collection[str],
                           model: str, comparison_units: Collection[str]) -> dict[str, list[str]]:
-    """Each unit's statistical neighbours (``model``, as units) that are comparison units; a unit
-    none of whose councils is in the model gets an empty list."""
-    from sendlib.neighbours import NoNeighboursError, neighbour_units
+    """Each unit's statistical neighbours (``model``, as units) that are comparison units, from the
+    first of its councils (unit_la_code's order) with a row in the model: a merged unit whose
+    current councils are not in an older model takes its old council's row. A unit none of
+    whose councils is in the model gets an empty list; a ``model`` the table does not have is a
+    ParameterError."""
+    from sendlib.neighbours import check_model, neighbour_units
 
+    check_model(stat_neighbours, model)  # on the whole table: each council's own rows may lack the model
     allowed, found = set(comparison_units), {}
-    by_council = dict(tuple(stat_neighbours.groupby("la_code")))  # each call then hashes only its own rows
+    in_model = stat_neighbours[stat_neighbours["model"] == model]
+    by_council = dict(tuple(in_model.groupby("la_code")))  # each call then hashes only its own rows
     for unit in units:
-        found[unit] = []
-        for la_code in unit_la_code(lookup, unit):
-            try:
-                rows = neighbour_units(by_council.get(la_code, stat_neighbours.head(0)), lookup, la_code, model)
-            except NoNeighboursError:
-                continue
-            found[unit] = [n for n in rows["unit"] if n in allowed]
-            break
+        listed = [la_code for la_code in unit_la_code(lookup, unit) if la_code in by_council]
+        rows = neighbour_units(by_council[listed[0]], lookup, listed[0], model) if listed else None
+        found[unit] = [] if rows is None else [n for n in rows["unit"] if n in allowed]
     return found
-
 
 
 def programme_neighbours(stat_neighbours: pd.DataFrame, lookup: pd.DataFrame, groups: Mapping[str, pd.DataFrame],

@@ -10,22 +10,9 @@ or the denominator is not positive, never 0. Counts of merged units are whole-me
 Shares are fractions (0-1), rates per 10,000; formatting for people is
 :mod:`sendlib.present.readable`'s job.
 
-Small numbers (:data:`SMALL_DENOMINATOR`, :func:`small_denominator`). One child moves a
-ratio by 1/denominator, so a ratio over a small denominator can jump from year to year for no
-reason (Isles of Scilly, City of London and Rutland are the tiny councils). Thresholds:
-
-- shares of plans in force (mainstream, special, AP): fewer than **100 plans**: one child
-  then moves the share by more than one percentage point, as much as England's mainstream
-  share changes in a year. Flags Isles of Scilly and City of London (10-30 plans).
-- process shares (timeliness, refusals): fewer than **30 plans issued / decisions**: one
-  plan then moves the share by more than 3 points (these shares differ between councils by
-  tens of points, so 30 is enough; the usual small-numbers rule of thumb).
-- rates per 10,000 aged 0-25: a population under **10,000**: one child then moves the rate
-  by more than 1 per 10,000 (England: about 40 new plans per 10,000 a year). Flags Isles of
-  Scilly (500-600 people) and City of London (1,400-3,500); Rutland (about 11,000) is just above.
-- appeal rate: fewer than **500 appealable decisions**: one appeal then moves the rate by
-  more than 0.2 points, a tenth of a typical rate (1-3%). Flags Isles of Scilly, City of
-  London and Rutland (200-400 decisions).
+Whether a value rests on a count too small to read (Isles of Scilly, City of London and Rutland
+are the tiny councils) is decided for every outcome by sendlib.analysis.small_numbers, the one
+registry of counts and thresholds the council profile flags with.
 """
 
 from __future__ import annotations
@@ -90,14 +77,6 @@ OUTCOMES: dict[str, Outcome] = {outcome.name: outcome for outcome in [
             "SEND Tribunal appeals per appealable decision", "share"),
 ]}
 
-#: Per outcome: a denominator below this is small (see the module docstring for why).
-SMALL_DENOMINATOR: dict[str, float] = {
-    "mainstream_share": 100, "special_state_share": 100, "special_independent_share": 100, "ap_share": 100,
-    "timely_20wk_ex": 30, "timely_20wk": 30, "refusal_share": 30,
-    "new_plans_per_10k": 10_000, "ehcp_per_10k": 10_000, "requests_per_10k": 10_000,
-    "appeal_rate": 500,
-}
-
 #: The England tables :func:`national_outcomes` reads (the clean step's ``_national`` tables).
 NATIONAL_TABLES = ("ehcp_national", "ehcp_by_setting_national", "population_england",
                    *(f"{name}_national" for name in FLOW_COUNTS))
@@ -135,17 +114,6 @@ def outcome_frame(panel: pd.DataFrame, names: Iterable[str] | None = None) -> pd
     names = list(OUTCOMES) if names is None else list(names)
     return pd.concat([panel[PANEL_KEYS].reset_index(drop=True),
                       *[outcome_values(panel, name).reset_index(drop=True) for name in names]], axis=1)
-
-
-def small_denominator(panel: pd.DataFrame, name: str | Outcome, threshold: float | None = None) -> pd.Series:
-    """True where the outcome's denominator is known and below ``threshold`` (default: its
-    :data:`SMALL_DENOMINATOR`)."""
-    outcome = _outcome(name)
-    if threshold is None and outcome.name not in SMALL_DENOMINATOR:
-        raise ValueError(f"outcome {outcome.name!r} has no small-number threshold of its own; pass threshold")
-    denominator = denominator_values(panel, outcome)
-    limit = SMALL_DENOMINATOR[outcome.name] if threshold is None else threshold
-    return (denominator.notna() & (denominator < limit)).rename(f"{outcome.name}_small")
 
 
 def national_counts(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:

@@ -24,9 +24,8 @@ The **comparators' average** is the simple mean over the comparators with a valu
 had one; **England** is the files' own England row (a national figure, not an average of
 councils); **rank** 1 = the highest of the subject and its comparators with a value (ties share
 the better rank); **national quartile** 1 = the highest quarter of the units with a value,
-ceil(4 x rank / n). A value is **small** when its denominator is under the threshold of
-sendlib.analysis.outcomes (SMALL_DENOMINATOR; the shares of plans, new plans and needs take that
-of the shares of plans, 100 plans).
+ceil(4 x rank / n). A value is **small** when the count it rests on (its denominator) is under
+the threshold of sendlib.analysis.small_numbers, the registry the headline summary flags with.
 """
 
 from __future__ import annotations
@@ -38,8 +37,8 @@ import numpy as np
 import pandas as pd
 
 from sendlib import geography, years
-from sendlib.analysis import outcomes
-from sendlib.analysis.outcomes import OUTCOMES, SMALL_DENOMINATOR, Outcome
+from sendlib.analysis import outcomes, small_numbers
+from sendlib.analysis.outcomes import OUTCOMES, Outcome
 from sendlib.memo import memoised
 from sendlib.panel import FLOW_COUNTS, PANEL_KEYS, SETTING_COUNTS, flows_on_units, setting_counts
 from sendlib.readers.sen2 import SETTING_GROUP_LABELS
@@ -52,22 +51,19 @@ TABLES = ("new_plans_by_setting", "new_plans_by_setting_national", "tribunal_app
 SETTINGS = {groups[0]: column.removeprefix("ehcp_").removesuffix("_count")
             for column, groups in SETTING_COUNTS.items() if len(groups) == 1}
 TOPICS = ("placement", "new_plan_placement", "process", "need")
-PLANS_THRESHOLD = SMALL_DENOMINATOR["mainstream_share"]
 NEED_JANUARY = 2025
 
 
 @dataclass(frozen=True)
 class SectionMeasure:
     """A measure of the section: its ratio (an Outcome), its row label (the setting, for the
-    shares by setting), its topic, its calendar, its denominator in words and the denominator
-    under which it is small."""
+    shares by setting), its topic, its calendar and its denominator in words."""
 
     outcome: Outcome
     label: str
     topic: str
     period: str  # "january" or "calendar"
     denominator_label: str
-    threshold: float
 
     @property
     def key(self) -> str:
@@ -88,7 +84,7 @@ def _setting_measures() -> list[SectionMeasure]:
         for group, short in SETTINGS.items():
             count = f"{prefix or 'ehcp_'}{short}_count"
             outcome = _share(f"{prefix}{short}_share", count, total, f"Share of {words} in: {SETTING_GROUP_LABELS[group]}")
-            found.append(SectionMeasure(outcome, SETTING_GROUP_LABELS[group], topic, period, words, PLANS_THRESHOLD))
+            found.append(SectionMeasure(outcome, SETTING_GROUP_LABELS[group], topic, period, words))
     return found
 
 
@@ -98,7 +94,7 @@ PROCESS_OUTCOMES = {"new_plans_per_10k": "people aged 0-25", "requests_per_10k":
                     "timely_20wk": "plans issued", "appeal_rate": "appealable decisions"}
 MEASURES: dict[str, SectionMeasure] = {measure.key: measure for measure in [
     *_setting_measures(),
-    *(SectionMeasure(OUTCOMES[name], OUTCOMES[name].label, "process", "calendar", words, SMALL_DENOMINATOR[name])
+    *(SectionMeasure(OUTCOMES[name], OUTCOMES[name].label, "process", "calendar", words)
       for name, words in PROCESS_OUTCOMES.items()),
 ]}
 VALUE_COLUMNS = ["unit", "measure", "year", "value", "numerator", "denominator", "small"]
@@ -160,7 +156,8 @@ def year_of(fy: str, period: str) -> int:
 
 def measure_values(counts: pd.DataFrame, last_fy: str | None = None) -> pd.DataFrame:
     """VALUE_COLUMNS for every unit, measure and year of ``counts`` (FYs up to ``last_fy``) in which
-    some unit has the measure: value, numerator, denominator and whether the denominator is small."""
+    some unit has the measure: value, numerator, denominator and whether the denominator is small
+    (sendlib.analysis.small_numbers)."""
     if last_fy is not None:
         counts = counts[counts["fy"].map(years.fy_start) <= years.fy_start(last_fy)]
     parts, fys = [], counts["fy"].unique()
@@ -172,7 +169,7 @@ def measure_values(counts: pd.DataFrame, last_fy: str | None = None) -> pd.DataF
             "value": outcomes.outcome_values(counts, outcome).to_numpy(),
             "numerator": counts[outcome.numerator].astype("float64").to_numpy(),
             "denominator": outcomes.denominator_values(counts, outcome).to_numpy(),
-            "small": outcomes.small_denominator(counts, outcome, measure.threshold).to_numpy(),
+            "small": small_numbers.small_rows(counts, measure.key).to_numpy(),
         })
         collected = frame.loc[frame["value"].notna(), "year"].unique()  # years the measure exists for some unit
         parts.append(frame[frame["year"].isin(collected)])
@@ -198,7 +195,7 @@ def need_values(needs: pd.DataFrame) -> pd.DataFrame:
         "unit": needs["unit"].to_numpy(), "measure": "need_" + needs["need"].astype(str) + "_share",
         "year": NEED_JANUARY, "value": (needs["ehcp_count"] / denominator.where(denominator > 0)).to_numpy(),
         "numerator": needs["ehcp_count"].astype("float64").to_numpy(), "denominator": denominator.to_numpy(),
-        "small": (denominator < PLANS_THRESHOLD).to_numpy(),
+        "small": small_numbers.is_small(denominator, "plans").to_numpy(),
     })[VALUE_COLUMNS]
 
 

@@ -1,5 +1,7 @@
-"""One council's profile: its harmonised unit, comparator units, its rank among them, and its
-high-needs projection under the funding assumptions of DfE's June 2022 guidance.
+"""One council's profile: its harmonised unit, comparator units, its rank among them, its
+allocation, DSG balance and programmes, and its high-needs projection under the funding
+assumptions of DfE's June 2022 guidance (numbers and frames only: the sentences and readable
+tables are in sendlib.findings.council, the figures in sendlib.present.council_figures).
 
 Definitions:
 
@@ -23,31 +25,27 @@ Definitions:
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sendlib.analysis.groups import CLAIMED_MEMBERSHIP
 from sendlib.analysis.growth import unit_growth
 from sendlib.analysis.measures import COMPLETENESS_FLAGS, measure_values, require_panel_columns
 from sendlib.analysis.projections import project_all
 from sendlib.errors import ParameterError
 from sendlib.geography import resolve_la
-from sendlib.present.markup import code, escape
 from sendlib.memo import memoised
 from sendlib.neighbours import neighbour_units
 from sendlib.programmes import ANNOUNCEMENT, membership_as_at
-from sendlib.present.readable import LA_TYPE_NAMES, format_gbp, format_pct, format_value, readable_frame
-from sendlib.years import fy_label, fy_range, fy_start, january_for_fy
+from sendlib.years import fy_label, fy_range, fy_start
 
 COMPARATOR_METHODS = ("stat_neighbours", "region", "la_type", "nearest")
 #: Statistical-neighbour models (sendlib.neighbours): the 2025 model and the April 2021 one.
 SN_MODELS = ("2025", "2021")
 SN_NEIGHBOURS = 10  # neighbours per council in each model
-#: Comparator method -> how its group is named in headings ("Statistical neighbours' average").
-COMPARATOR_NAMES = {"stat_neighbours": "statistical neighbours", "region": "councils in the region",
-                    "la_type": "councils of the same type", "nearest": "nearest councils"}
 #: Comparator method -> the panel column its units must share with the subject.
 SHARED_COLUMNS = {"region": "region_name", "la_type": "la_type"}
 #: Feature column -> label, for comparator selection and ranking.
@@ -98,75 +96,6 @@ def council_unit(lookup: pd.DataFrame, la: str) -> CouncilUnit:
         member_la_names=tuple(members["la_name"].astype(str)),
         ons_codes=tuple(str(row["ons_codes"]).split(";")) if "ons_codes" in lookup.columns else (),
     )
-
-
-def describe_unit(council: CouncilUnit) -> str:
-    """One sentence (Markdown, names escaped) saying which unit the council is profiled through
-    (and who is in it)."""
-    who = f"{escape(council.la_name)} ({escape(council.la_code)})"
-    if not council.merged:
-        return f"{who} is its own harmonised unit ({code(council.unit)}): every figure is for the council alone."
-    members = ", ".join(f"{escape(name)} ({escape(la)})"
-                        for la, name in zip(council.member_la_codes, council.member_la_names))
-    return (
-        f"{who} is shown as its harmonised unit {code(council.unit)}, {escape(council.unit_name)}, which joins "
-        f"{members} so that years before and after the reorganisation compare like with like: every figure is "
-        "for the whole unit, not the council alone."
-    )
-
-
-def council_heading(council: CouncilUnit, region: str, la_type: str) -> str:
-    """The report's council heading and its first paragraph, as Markdown."""
-    type_name = LA_TYPE_NAMES.get(la_type, la_type)
-    return (f"## {escape(council.la_name)} ({escape(council.la_code)})\n\n{describe_unit(council)} "
-            f"Region: {escape(region)}; type: {escape(type_name)}.")
-
-
-def spending_sentence(summary: Mapping[str, float], first_fy: str, last_fy: str, level_fy: str | None) -> str:
-    """How the unit's high-needs spending grew, and its spending per head, from :func:`subject_summary`."""
-    return (
-        f"High-needs spending went from {escape(format_gbp(summary['spend_first_gbp']))} in {escape(first_fy)} to "
-        f"{escape(format_gbp(summary['spend_last_gbp']))} in {escape(last_fy)}: "
-        f"{escape(format_pct(summary['spend_growth_cash']))} in cash and "
-        f"{escape(format_pct(summary['spend_growth_real']))} in real terms. Spending per head aged 2-18 in "
-        f"{escape(level_fy or 'the latest year')}: {escape(format_gbp(summary['spend_per_head_2_18_gbp']))}."
-    )
-
-
-def ehcp_sentence(summary: Mapping[str, float], first_fy: str, last_fy: str, level_fy: str | None) -> str:
-    """How the unit's EHC plans grew, and their rate per 10,000 aged 0-25, from :func:`subject_summary`."""
-    def count(value: float) -> str:
-        return "not available" if pd.isna(value) else f"{value:,.0f}"
-
-    return (
-        f"EHC plans went from {escape(count(summary['ehcp_first_count']))} in January "
-        f"{escape(january_for_fy(first_fy))} to {escape(count(summary['ehcp_last_count']))} in January "
-        f"{escape(january_for_fy(last_fy))} ({escape(format_pct(summary['ehcp_growth']))}); in "
-        f"{escape(level_fy or 'the latest year')} there were "
-        f"{escape(format_measure('ehcp_per_10k_0_25', summary['ehcp_per_10k_0_25']))} plans per 10,000 aged 0-25."
-    )
-
-
-def allocation_sentence(allocation_fy: str | None, spent: float, allocated: float, unit_label: str) -> str:
-    """Spending against the allocation in the latest year with both (or that there is none)."""
-    if allocation_fy is None:
-        return f"No year has both an allocation and spending for {escape(unit_label)}."
-    return (
-        f"In {escape(allocation_fy)}, the latest year with both, S251 high-needs spending was "
-        f"{escape(format_gbp(spent))} against an allocation of {escape(format_gbp(allocated))} "
-        f"({escape(format_pct(spent / allocated - 1))})."
-    )
-
-
-def balance_sentence(balance_fy: str | None, balance_gbp: float, balance_pct: float, rank: int | None,
-                     n_ranked: int, unit_label: str) -> str:
-    """The unit's latest cumulative DSG balance and its rank by deficit share (1st = largest)."""
-    if balance_fy is None:
-        return f"No DSG balance is available for {escape(unit_label)}."
-    ranked = (f": ranked {ordinal(rank)} of {n_ranked} units by deficit as a share of total DSG "
-              "(1st = the largest deficit)." if rank else ".")
-    return (f"At the end of {escape(balance_fy)} the cumulative DSG balance was "
-            f"{escape(balance_phrase(balance_gbp, balance_pct))}{ranked}")
 
 
 def complete_spend(panel: pd.DataFrame, basis: str = "cash", denominator: str = "total") -> pd.Series:
@@ -241,44 +170,6 @@ def select_comparators(
     return chosen[["unit", "unit_name", "distance", *extra]].astype(
         {"unit": "string", "unit_name": "string", "distance": "float64"}
     ).reset_index(drop=True)
-
-
-def comparators_heading(method: str, n_comparators: int) -> str:
-    """"statistical neighbours' average (10)": the column heading of the comparators' average."""
-    return f"{COMPARATOR_NAMES[method][0].upper()}{COMPARATOR_NAMES[method][1:]}' average ({n_comparators})"
-
-
-def comparators_frame(chosen: pd.DataFrame, method: str) -> pd.DataFrame:
-    """The :func:`select_comparators` table as text for reading: Rank, Statistical neighbour,
-    Closeness, Compared as, Note (stat_neighbours); else Council (and Distance for nearest)."""
-    if method == "stat_neighbours":
-        return readable_frame(chosen, {"rank": ("Rank", "count"), "neighbour_name": ("Statistical neighbour", "text"),
-                                       "closeness": ("Closeness", "text"), "unit_name": ("Compared as", "text"),
-                                       "note": ("Note", "text")})
-    columns = {"unit_name": ("Council", "text")}
-    if method == "nearest":
-        columns["distance"] = ("Distance (standardised)", "rate")
-    return readable_frame(chosen, columns)
-
-
-def comparators_sentence(method: str, chosen: pd.DataFrame, sn_model: str, baseline_fy: str, region: str,
-                         la_type_name: str) -> str:
-    """Which comparators the report uses, and why, as Markdown (data-derived text escaped)."""
-    names = ", ".join(escape(name) for name in chosen["unit_name"])
-    basis = {
-        "stat_neighbours": f"DfE's statistical neighbours ({escape(sn_model)} model, as in LAIT and the High Needs "
-                           "Benchmarking Tool)",
-        "nearest": f"the {len(chosen)} units nearest in {escape(baseline_fy)} spending per head and EHC plan rate",
-        "region": f"every other unit in {escape(region)}",
-        "la_type": f"every other {escape(la_type_name)}",
-    }[method]
-    if not len(chosen):
-        return f"No comparators: {basis} is empty."
-    fewer = ""
-    if method == "stat_neighbours" and len(chosen) < SN_NEIGHBOURS:
-        fewer = (f" That is {len(chosen)} units for the model's {SN_NEIGHBOURS} neighbours: a neighbour inside the "
-                 "council's own harmonised unit is left out, and neighbours sharing a unit count once.")
-    return f"Compared with {basis}: {names}.{fewer}"
 
 
 def comparator_average(series: pd.DataFrame, comparators: Collection[str], columns: Sequence[str],
@@ -416,17 +307,6 @@ def subject_summary(panel: pd.DataFrame, unit: str, first_fy: str, last_fy: str,
     return {key: float(value) for key, value in summary.items()}
 
 
-def format_measure(measure: str, value: float) -> str:
-    """A ranked measure's value for a sentence: growth as "+74.4%", money as "£1,205", rates as "201.8"."""
-    if pd.isna(value):
-        return "not available"
-    if measure == "spend_growth":
-        return format_pct(value)
-    if measure.endswith("_gbp"):
-        return format_gbp(value)
-    return f"{value:,.1f}"
-
-
 def guidance_projection(
     panel: pd.DataFrame, unit: str, start_fy: str, end_fy: str, first: float, after: float,
     first_assumed_fy: str = GUIDANCE_FIRST_FY, trend_years: int = SPEND_TREND_YEARS,
@@ -466,10 +346,22 @@ def guidance_projection(
     return table.astype({"fy": "string", "fy_start": "int64"})
 
 
-def balance_paths(panel: pd.DataFrame, unit: str, projection: pd.DataFrame, fys: Collection[str]) -> pd.DataFrame:
+def projection_start(panel: pd.DataFrame, last_fy: str) -> str | None:
+    """The year a projection to ``last_fy`` starts from: the last year before it with a DSG balance."""
+    return latest_fy_with(panel, BALANCE_COLUMN, fy_label(fy_start(last_fy) - 1))
+
+
+def council_projection(panel: pd.DataFrame, unit: str, last_fy: str, first: float, after: float) -> pd.DataFrame:
+    """:func:`guidance_projection` of the unit from :func:`projection_start` to ``last_fy``."""
+    return guidance_projection(panel, unit, projection_start(panel, last_fy), last_fy, first, after)
+
+
+def balance_paths(panel: pd.DataFrame, unit: str, projection: pd.DataFrame, first_fy: str,
+                  last_fy: str) -> pd.DataFrame:
     """Observed and projected cumulative DSG balance in GBP million (POSITIVE = deficit), long
-    form for plotting: fy, series ("observed" over ``fys``, "projected" over the projection), value."""
-    observed = unit_series(panel, unit, {"observed": BALANCE_COLUMN}, fys, scale=1e6)
+    form for plotting: fy, series ("observed" from ``first_fy`` to ``last_fy``, "projected" over
+    the projection), value."""
+    observed = unit_series(panel, unit, {"observed": BALANCE_COLUMN}, fy_range(first_fy, last_fy), scale=1e6)
     projected = pd.DataFrame({"fy": projection["fy"].astype(str), "series": "projected",
                               "value": projection["balance_gbp"].astype("float64") / 1e6})
     return pd.concat([observed, projected], ignore_index=True).astype({"fy": "string", "series": "string"})
@@ -506,63 +398,6 @@ def projection_summary(projection: pd.DataFrame, first_assumed_fy: str = GUIDANC
     }
 
 
-def projection_findings(outlook: Mapping[str, object], unit_label: str, assumed_first: float) -> str:
-    """The projection's findings as Markdown, from :func:`projection_summary` output: where the
-    balance would go under the assumptions, then what actually happened (allocation growth in
-    the first assumed year against ``assumed_first``; S251 spend growth against its trend);
-    every clause whose numbers are missing is left out."""
-    if pd.isna(outlook["balance_end_gbp"]):
-        projected = (f"No projection for {escape(unit_label)}: its start-year allocation or DSG balance is "
-                     "not available.")
-    else:
-        path = ", ".join(
-            f"{format_pct(rate)} in {fy}{' (actual)' if fy in outlook['actual_funding_years'] else ''}"
-            for fy, rate in outlook["funding_growth_by_fy"].items()
-        )
-        projected = (
-            f"With funding growing {path}, and spending growing at its own trend of "
-            f"{format_pct(outlook['spend_growth_rate'])} a year, the cumulative DSG balance would go from "
-            f"{balance_phrase(outlook['balance_start_gbp'], outlook['balance_start_pct'])} at the end of "
-            f"{outlook['start_fy']} to {balance_phrase(outlook['balance_end_gbp'], outlook['balance_end_pct'])} "
-            f"by the end of {outlook['end_fy']}."
-        )
-    happened = []
-    if not pd.isna(outlook["actual_funding_growth_first_assumed"]):
-        happened.append(f"the allocation grew {format_pct(outlook['actual_funding_growth_first_assumed'])} in "
-                        f"{GUIDANCE_FIRST_FY} against {format_pct(assumed_first)} assumed")
-    if outlook["actual_spend_fy"] is not None and not pd.isna(outlook["projected_spend_growth"]):
-        happened.append(f"S251 high-needs spending grew {format_pct(outlook['actual_spend_growth'])} from "
-                        f"{outlook['start_fy']} to {outlook['actual_spend_fy']} against "
-                        f"{format_pct(outlook['projected_spend_growth'])} on its trend")
-    return projected + (f"\n\nWhat happened: {' and '.join(happened)}." if happened else "")
-
-
-def programme_summary(flags: Mapping[str, object]) -> str:
-    """One line per programme from a panel row's flags (dbv, dbv_tranche, safety_valve,
-    safety_valve_year, safety_valve_amount_gbp, case_study_2022), as Markdown (data escaped)."""
-    def known(value: object) -> bool:
-        return value is not None and not pd.isna(value)
-
-    dbv = f"yes ({escape(flags['dbv_tranche'])})" if flags["dbv"] and known(flags["dbv_tranche"]) else (
-        "yes" if flags["dbv"] else "not on the known list")
-    valve = "not on the list"
-    if flags["safety_valve"]:
-        details = [f"agreement {escape(flags['safety_valve_year'])}" if known(flags["safety_valve_year"]) else "",
-                   escape(format_gbp(flags["safety_valve_amount_gbp"])) if known(flags["safety_valve_amount_gbp"])
-                   else ""]
-        valve = "yes" + (f" ({', '.join(d for d in details if d)})" if any(details) else "")
-    case_study = "yes" if flags["case_study_2022"] else "not known to be one"
-    return (f"- Delivering Better Value: {dbv}\n- Safety Valve: {valve}\n"
-            f"- one of the ten 2022 case-study councils: {case_study}")
-
-
-def known_lists_sentence(known: Mapping[str, int], claimed_dbv: float, case_studies: Sequence[str]) -> str:
-    """How complete the curated programme lists are (from :func:`programme_council_counts`)."""
-    return (f"The known DBV list names {known['dbv']} of the {claimed_dbv:.0f} DBV councils (councils as they were "
-            f"in 2022); only {known['case_study_2022']} of the ten 2022 case-study councils "
-            f"({escape(', '.join(case_studies))}) is public.")
-
-
 @memoised
 def programme_council_counts(programmes: pd.DataFrame, lookup: pd.DataFrame,
                              as_at: str | pd.Timestamp = ANNOUNCEMENT) -> dict[str, int]:
@@ -571,64 +406,6 @@ def programme_council_counts(programmes: pd.DataFrame, lookup: pd.DataFrame,
     every council, so computed once per process for the tables' content (sendlib.memo)."""
     members = membership_as_at(programmes, lookup, as_at)
     return {flag: int(members[flag].sum()) for flag in ("dbv", "safety_valve", "case_study_2022")}
-
-
-def projection_table(projection: pd.DataFrame) -> pd.DataFrame:
-    """A :func:`guidance_projection` table as text for reading: Year, money in £m, growth and
-    the balance as %, indices to 3 decimals, "no data" where missing (see :func:`projection_notes`)."""
-    return readable_frame(projection.assign(funding_growth_pct=100 * projection["funding_growth"]), {
-        "fy": ("Year", "text"), "funding_gbp": ("Funding", "gbp_m"), "spend_gbp": ("Spending", "gbp_m"),
-        "gap_gbp": ("In-year gap", "gbp_m"), "balance_gbp": ("DSG balance (positive = deficit)", "gbp_m"),
-        "balance_pct_of_dsg": ("Balance as % of DSG", "pct"), "actual_funding_gbp": ("Actual allocation", "gbp_m"),
-        "funding_growth_pct": ("Funding growth", "signed_pct"),
-        "spend_index_projected": ("Spending index (trend)", "index"),
-        "spend_index_actual": ("Spending index (actual)", "index"),
-    })
-
-
-def projection_notes(projection: pd.DataFrame) -> list[str]:
-    """Why cells of :func:`projection_table` say "no data": the start year has no growth, and
-    the actual allocation and spending exist only for the years published in the data."""
-    def missing(column: str) -> str:
-        return ", ".join(projection.loc[projection[column].isna(), "fy"].astype(str))
-
-    notes = []
-    if pd.isna(projection["funding_growth"].iloc[0]):
-        notes.append(f"Funding growth: none for {projection['fy'].iloc[0]}, the start year.")
-    actuals = (("actual_funding_gbp", "Actual allocation"), ("spend_index_actual", "Spending index (actual)"))
-    for column, what in actuals:
-        if years := missing(column):
-            notes.append(f"{what}: no data for {years} (not in the published data used here).")
-    for column, what in (("funding_gbp", "Funding"), ("balance_gbp", "DSG balance")):
-        if years := missing(column):
-            notes.append(f"{what}: no data for {years} (an input of the projection is missing).")
-    return notes
-
-
-def balance_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """The unit's years with a DSG balance (``rows`` indexed by fy) as text: Year, Cumulative
-    balance £m (positive = deficit), % of total DSG."""
-    known = rows.loc[rows[BALANCE_COLUMN].notna()].reset_index()
-    return readable_frame(known, {"fy": ("Year", "text"),
-                                  BALANCE_COLUMN: ("Cumulative DSG balance (positive = deficit)", "gbp_m"),
-                                  "dsg_balance_pct": ("% of total DSG", "pct")})
-
-
-PROGRAMME_NAMES = {"delivering_better_value": "Delivering Better Value", "safety_valve": "Safety Valve",
-                   "case_study_2022": "2022 case-study council"}
-
-
-def programme_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """:func:`programme_rows` output as text: Council, Programme, Group, Amount (Safety Valve
-    only; "no data" when unknown), Confidence, Source."""
-    named = rows.assign(programme=rows["programme"].map(PROGRAMME_NAMES).fillna(rows["programme"]),
-                        council=rows["la_name"] + " (" + rows["la_code"] + ")")
-    amounts = [format_value(amount, "gbp_m") if programme == "safety_valve" else "not applicable"
-               for programme, amount in zip(rows["programme"], rows["amount_gbp"])]
-    named["amount"] = amounts
-    return readable_frame(named, {"council": ("Council", "text"), "programme": ("Programme", "text"),
-                                  "group": ("Group", "text"), "amount": ("Amount", "text"),
-                                  "confidence": ("Confidence", "text"), "source": ("Source", "text")})
 
 
 def programme_rows(programmes: pd.DataFrame, la_codes: Collection[str]) -> pd.DataFrame:
@@ -681,7 +458,7 @@ def check_profile_parameters(panel: pd.DataFrame, parameters: Mapping[str, Any],
     for name, rate in (("funding_growth_first", funding_growth_first), ("funding_growth_after", funding_growth_after)):
         if not rate > -1:
             raise ParameterError(f"{name} is a growth rate (0.05 = +5%) and must be above -1; got {rate}")
-    start_fy = latest_fy_with(panel, BALANCE_COLUMN, fy_label(fy_start(last_fy) - 1))
+    start_fy = projection_start(panel, last_fy)
     if start_fy is None:
         balance_years = sorted(panel.loc[panel[BALANCE_COLUMN].notna(), "fy"].astype(str).unique())
         raise ParameterError(
@@ -691,26 +468,245 @@ def check_profile_parameters(panel: pd.DataFrame, parameters: Mapping[str, Any],
     return start_fy
 
 
-def balance_phrase(balance_gbp: float, balance_pct: float) -> str:
-    """"a deficit of £13.2m (7.1% of total DSG)" (POSITIVE = deficit), "a surplus of ...",
-    "no balance" at zero, "not available" when unknown."""
-    if pd.isna(balance_gbp):
-        return "not available"
-    if balance_gbp == 0:
-        return "no balance"
-    kind = "deficit" if balance_gbp > 0 else "surplus"
-    share = "" if pd.isna(balance_pct) else f" ({abs(balance_pct):.1f}% of total DSG)"
-    return f"a {kind} of {format_gbp(abs(balance_gbp))}{share}"
 
 
-def ordinal(number: int) -> str:
-    """1 -> "1st", 2 -> "2nd", 11 -> "11th", 23 -> "23rd"."""
-    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"
+# --- what a council's report reads and states, section by section ---------------------------------
 
 
-def format_rank(rank: int | None, n_ranked: int) -> str:
-    """"3rd highest of 11"; "not ranked (no value; 11 units ranked)" when the rank is missing."""
-    if rank is None or pd.isna(rank):
-        return f"not ranked (no value; {n_ranked} units ranked)"
-    return f"{ordinal(int(rank))} highest of {n_ranked}"
+#: The processed tables a council profile reads (sendlib.tables.read_table), besides those of
+#: sendlib.analysis.placement.TABLES.
+INPUT_TABLES = ("panel", "la_lookup", "stat_neighbours", "programmes")
+
+
+@dataclass(frozen=True)
+class ProfileInputs:
+    """The tables a council profile reads: the panel, the LA lookup, the statistical neighbours,
+    the curated programmes, the tables of the placement section (name -> table) and England's
+    outcomes from the files' own England rows (sendlib.analysis.outcomes.national_outcomes)."""
+
+    panel: pd.DataFrame
+    lookup: pd.DataFrame
+    stat_neighbours: pd.DataFrame
+    programmes: pd.DataFrame
+    placement_tables: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    national: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+
+    @property
+    def units(self) -> list[str]:
+        """Every unit of the panel, sorted."""
+        return sorted(self.panel["unit"].astype(str).unique())
+
+    @property
+    def unit_names(self) -> dict[str, str]:
+        """Unit -> its name."""
+        return dict(zip(self.panel["unit"].astype(str), self.panel["unit_name"].astype(str)))
+
+
+def read_inputs() -> ProfileInputs:
+    """The profile's tables, read from data/processed (each validated by sendlib.tables)."""
+    from sendlib.analysis.outcomes import national_outcomes
+    from sendlib.analysis.placement import TABLES
+    from sendlib.tables import read_table
+
+    panel, lookup, stat_neighbours, programmes = (read_table(name) for name in INPUT_TABLES)
+    tables = {name: read_table(name) for name in TABLES}
+    return ProfileInputs(panel, lookup, stat_neighbours, programmes, tables, national_outcomes(tables))
+
+
+def checked_council(inputs: ProfileInputs, **parameters: Any) -> CouncilUnit:
+    """The council of notebook 05's ``parameters`` (all of them, by name), once
+    :func:`check_profile_parameters` has found nothing the data cannot answer."""
+    check_profile_parameters(inputs.panel, parameters, la_lookup=inputs.lookup, stat_neighbours=inputs.stat_neighbours)
+    return council_unit(inputs.lookup, parameters["la"])
+
+
+def council_results(panel: pd.DataFrame, council: CouncilUnit, first_fy: str, last_fy: str) -> dict[str, Any]:
+    """results.json's entries on who the report is about and its headline numbers: the council's
+    codes, names and unit, region, type, the years, ``level_fy`` (the latest year with a
+    population aged 2-18, for the per-head figures) and :func:`subject_summary`."""
+    rows = panel[panel["unit"] == council.unit]
+    level_fy = latest_fy_with(panel, "pop_2_18_count", last_fy)
+    return {
+        "la_code": council.la_code, "la_name": council.la_name, "ons_codes": list(council.ons_codes),
+        "unit": council.unit, "unit_name": council.unit_name, "unit_la_codes": list(council.member_la_codes),
+        "unit_is_merged": council.merged, "region": rows["region_name"].iloc[0], "la_type": rows["la_type"].iloc[0],
+        "first_fy": first_fy, "last_fy": last_fy, "level_fy": level_fy,
+        **subject_summary(panel, council.unit, first_fy, last_fy, level_fy),
+    }
+
+
+def comparators_for(inputs: ProfileInputs, council: CouncilUnit, method: str, sn_model: str, n_nearest: int,
+                    baseline_fy: str) -> pd.DataFrame:
+    """The council's comparator units (:func:`select_comparators`), its statistical neighbours in
+    ``sn_model`` (sendlib.neighbours.neighbour_units) when ``method`` is "stat_neighbours"."""
+    neighbours = (neighbour_units(inputs.stat_neighbours, inputs.lookup, council.la_code, sn_model)
+                  if method == "stat_neighbours" else None)
+    return select_comparators(inputs.panel, council.unit, method, n_nearest, baseline_fy, neighbours)
+
+
+def comparator_results(chosen: pd.DataFrame, method: str, sn_model: str) -> dict[str, Any]:
+    """results.json's entries on the comparators: the method, the model (None unless
+    statistical neighbours), how many and their units."""
+    return {"comparators": method, "sn_model": sn_model if method == "stat_neighbours" else None,
+            "n_comparators": len(chosen), "comparator_units": list(chosen["unit"])}
+
+
+#: The spending series of the report's first figure: label -> panel column (cash, real terms).
+SPENDING_SERIES = {"cash": "hn_spend_gbp", "real terms (2023-24 prices)": "hn_spend_real_gbp"}
+#: The allocation against spending: label -> panel column.
+ALLOCATION_SERIES = {"allocation (high needs block after deductions)": FUNDING_COLUMN,
+                     "spending (S251 lines 1.2.x)": "hn_spend_gbp"}
+
+
+def spending_series(panel: pd.DataFrame, unit: str, first_fy: str, last_fy: str) -> pd.DataFrame:
+    """The unit's high-needs spending in cash and real terms, GBP million, ``first_fy`` to
+    ``last_fy`` (:func:`unit_series`)."""
+    return unit_series(panel, unit, SPENDING_SERIES, fy_range(first_fy, last_fy), 1e6)
+
+
+def allocation_series(panel: pd.DataFrame, unit: str, first_fy: str, last_fy: str) -> pd.DataFrame:
+    """The unit's high needs block allocation after deductions and its S251 spending, GBP
+    million, ``first_fy`` to ``last_fy`` (:func:`unit_series`)."""
+    return unit_series(panel, unit, ALLOCATION_SERIES, fy_range(first_fy, last_fy), 1e6)
+
+
+def comparator_lines(panel: pd.DataFrame, unit: str, comparators: Collection[str], first_fy: str, last_fy: str,
+                     average_label: str) -> pd.DataFrame:
+    """:func:`group_series` of the unit and its comparators, ``first_fy`` to ``last_fy``, with
+    the comparators' average per year as a unit named ``average_label`` (:func:`comparator_average`)."""
+    series = group_series(panel, [unit, *comparators], fy_range(first_fy, last_fy))
+    average = comparator_average(series, comparators, list(FEATURE_LABELS), average_label)
+    return pd.concat([series, average], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class Ranks:
+    """The ranked measures of the subject and its comparators (``values``: :func:`group_values`)
+    and the subject's rank on each (``table``: :func:`rank_table`)."""
+
+    values: pd.DataFrame
+    table: pd.DataFrame
+
+    def results(self) -> dict[str, Any]:
+        """results.json's entries: per measure ``rank_<m>``, ``n_ranked_<m>`` and
+        ``comparator_median_<m>`` (the median over every ranked unit)."""
+        found: dict[str, Any] = {}
+        for row in self.table.itertuples():
+            found.update({f"rank_{row.measure}": row.rank, f"n_ranked_{row.measure}": row.n_ranked,
+                          f"comparator_median_{row.measure}": row.group_median})
+        return found
+
+
+def ranks(panel: pd.DataFrame, subject: str, comparators: Collection[str], first_fy: str, last_fy: str,
+          level_fy: str | None) -> Ranks:
+    """The :class:`Ranks` of ``subject`` among itself and ``comparators``: growth from ``first_fy``
+    to ``last_fy``, levels in ``level_fy``."""
+    values = group_values(panel, [subject, *comparators], first_fy, last_fy, level_fy)
+    return Ranks(values, rank_table(values, subject))
+
+
+@dataclass(frozen=True)
+class LatestAllocation:
+    """The latest year (up to the report's last) with both an allocation after deductions and
+    S251 spending, and both in GBP; ``fy`` None when no year has both."""
+
+    fy: str | None
+    allocation_gbp: float | None
+    spend_gbp: float | None
+
+    def results(self) -> dict[str, Any]:
+        """results.json's ``allocation_fy``, ``allocation_gbp`` and ``spend_vs_allocation``
+        (spending / allocation - 1)."""
+        ratio = self.spend_gbp / self.allocation_gbp - 1 if self.fy else None
+        return {"allocation_fy": self.fy, "allocation_gbp": self.allocation_gbp, "spend_vs_allocation": ratio}
+
+
+def latest_allocation(panel: pd.DataFrame, unit: str, last_fy: str) -> LatestAllocation:
+    """The unit's :class:`LatestAllocation` up to ``last_fy``."""
+    columns = [FUNDING_COLUMN, "hn_spend_gbp"]
+    rows = panel[panel["unit"] == unit].set_index("fy")
+    fy = latest_fy_with(rows.reset_index(), columns, last_fy)
+    if fy is None:
+        return LatestAllocation(None, None, None)
+    allocated, spent = rows.loc[fy, columns]
+    return LatestAllocation(fy, allocated, spent)
+
+
+@dataclass(frozen=True)
+class DsgBalance:
+    """The unit's years with a cumulative DSG balance (``rows``, index ``fy``: dsg_balance_gbp,
+    positive = deficit, and dsg_balance_pct of total DSG) and the latest of them up to the
+    report's last year (``fy`` None when none): the balance in GBP and as % of total DSG, and
+    its rank among every unit with a balance that year by that % (1 = the largest deficit)."""
+
+    rows: pd.DataFrame
+    fy: str | None
+    balance_gbp: float | None
+    balance_pct: float | None
+    rank: int | None
+    n_ranked: int | None
+
+    def results(self) -> dict[str, Any]:
+        """results.json's ``balance_fy``, ``balance_gbp``, ``balance_pct``, ``rank_balance_pct``
+        and ``n_ranked_balance_pct``."""
+        return {"balance_fy": self.fy, "balance_gbp": self.balance_gbp, "balance_pct": self.balance_pct,
+                "rank_balance_pct": self.rank, "n_ranked_balance_pct": self.n_ranked}
+
+
+def dsg_balance(panel: pd.DataFrame, unit: str, last_fy: str) -> DsgBalance:
+    """The unit's :class:`DsgBalance` up to ``last_fy``."""
+    rows = panel[panel["unit"] == unit].set_index("fy")
+    known = rows.loc[rows[BALANCE_COLUMN].notna(), [BALANCE_COLUMN, "dsg_balance_pct"]]
+    fy = latest_fy_with(rows.reset_index(), BALANCE_COLUMN, last_fy)
+    if fy is None:
+        return DsgBalance(known, None, None, None, None, None)
+    rank, n_ranked = rank_of(panel[panel["fy"] == fy].set_index("unit")["dsg_balance_pct"], unit)
+    return DsgBalance(known, fy, rows.loc[fy, BALANCE_COLUMN], rows.loc[fy, "dsg_balance_pct"], rank, n_ranked)
+
+
+#: The panel's programme flags of a unit (the same every year).
+PROGRAMME_FLAGS = ("dbv", "dbv_tranche", "safety_valve", "safety_valve_year", "safety_valve_amount_gbp",
+                   "case_study_2022")
+
+
+def programme_flags(panel: pd.DataFrame, unit: str) -> dict[str, Any]:
+    """The unit's PROGRAMME_FLAGS, from its first row of the panel."""
+    require_panel_columns(panel, ["unit", *PROGRAMME_FLAGS])
+    return panel.loc[panel["unit"] == unit, list(PROGRAMME_FLAGS)].iloc[0].to_dict()
+
+
+def known_lists(programmes: pd.DataFrame, lookup: pd.DataFrame) -> dict[str, Any]:
+    """How complete the curated programme lists are: councils on each list as at the June 2022
+    announcement (:func:`programme_council_counts`: dbv, safety_valve, case_study_2022), how
+    many DBV councils DfE announced (``claimed_dbv``) and the case-study councils named
+    (``case_studies``)."""
+    named = programmes.loc[programmes["programme"] == "case_study_2022", "la_name"]
+    return {**programme_council_counts(programmes, lookup), "claimed_dbv": CLAIMED_MEMBERSHIP["dbv"],
+            "case_studies": list(named)}
+
+
+@dataclass(frozen=True)
+class CouncilProgrammes:
+    """A unit's rows of the curated programme lists (``membership``: :func:`programme_rows`), its
+    programme flags (``flags``: :func:`programme_flags`) and how complete the lists are
+    (``known``: :func:`known_lists`)."""
+
+    membership: pd.DataFrame
+    flags: Mapping[str, Any]
+    known: Mapping[str, Any]
+
+    def results(self) -> dict[str, Any]:
+        """results.json's programme flags (PROGRAMME_FLAGS)."""
+        return dict(self.flags)
+
+
+def council_programmes(inputs: ProfileInputs, council: CouncilUnit) -> CouncilProgrammes:
+    """The :class:`CouncilProgrammes` of the council's unit."""
+    return CouncilProgrammes(programme_rows(inputs.programmes, council.member_la_codes),
+                             programme_flags(inputs.panel, council.unit),
+                             known_lists(inputs.programmes, inputs.lookup))
+
+
+def projection_results(outlook: Mapping[str, Any]) -> dict[str, Any]:
+    """results.json's ``projection_<key>`` entries of a :func:`projection_summary`."""
+    return {f"projection_{key}": value for key, value in outlook.items()}

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sendlib.analysis import evaluation
+from sendlib.analysis.profile import ProfileInputs
 from sendlib.memo import memoised
 from sendlib.years import fy_label, fy_start
 
@@ -52,20 +54,16 @@ class ProgrammeEntry:
 def programme_entry(programme_rows: pd.DataFrame, lookup: pd.DataFrame, stat_neighbours: pd.DataFrame,
                     units: Collection[str], unit: str, sn_model: str) -> ProgrammeEntry | None:
     """The unit's ProgrammeEntry (evaluation.programme_timing and treatment_groups over ``units``),
-    None when it is in no programme; no neighbours when none of its councils is in the model."""
+    None when it is in no programme; no neighbours when none of its councils is in the model
+    (evaluation.comparison_neighbours)."""
     timing = evaluation.programme_timing(programme_rows, lookup)
-    listed = set(stat_neighbours.loc[stat_neighbours["model"] == sn_model, "la_code"])
-    in_model = bool(listed & set(lookup.loc[lookup["unit"] == unit, "la_code"]))
     for programme in evaluation.PROGRAMME_ROWS:
         groups = evaluation.treatment_groups(timing, programme, units).set_index("unit")
         if unit in groups.index and groups.at[unit, "role"] == "treated":
-            entry_fy = fy_label(int(groups.at[unit, "first_treat"]))
-            if not in_model:
-                return ProgrammeEntry(programme, entry_fy, (), ())
             comparison = groups.index[groups["role"] == "comparison"]
             every = evaluation.comparison_neighbours(stat_neighbours, lookup, [unit], sn_model, units)[unit]
             chosen = evaluation.comparison_neighbours(stat_neighbours, lookup, [unit], sn_model, comparison)[unit]
-            return ProgrammeEntry(programme, entry_fy, tuple(every), tuple(chosen))
+            return ProgrammeEntry(programme, fy_label(int(groups.at[unit, "first_treat"])), tuple(every), tuple(chosen))
     return None
 
 
@@ -138,3 +136,38 @@ def figure_frame(lines: pd.DataFrame, council_label: str, neighbours_label: str)
                            "value": lines[column] * scale, "n_neighbours": lines["n_neighbours"]})
              for column, name in (("council", council_label), ("neighbours", neighbours_label))]
     return pd.concat(parts, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class CouncilPaths:
+    """A council's programme entry (``entry``: None outside a programme), its paths against its
+    neighbours in no programme (``lines``: :func:`paths`) and its growth before and after entry
+    (``growth``: :func:`growth_table`); both frames empty outside a programme."""
+
+    entry: ProgrammeEntry | None
+    lines: pd.DataFrame
+    growth: pd.DataFrame
+
+    def results(self) -> dict[str, Any] | None:
+        """results.json's ``programme_paths``: programme, entry_fy, neighbours and those in no
+        programme, and per outcome the growth before and after entry (analysis scale: log points
+        for money and rates, fractions for shares) and the difference in the change; None
+        outside a programme."""
+        if self.entry is None:
+            return None
+        return {"programme": self.entry.programme, "entry_fy": self.entry.entry_fy,
+                "neighbour_units": list(self.entry.neighbours),
+                "comparison_units": list(self.entry.comparison_neighbours),
+                "growth": self.growth.set_index("outcome").drop(columns="label").to_dict("index")}
+
+
+def council_paths(inputs: ProfileInputs, unit: str, sn_model: str, last_fy: str) -> CouncilPaths:
+    """The unit's :class:`CouncilPaths` up to ``last_fy``: its :func:`programme_entry` (its
+    statistical neighbours in ``sn_model``) and, in a programme, its paths and growth against
+    the entry's comparison neighbours."""
+    entry = programme_entry(inputs.programmes, inputs.lookup, inputs.stat_neighbours, inputs.units, unit, sn_model)
+    if entry is None:
+        return CouncilPaths(None, pd.DataFrame(columns=PATH_COLUMNS), pd.DataFrame(columns=GROWTH_COLUMNS))
+    values = path_values(inputs.panel, last_fy)
+    return CouncilPaths(entry, paths(values, unit, entry.comparison_neighbours),
+                        growth_table(values, unit, entry.entry, entry.comparison_neighbours))

@@ -18,8 +18,9 @@ Definitions (spend = S251 high-needs outturn, lines 1.2.x, cash, complete units 
 
 The last three are outcomes of :mod:`sendlib.analysis.outcomes` (``outcome``): given England's
 outcomes (``national``, from :func:`sendlib.analysis.outcomes.national_outcomes`), their England
-figure is the files' own England row; their value is flagged ``small`` where its denominator is
-below the outcome's small-number threshold (``SMALL_DENOMINATOR`` of sendlib.analysis.outcomes).
+figure is the files' own England row. A value is flagged ``small`` where the count it rests on
+is below its threshold (sendlib.analysis.small_numbers, the registry every measure of the
+profile is flagged by: :func:`small_flags`).
 
 Each measure is ``scale x numerator / denominator + offset`` per unit (a missing or non-positive
 denominator gives a missing value). **England** is the same ratio of the numerators' and
@@ -40,11 +41,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sendlib.analysis import small_numbers
 from sendlib.analysis.measures import require_panel_columns
-from sendlib.analysis.outcomes import SMALL_DENOMINATOR
-from sendlib.analysis.profile import complete_spend, ordinal, rank_of
+from sendlib.analysis.profile import complete_spend, rank_of
 from sendlib.memo import memoised
-from sendlib.present.readable import NO_DATA, format_value
 from sendlib.years import fy_start
 
 SPEND = "spend"  # the complete S251 spend, computed by profile.complete_spend
@@ -188,15 +188,6 @@ def england_figure(parts: pd.DataFrame, measure: StandardMeasure, fy: str | None
     return england_value(parts, measure)
 
 
-def small_denominator_of(parts: pd.DataFrame, measure: StandardMeasure, unit: str) -> bool:
-    """True when ``measure`` shows an outcome and the unit's denominator is below the outcome's
-    small-number threshold (sendlib.analysis.outcomes.SMALL_DENOMINATOR, as small_denominator)."""
-    if not measure.outcome:
-        return False
-    denominator = parts["denominator"].get(unit, np.nan)
-    return bool(pd.notna(denominator) and denominator < SMALL_DENOMINATOR[measure.outcome])
-
-
 def measure_table(
     panel: pd.DataFrame, subject: str, comparators: Collection[str], first_fy: str, last_fy: str,
     subject_label: str | None = None, national: Mapping[str, Mapping[str, float]] | None = None,
@@ -205,7 +196,7 @@ def measure_table(
     England: measure, label, unit, fy (the year shown; growth: ``first_fy`` to ``last_fy``),
     value, comparators_mean, n_comparators_with_value, n_comparators, england, rank (among the
     subject and comparators), n_ranked, quartile (national), n_national, note (why the value
-    is missing, else empty), denominator (the subject's), small (its denominator is small).
+    is missing, else empty), denominator (the subject's), small (its count is small: :func:`small_flags`).
     ``national``: England's outcomes (sendlib.analysis.outcomes.national_outcomes), for the
     measures of an outcome; without it their England figure is the ratio of the units' sums."""
     group = [subject, *[unit for unit in dict.fromkeys(comparators) if unit != subject]]
@@ -228,88 +219,32 @@ def measure_table(
             "note": "" if pd.notna(value) else (
                 missing_reason(parts, measure, subject, label, fy, first_fy) if fy else "no year has this measure"),
             "denominator": parts["denominator"].get(subject, np.nan),
-            "small": small_denominator_of(parts, measure, subject),
         })
     table = pd.DataFrame(rows)
+    table["small"] = table["measure"].isin(small_flags(panel, subject, table)["measure"])
     return table.astype({"measure": "string", "label": "string", "unit": "string", "fy": "string",
                          "value": "float64", "comparators_mean": "float64", "england": "float64",
                          "rank": "Int64", "quartile": "Int64", "note": "string", "denominator": "float64",
                          "small": "bool"})
 
 
-QUARTILE_WORDS = {1: "top quarter (highest)", 2: "second quarter", 3: "third quarter", 4: "bottom quarter (lowest)"}
+def small_flags(panel: pd.DataFrame, subject: str, table: pd.DataFrame) -> pd.DataFrame:
+    """The small-number flags (sendlib.analysis.small_numbers.small_number_flags) of the measures
+    of a :func:`measure_table` for ``subject``, each in the year it is shown (both years of a growth)."""
+    return small_numbers.small_number_flags(panel, subject, dict(zip(table["measure"], table["fy"])))
 
 
-def comparator_average_text(row: pd.Series) -> str:
-    """The comparators' average of a :func:`measure_table` row, with how many had a value when
-    not all did: "£1,205", "£1,180 (9 of 10 with data)", "no data"."""
-    text = format_value(row["comparators_mean"], row["unit"])
-    if text != NO_DATA and row["n_comparators_with_value"] < row["n_comparators"]:
-        text += f" ({row['n_comparators_with_value']} of {row['n_comparators']} with data)"
-    return text
+@dataclass(frozen=True)
+class Headline:
+    """The headline summary's numbers: the standard measure table (:func:`measure_table`) and
+    the small-number flags of its measures (:func:`small_flags`)."""
+
+    table: pd.DataFrame
+    flags: pd.DataFrame
 
 
-def missing_notes(table: pd.DataFrame, subject_label: str) -> list[str]:
-    """One note per "no data" in a :func:`measure_table`: why the subject, the comparators or
-    England have no value for a measure."""
-    notes = []
-    for row in table.itertuples():
-        if pd.isna(row.value):
-            notes.append(f"{row.label}: no data for {subject_label} ({row.note}).")
-        if pd.isna(row.comparators_mean) and row.n_comparators:
-            notes.append(f"{row.label}: no comparator has a value for {row.fy or 'any year'}.")
-        if pd.isna(row.england):
-            notes.append(f"{row.label}: no England figure (no unit has a value).")
-    return notes
-
-
-def subject_value_text(row: pd.Series) -> str:
-    """The subject's value of a :func:`measure_table` row, flagged when its denominator is small:
-    "12.0%", "40.0% (small numbers: 20 EHC plans issued, under 30)"."""
-    text = format_value(row["value"], row["unit"])
-    if not row["small"] or text == NO_DATA:
-        return text
-    measure = MEASURES_BY_KEY[row["measure"]]
-    return (f"{text} (small numbers: {row['denominator']:,.0f} {measure.denominator_label}, "
-            f"under {SMALL_DENOMINATOR[measure.outcome]:,.0f})")
-
-
-def headline_frame(table: pd.DataFrame, subject_label: str, comparators_heading: str) -> pd.DataFrame:
-    """The headline summary as text from :func:`measure_table`: Measure, Year, the subject
-    (flagged where its denominator is small), the comparators' average (``comparators_heading``),
-    England."""
-    return pd.DataFrame({
-        "Measure": table["label"].astype(str).to_list(),
-        "Year": [fy or NO_DATA for fy in table["fy"]],
-        subject_label: [subject_value_text(row) for _, row in table.iterrows()],
-        comparators_heading: [comparator_average_text(row) for _, row in table.iterrows()],
-        "England": [format_value(v, u) for v, u in zip(table["england"], table["unit"])],
-    })
-
-
-def ranks_frame(table: pd.DataFrame, comparators_heading: str) -> pd.DataFrame:
-    """Rank and national quartile of every measure of :func:`measure_table`, as text."""
-    def rank_text(rank: object, n_ranked: int) -> str:
-        return NO_DATA if pd.isna(rank) else f"{ordinal(int(rank))} highest of {n_ranked}"
-
-    return pd.DataFrame({
-        "Measure": table["label"].astype(str).to_list(),
-        "Year": [fy or NO_DATA for fy in table["fy"]],
-        f"Rank among {comparators_heading}": [rank_text(r, n) for r, n in zip(table["rank"], table["n_ranked"])],
-        "National quartile": [NO_DATA if pd.isna(q) else QUARTILE_WORDS[int(q)] for q in table["quartile"]],
-        "Units with a value nationally": [f"{n:,}" for n in table["n_national"]],
-    })
-
-
-def headline_entries(table: pd.DataFrame) -> list[dict[str, object]]:
-    """The headline for results.json: per measure its label (``measure``), ``key``, ``year``,
-    ``unit``, ``value``, ``neighbours`` (the comparators' average), ``n_neighbours_with_value``,
-    ``england``, and each figure as shown (``*_text``)."""
-    return [
-        {"measure": row["label"], "key": row["measure"], "year": row["fy"], "unit": row["unit"],
-         "value": row["value"], "neighbours": row["comparators_mean"],
-         "n_neighbours_with_value": row["n_comparators_with_value"], "england": row["england"],
-         "value_text": format_value(row["value"], row["unit"]), "neighbours_text": comparator_average_text(row),
-         "england_text": format_value(row["england"], row["unit"])}
-        for _, row in table.iterrows()
-    ]
+def headline(panel: pd.DataFrame, subject: str, comparators: Collection[str], first_fy: str, last_fy: str,
+             subject_label: str | None = None, national: Mapping[str, Mapping[str, float]] | None = None) -> Headline:
+    """The :class:`Headline` of ``subject`` (arguments as :func:`measure_table`)."""
+    table = measure_table(panel, subject, comparators, first_fy, last_fy, subject_label, national)
+    return Headline(table, small_flags(panel, subject, table))
