@@ -179,13 +179,15 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     notebook = runner.find_notebook(COUNCIL_NOTEBOOK)
-    if args.la is not None:
-        councils = [args.la]
-    else:
-        councils = args.la_list or runner.councils_with_data()
-        councils = councils[: args.limit] if args.limit is not None else councils
-    # The kernels boot and warm up while each council's parameters are checked against the data.
-    with runner.warm_workers(max(1, min(args.jobs, len(councils))), [notebook]) as started:
+    expected = 1 if args.la is not None else len(args.la_list) if args.la_list else args.limit or args.jobs
+    # The kernels boot and warm up while the councils are listed and each one's parameters are
+    # checked against the data.
+    with runner.warm_workers(min(args.jobs, expected), [notebook]) as started:
+        if args.la is not None:
+            councils = [args.la]
+        else:
+            councils = args.la_list or runner.councils_with_data()
+            councils = councils[: args.limit] if args.limit is not None else councils
         overrides = _overrides(notebook, args)
         jobs = [_council_job(notebook, overrides, council) for council in councils]
         return _finish(*_run(jobs, args.jobs, args, started))

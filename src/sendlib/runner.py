@@ -38,9 +38,10 @@ A run lives in ``reports/<run-id>/`` (run id: UTC time, e.g. ``20261128T121500Z`
 
     <report-name>/<stem>.nocode.html    HTML without code: the report to read, figures
                                         embedded (the file alone shows everything)
-    <report-name>/<stem>.html           HTML with code     } figures shown from
-    <report-name>/<stem>.ipynb          the executed notebook } figures/*.png beside them
-                                        (kept when it fails)
+    <report-name>/<stem>.ipynb          the executed notebook } figures shown from
+                                        (kept when it fails)  } figures/*.png beside them
+    <report-name>/<stem>.html           HTML with code, only  }
+                                        with --with-code      }
     <report-name>/results.json, figures/*.png, figures/*.csv
     manifest.json                       parameters, versions, git commit, input and output
                                         sha256 + size, timings, status ("ok", "failed",
@@ -48,7 +49,10 @@ A run lives in ``reports/<run-id>/`` (run id: UTC time, e.g. ``20261128T121500Z`
                                         from the notebook's defaults (``non_default``, ``defaults``)
 
 Each figure is stored twice (the PNG file and inside the page to read), not four times; a
-report folder copied or zipped alone still shows every figure. Every page gets a link back to
+report folder copied or zipped alone still shows every figure. The commands start the workers
+and their kernels (:func:`warm_workers`) before they check the parameters against the data, so
+that each kernel boots and warms up (its notebook's imports, the tables its precheck reads)
+meanwhile. Every page gets a link back to
 the front page and a "Parameters used" box after the injected parameters (a council report is
 titled "<council>: high needs profile"; sendlib.present.reportpage), and every results.json the
 ``parameters`` used and the ``defaults`` they were compared with. The front page,

@@ -174,6 +174,18 @@ class Exporters:
             embed_images=True, exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
         return self._without_code
 
+    def prepare(self) -> None:
+        """Build the exporter of the page to read and write one empty page with it: the first page
+        compiles the templates and reads the stylesheet (sendlib.present.pagecss keeps it), about
+        a third of a second that a worker process spends while its kernel boots. (Not in a thread
+        while a report runs: it would hold the interpreter lock papermill's client needs to send
+        the next cell.)"""
+        import nbformat
+
+        from sendlib.present.pagecss import slim_page
+
+        slim_page(self._exporter(False).from_notebook_node(nbformat.v4.new_notebook())[0])
+
     def write(self, notebook: Any, executed: Path, title: str, with_code: bool = False) -> dict[str, Path]:
         """Write an executed notebook's files beside ``executed`` (``<stem>.ipynb``) and return them:
 
@@ -269,7 +281,7 @@ class Worker:
         import papermill.execute  # noqa: F401
 
         self._exporters = self._exporters or Exporters()
-        self._exporters._exporter(False)
+        self._exporters.prepare()
 
     def _ensure_kernel(self) -> None:
         if self._km is not None:
