@@ -3,11 +3,20 @@
 Data-dependent tests ask for `raw_data` or `processed_data`: they skip with instructions
 when no data is available, and fail under CI=true. Notebook (nbval) items likewise skip
 or fail when the processed tables cannot be built.
+
+`make test` runs the suite in two processes (pytest-xdist, `-n 2 --dist loadfile`: a file's
+tests, and a notebook's cells, stay in one process). The raw files are acquired and the
+processed tables built at most once per session, by whichever process comes first, under a
+file lock in a folder every process of the session shares (:func:`session_lock`); notebook
+runs are shared the same way (tests/cli_runs.py).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,23 +54,57 @@ def data_missing(reason: str = NO_DATA_REASON) -> None:
     pytest.skip(reason)
 
 
+def shared_folder(factory: pytest.TempPathFactory) -> Path:
+    """A folder every process of this test session shares: the session's base temporary folder,
+    or, under pytest-xdist, the folder holding every worker's."""
+    base = factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextlib.contextmanager
+def session_lock(folder: Path, name: str) -> Iterator[None]:
+    """Hold an exclusive lock (``fcntl.flock`` on ``folder/<name>.lock``) shared by the
+    session's processes: one builds what the others then reuse."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / f"{name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_data_once(folder: Path) -> None:
+    """Acquire the raw files and build the processed tables unless they are up to date (the
+    clean step's own test, sendlib.tables.is_up_to_date: the same raw files, code and settings,
+    every table its recorded sha256), under the session's lock."""
+    from sendlib.acquire import acquire
+    from sendlib.tables import CleanSettings, clean, is_up_to_date
+
+    with session_lock(folder, "data"):
+        acquire(mirror=config.mirror_dir())
+        settings = CleanSettings(raw_dir=config.raw_dir())
+        if not is_up_to_date(settings, config.processed_dir()):
+            clean(settings, config.processed_dir())
+
+
 @pytest.fixture(scope="session")
-def raw_data() -> Path:
+def raw_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The real raw files, acquired (from the mirror) into data/raw and verified."""
     if not data_available():
         data_missing()
     from sendlib.acquire import acquire
 
-    acquire(mirror=config.mirror_dir())
+    with session_lock(shared_folder(tmp_path_factory), "data"):
+        acquire(mirror=config.mirror_dir())
     return config.raw_dir()
 
 
 @pytest.fixture(scope="session")
-def processed_data(raw_data: Path) -> Path:
-    """The processed tables, built once per session by the real clean step."""
-    from sendlib.tables import CleanSettings, clean
-
-    clean(CleanSettings(raw_dir=raw_data), config.processed_dir())
+def processed_data(raw_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The processed tables, built by the real clean step at most once per session (none when
+    they are up to date) and shared read-only."""
+    build_data_once(shared_folder(tmp_path_factory))
     return config.processed_dir()
 
 
@@ -75,10 +118,11 @@ def panel(processed_data: Path) -> "pd.DataFrame":
 
 @pytest.fixture(scope="session")
 def notebook_runs(processed_data: Path, tmp_path_factory: pytest.TempPathFactory) -> "NotebookRuns":
-    """Every notebook run the tests ask for, each made once per session and shared read-only."""
+    """Every notebook run the tests ask for, each made once per session (by whichever process
+    asks first) and shared read-only."""
     from cli_runs import NotebookRuns
 
-    return NotebookRuns(tmp_path_factory.mktemp("notebook_runs"))
+    return NotebookRuns(shared_folder(tmp_path_factory) / "notebook_runs")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -92,11 +136,4 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in notebook_items:
             item.add_marker(pytest.mark.skip(reason=NO_DATA_REASON))
         return
-    from sendlib import config as sendlib_config
-    from sendlib.acquire import acquire
-    from sendlib.tables import CleanSettings, clean, is_up_to_date
-
-    settings = CleanSettings(raw_dir=sendlib_config.raw_dir())
-    if not is_up_to_date(settings, sendlib_config.processed_dir()):
-        acquire(mirror=sendlib_config.mirror_dir())
-        clean(settings, sendlib_config.processed_dir())
+    build_data_once(shared_folder(config._tmp_path_factory))  # type: ignore[attr-defined]

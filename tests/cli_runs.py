@@ -3,7 +3,9 @@
 A notebook run takes seconds, so each (command, notebook or council, parameters) runs once
 per test session and every test that reads it shares the result, read-only:
 ``notebook_run(stem, parameters)`` and ``council_report(la, parameters)`` make module-level
-fixtures that ask the session's ``notebook_runs`` cache (see conftest.py) for the run.
+fixtures that ask the session's ``notebook_runs`` cache (see conftest.py) for the run. The
+cache is a folder shared by the session's processes (pytest-xdist workers): a run is made by
+the first process that asks, under a lock, and read by the others from its folder.
 Tests that need a run of their own (to damage it, or to run twice into one reports folder)
 call ``run_sendlib`` with their own folder.
 """
@@ -11,10 +13,12 @@ call ``run_sendlib`` with their own folder.
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -142,7 +146,8 @@ class NotebookRun:
 
 
 class NotebookRuns:
-    """Session cache: each distinct command line runs once, into a folder of its own."""
+    """Session cache: each distinct command line runs once, into a folder of its own named after
+    it, shared by the session's processes."""
 
     def __init__(self, base: Path) -> None:
         self.base = base
@@ -152,24 +157,39 @@ class NotebookRuns:
             parameters: Mapping[str, Any] | None) -> NotebookRun:
         """The run of ``sendlib COMMAND [-f parameters.yaml]``, made on first use; a failed
         run fails every test that asks for it, with the command's output."""
+        from conftest import session_lock
+
         text = yaml.safe_dump(dict(parameters), sort_keys=True) if parameters else ""
         key = (*command, text)
         if key not in self._runs:
-            folder = self.base / f"run{len(self._runs):03d}"
-            folder.mkdir(parents=True)
-            args = list(command)
-            if parameters:
-                parameter_file = folder / "parameters.yaml"
-                parameter_file.write_text(text, encoding="utf-8")
-                args += ["-f", str(parameter_file)]
-            completed = run_sendlib(folder / "reports", *args)
+            name = hashlib.sha256(json.dumps(key).encode()).hexdigest()[:16]
+            folder, done = self.base / name, self.base / name / "completed.json"
+            with session_lock(self.base, name):
+                if not done.is_file():
+                    completed = self._run(folder, command, text)
+                    done.write_text(json.dumps({"args": completed.args, "returncode": completed.returncode,
+                                                "stdout": completed.stdout, "stderr": completed.stderr}))
+            recorded = json.loads(done.read_text())
+            completed = subprocess.CompletedProcess(recorded["args"], recorded["returncode"], recorded["stdout"],
+                                                    recorded["stderr"])
             if completed.returncode != 0:
-                pytest.fail(f"`sendlib {' '.join(args)}` exited {completed.returncode}:\n"
+                pytest.fail(f"`sendlib {' '.join(completed.args[3:])}` exited {completed.returncode}:\n"
                             f"{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
             (report,) = report_folders(folder / "reports", report_name)
             self._runs[key] = NotebookRun(folder / "reports", report, stem, completed)
         return self._runs[key]
 
+    @staticmethod
+    def _run(folder: Path, command: tuple[str, ...], text: str) -> subprocess.CompletedProcess:
+        """Run the command into ``folder/reports`` (its parameters, if any, from ``folder/parameters.yaml``)."""
+        shutil.rmtree(folder, ignore_errors=True)  # what a process killed half-way left
+        folder.mkdir(parents=True)
+        args = list(command)
+        if text:
+            parameter_file = folder / "parameters.yaml"
+            parameter_file.write_text(text, encoding="utf-8")
+            args += ["-f", str(parameter_file)]
+        return run_sendlib(folder / "reports", *args)
 
     def notebook(self, stem: str, parameters: Mapping[str, Any] | None = None) -> NotebookRun:
         """``sendlib run STEM`` with ``parameters`` (as a YAML file)."""

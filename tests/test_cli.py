@@ -156,6 +156,14 @@ def test_run_with_parameter_file_and_command_line(folders: dict[str, Path], tmp_
     assert parameters["scale"] == 2.0 and parameters["label"] == "cli"
     assert f'href="{run_dir.name}/toy_ok/toy_ok.nocode.html"' in (folders["reports"] / "index.html").read_text()
     assert "ok           toy_ok" in completed.stdout
+    assert not (run_dir / "toy_ok" / "toy_ok.html").exists(), "no page with code unless asked"
+
+
+def test_with_code_writes_the_page_with_code_too(folders: dict[str, Path], capsys: pytest.CaptureFixture) -> None:
+    assert cli.main(["run", "toy_ok", "--with-code"]) == 0
+    run_dir = only_run(folders["reports"])
+    assert "prepare_output_dir" in (run_dir / "toy_ok" / "toy_ok.html").read_text(encoding="utf-8")
+    assert manifest(run_dir)["reports"]["toy_ok"]["outputs"]["html"] == "toy_ok/toy_ok.html"
 
 
 def test_failing_notebook_is_kept_marked_and_exits_1(folders: dict[str, Path]) -> None:
@@ -207,12 +215,23 @@ def test_reproduce_runs_everything_into_one_run(
     project_notebooks: Path, fake_geography: None, no_acquisition: None, folders: dict[str, Path],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """The clean step, then the analyses (first, in ANALYSIS_NOTEBOOKS' longest-first order) and the
+    councils as one batch in one pool; the manifest and the front page are written once, at the end."""
+    from sendlib.present import frontpage
+
     monkeypatch.setattr(cli, "_clean_is_current", lambda job: False)
     monkeypatch.setattr(runner, "councils_with_data", lambda: ["202", "886"])
+    batches, writes = [], []
+    run_many, write_manifest, write_index = runner.run_many, runner.write_manifest, frontpage.write_index
+    monkeypatch.setattr(runner, "run_many", lambda jobs, *a, **k: batches.append([j[2] for j in jobs])
+                        or run_many(jobs, *a, **k))
+    monkeypatch.setattr(runner, "write_manifest", lambda *a: writes.append("manifest") or write_manifest(*a))
+    monkeypatch.setattr(frontpage, "write_index", lambda *a: writes.append("index") or write_index(*a))
     assert cli.main(["reproduce", "--jobs", "2"]) == 0
     run_dir = only_run(folders["reports"])
     expected = ["01_clean_data", *cli.ANALYSIS_NOTEBOOKS, "council_202", "council_886"]
     assert sorted(manifest(run_dir)["reports"]) == sorted(expected)
+    assert batches == [["01_clean_data"], expected[1:]] and writes == ["manifest", "index"]
     index = (folders["reports"] / "index.html").read_text()
     assert all(f'href="{run_dir.name}/{name}/' in index for name in expected)
 

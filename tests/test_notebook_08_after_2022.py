@@ -1,16 +1,14 @@
 """Run notebooks/08_after_2022.ipynb like a user (``sendlib run``) on the real processed tables,
 and check its results.json against an independent plain-pandas difference-in-differences."""
 
-import json
 import subprocess
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
-from cli_runs import report_folders, run_sendlib
+from cli_runs import NotebookRuns, report_folders, run_sendlib
 from sendlib import config
 
 STEM = "08_after_2022"
@@ -28,29 +26,23 @@ def run_notebook(reports: Path, *args: str) -> subprocess.CompletedProcess:
     return run_sendlib(reports, "run", STEM, *args)
 
 
-def run_ok(reports: Path, *args: str) -> tuple[dict, Path]:
-    result = run_notebook(reports, *args)
-    assert result.returncode == 0, result.stderr
-    (folder,) = report_folders(reports, STEM)
-    return json.loads((folder / "results.json").read_text(encoding="utf-8")), folder
-
-
 @pytest.fixture(scope="module")
 def panel(processed_data: Path) -> pd.DataFrame:
     return pd.read_parquet(processed_data / "panel.parquet")
 
 
 @pytest.fixture(scope="module")
-def default_run(processed_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
-    return run_ok(tmp_path_factory.mktemp("reports_default"))
+def default_run(notebook_runs: NotebookRuns) -> tuple[dict, Path]:
+    """(results.json, report folder) of `sendlib run 08_after_2022`, run once per session."""
+    run = notebook_runs.notebook(STEM)
+    return run.results, run.folder
 
 
 @pytest.fixture(scope="module")
-def custom_run(processed_data: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
-    reports = tmp_path_factory.mktemp("reports_custom")
-    parameters = reports.parent / "custom_08.yaml"
-    parameters.write_text(yaml.safe_dump(CUSTOM), encoding="utf-8")
-    return run_ok(reports, "-f", str(parameters))
+def custom_run(notebook_runs: NotebookRuns) -> tuple[dict, Path]:
+    """The same with the CUSTOM parameters, given as a YAML file (-f)."""
+    run = notebook_runs.notebook(STEM, CUSTOM)
+    return run.results, run.folder
 
 
 # --- independent calculation: DBV is one cohort (FY2022-23), a plain 2x2 per year -------------------

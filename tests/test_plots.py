@@ -157,17 +157,60 @@ def test_year_axes_put_whole_years_on_every_panel_written_as_asked():
     plt.close(fig)
 
 
-def test_png_bytes_holds_the_pixels_of_matplotlibs_tight_png():
-    fig = draw()
+def tight_reference(fig: plt.Figure) -> np.ndarray:
+    """matplotlib's own tight PNG of ``fig`` at the house resolution, as RGB pixels."""
     drawn = io.BytesIO()
-    fig.savefig(drawn, format="png", dpi=plots.DPI, bbox_inches="tight")
+    fig.savefig(drawn, format="png", dpi=plots.DPI, bbox_inches="tight", pad_inches=plots.PAD_INCHES)
     drawn.seek(0)
-    with Image.open(drawn) as reference, Image.open(io.BytesIO(plots.png_bytes(fig))) as stored:
-        assert stored.mode == "P" and stored.size == reference.size
-        quantised = reference.convert("RGB").quantize(colors=plots.PNG_COLOURS, method=Image.Quantize.FASTOCTREE,
-                                                      dither=Image.Dither.NONE)
-        # the same pixels went into the palette: exactly the same picture comes out
+    with Image.open(drawn) as reference:
+        return np.asarray(reference.convert("RGB"))
+
+
+def ink_box(pixels: np.ndarray) -> np.ndarray:
+    """``pixels`` (RGB) cut to what is not white."""
+    ink = (pixels < 250).any(axis=2)
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    return pixels[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+
+
+def assert_same_picture(pixels: np.ndarray, reference: np.ndarray) -> None:
+    """The same picture as matplotlib's tight PNG: the same drawing within a pixel of its size (at
+    most a sub-pixel shift: under 2% of the pixels differ by more than a fifth of the range), with
+    the same white around it within 8 pixels (the tight box holds a text's whole line height, the
+    cut only what is drawn: "test" has nothing above its t)."""
+    assert abs(pixels.shape[0] - reference.shape[0]) <= 8 and abs(pixels.shape[1] - reference.shape[1]) <= 8
+    ours, theirs = ink_box(pixels), ink_box(reference)
+    height, width = min(ours.shape[0], theirs.shape[0]), min(ours.shape[1], theirs.shape[1])
+    assert abs(ours.shape[0] - theirs.shape[0]) <= 1 and abs(ours.shape[1] - theirs.shape[1]) <= 1
+    differ = np.abs(ours[:height, :width].astype(int) - theirs[:height, :width].astype(int)).max(axis=2) > 51
+    assert differ.mean() < 0.02, f"{differ.mean():.1%} of the pixels differ"
+
+
+def test_png_bytes_stores_the_pixels_drawn_once_and_cut_as_matplotlibs_tight_png():
+    fig = draw()
+    pixels = plots.tight_pixels(fig)
+    assert_same_picture(pixels[..., :3], tight_reference(fig))
+    with Image.open(io.BytesIO(plots.png_bytes(fig))) as stored:
+        assert stored.mode == "P" and stored.size == (pixels.shape[1], pixels.shape[0])
+        quantised = Image.fromarray(pixels).convert("RGB").quantize(
+            colors=plots.PNG_COLOURS, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+        # the drawn pixels went into the palette: exactly that picture comes out
         assert np.array_equal(np.asarray(stored.convert("RGB")), np.asarray(quantised.convert("RGB")))
+
+
+def test_what_sticks_out_of_the_canvas_is_drawn_whole_and_the_figure_is_left_as_it_was():
+    frame = pd.DataFrame({"name": ["Bournemouth, Christchurch and Poole with Dorset", "Camden"], "v": [1.0, 2.0]})
+    fig = plots.ranked_bar(frame, "v", "name", title="long labels", xlabel="value")
+    size, where = fig.get_size_inches().copy(), [ax.get_position().bounds for ax in fig.axes]
+    assert fig.axes[0].get_tightbbox().x0 < 0, "the labels stick out of the canvas"
+    assert_same_picture(plots.tight_pixels(fig)[..., :3], tight_reference(fig))
+    assert np.array_equal(fig.get_size_inches(), size) and [ax.get_position().bounds for ax in fig.axes] == where
+
+
+def test_a_figure_with_a_suptitle_is_drawn_the_tight_way():
+    fig = draw()
+    fig.suptitle("placed on the figure")
+    assert np.array_equal(plots.tight_pixels(fig)[..., :3], tight_reference(fig))
 
 
 def test_facet_lines_draws_one_panel_per_facet_with_bands_and_a_shared_legend():

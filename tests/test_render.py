@@ -84,9 +84,10 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
 @pytest.fixture(scope="module")
 def rendered(processed_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A reports folder with the councils' reports and the front page, made with the CLI."""
+    """A reports folder with the councils' reports (with the page with code too) and the front
+    page, made with the CLI."""
     reports = tmp_path_factory.mktemp("reports")
-    completed = run_sendlib(reports, "report", "--all", "--la-list", *COUNCILS, "--jobs", "2")
+    completed = run_sendlib(reports, "report", "--all", "--la-list", *COUNCILS, "--jobs", "2", "--with-code")
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return reports
 

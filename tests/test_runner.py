@@ -65,7 +65,8 @@ def toy_env(env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="module")
 def run(env: Path) -> tuple[Path, list]:
-    """Three toy notebooks (one failing) run two at a time, with manifest and index."""
+    """Three toy notebooks (one failing) run two at a time, each page also with its code, with
+    manifest and index."""
     jobs = [
         ("toy_ok", {"n": 4}, "ok"),
         ("toy_fail", {}, "fail"),
@@ -74,7 +75,7 @@ def run(env: Path) -> tuple[Path, list]:
     with pytest.MonkeyPatch.context() as patch:
         point_env(patch, env)
         run_dir = create_run_dir("20260101T000000Z")
-        records = run_many(jobs, run_dir, n_jobs=2)
+        records = run_many(jobs, run_dir, n_jobs=2, with_code=True)
         write_manifest(run_dir, records)
         write_index(run_dir.parent)
     return run_dir, records
@@ -151,6 +152,13 @@ def test_html_with_and_without_code(run: tuple[Path, list]) -> None:
     assert "prepare_output_dir" not in without
     assert "Toy notebook: writes a table and results" in without
     assert "<title>ok</title>" in without
+
+
+def test_the_page_with_code_is_written_only_when_asked(toy_env: Path, tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    (record,) = run_many([("toy_ok", {}, "ok")], run_dir)
+    assert record.outputs == {"notebook": "ok/toy_ok.ipynb", "html_nocode": "ok/toy_ok.nocode.html"}
+    assert sorted(p.name for p in (run_dir / "ok").glob("*.html")) == ["toy_ok.nocode.html"]
 
 
 def test_manifest_hashes_match_every_output_file(run: tuple[Path, list]) -> None:

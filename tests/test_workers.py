@@ -21,7 +21,7 @@ from processes import processes_with
 from cli_runs import notebook_results
 from sendlib import config
 from sendlib.runner import create_run_dir, run_many, run_notebook
-from sendlib.workers import Worker, notebook_imports, process_alive, reset_source
+from sendlib.workers import WarmUp, Worker, notebook_imports, process_alive, reset_source
 
 TOYS = Path(__file__).parent / "fixtures" / "notebooks"
 COUNCILS = ["202", "886", "201"]
@@ -40,12 +40,14 @@ def execution_counts(notebook: Path) -> list:
     return [cell["execution_count"] for cell in cells if cell["cell_type"] == "code"]
 
 
-def test_every_report_in_a_warm_kernel_starts_as_in_a_fresh_one(toy_env: Path) -> None:
+@pytest.mark.parametrize("at_start", [False, True], ids=["warmed-on-first-use", "warmed-as-it-starts"])
+def test_every_report_in_a_warm_kernel_starts_as_in_a_fresh_one(toy_env: Path, at_start: bool) -> None:
     """toy_state records what it finds (a variable, open figures, an rcParam, a pandas option,
-    the working directory), then changes all of it; the next report must not see any of it."""
+    the working directory), then changes all of it; the next report must not see any of it. The
+    same when the kernel did the warm-up as it started (its imports, a table read)."""
     fresh_dir, warm_dir = create_run_dir("fresh"), create_run_dir("warm")
     run_notebook("toy_state", {"mark": 0}, fresh_dir, "state")
-    worker = Worker()
+    worker = Worker(warm_up=WarmUp((TOYS / "toy_state.ipynb",), ("panel",)) if at_start else None)
     try:
         records = [run_notebook("toy_state", {"mark": mark}, warm_dir, f"state{mark}", worker=worker)
                    for mark in (1, 2, 3)]
@@ -86,7 +88,7 @@ def test_a_dead_kernel_fails_only_its_report(toy_env: Path, n_jobs: int) -> None
 
 def test_figures_are_stored_once_and_a_copied_folder_shows_them(toy_env: Path, tmp_path: Path) -> None:
     run_dir = create_run_dir()
-    record = run_notebook("toy_state", {}, run_dir, "state")
+    record = run_notebook("toy_state", {}, run_dir, "state", with_code=True)
     copy = shutil.copytree(run_dir / "state", tmp_path / "elsewhere" / "state")
     shutil.rmtree(run_dir)  # nothing may point back at the run folder
     png = (copy / "figures" / "bars.png").read_bytes()
@@ -110,9 +112,14 @@ def test_warm_up_imports_every_import_once() -> None:
         "import os", "import matplotlib", "import matplotlib.pyplot as plt", "import pandas as pd",
         "from sendlib.present import plots", "from sendlib.outputs import prepare_output_dir, write_results",
     ]
+    assert notebook_imports(json.loads((TOYS / "toy_state.ipynb").read_text(encoding="utf-8"))) == imports
     source = reset_source(imports)
-    assert "snapshot()" in source and "    import pandas as pd" in source
-    assert "snapshot()" not in reset_source(None)
+    assert f"warm_up({imports!r}, ())" in source and source.count("restore()") == 2
+    assert "warm_up" not in reset_source(None)
+    at_start = WarmUp((TOYS / "toy_state.ipynb", TOYS / "toy_ok.ipynb"), ("panel",)).source()
+    assert f"warm_up({imports!r}" not in at_start, "the imports of both notebooks, each once"
+    assert at_start.count("import pandas as pd") == 1 and at_start.rstrip().endswith("del _sendlib_state")
+    assert "('panel',))" in at_start
 
 
 @pytest.mark.needs_data
@@ -128,7 +135,8 @@ def test_warm_workers_give_the_same_council_reports_as_fresh_kernels(
         assert run_notebook("05_council_profile", {"la": code}, fresh, f"council_{code}").status == "ok"
     for order in (COUNCILS, COUNCILS[::-1]):
         warm = create_run_dir("warm")
-        records = run_many([("05_council_profile", {"la": code}, f"council_{code}") for code in order], warm)
+        records = run_many([("05_council_profile", {"la": code}, f"council_{code}") for code in order], warm,
+                           with_code=True)
         assert all(r.status == "ok" for r in records), [r.error for r in records]
         for code in COUNCILS:
             files = ["results.json", *sorted(p.relative_to(fresh / f"council_{code}").as_posix()

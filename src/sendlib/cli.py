@@ -26,8 +26,10 @@ from sendlib.params import load_parameter_file, notebook_parameters, parse_cli_v
 from sendlib.prechecks import check_before_run
 
 CLEAN_NOTEBOOK = "01_clean_data"
-ANALYSIS_NOTEBOOKS = ("02_case_study_growth", "03_programme_groups", "04_sustainability", "06_published_figures",
-                      "07_selection_and_follow_up", "08_after_2022")
+#: The analysis notebooks, longest first (as measured in BENCHMARKS.md): `reproduce` queues them in this
+#: order ahead of the council reports, so that the longest do not finish last.
+ANALYSIS_NOTEBOOKS = ("08_after_2022", "06_published_figures", "02_case_study_growth", "07_selection_and_follow_up",
+                      "03_programme_groups", "04_sustainability")
 COUNCIL_NOTEBOOK = "05_council_profile"
 COUNCIL_PARAMETER = "la"
 EXIT_INTERRUPTED = 130
@@ -74,18 +76,25 @@ def _overrides(notebook: Path, args: argparse.Namespace) -> dict[str, Any]:
     return overrides
 
 
-def _run(jobs: Sequence[PreparedJob], n_jobs: int, run_dir: Path | None = None) -> tuple[Path, list[runner.RunRecord]]:
+def _run(jobs: Sequence[PreparedJob], n_jobs: int, args: argparse.Namespace, started: runner.Workers | None = None,
+         run_dir: Path | None = None, manifest: bool = True) -> tuple[Path, list[runner.RunRecord]]:
     """Run prepared jobs into ``run_dir`` (a new run folder by default), once the reports
-    folder is known to take them; write its manifest."""
+    folder is known to take them, in the workers ``started`` early (runner.warm_workers) or new
+    ones; write its manifest unless ``manifest`` is False (a later batch of the same run will)."""
     runner.check_jobs(jobs, n_jobs)
     runner.check_room(config.reports_dir(), len(jobs))
     run_dir = run_dir or runner.create_run_dir()
-    records = runner.run_many(jobs, run_dir, n_jobs)
+    records = runner.run_many(jobs, run_dir, n_jobs, with_code=getattr(args, "with_code", False), started=started)
+    if manifest:
+        _write_manifest(run_dir, records)
+    return run_dir, records
+
+
+def _write_manifest(run_dir: Path, records: Sequence[runner.RunRecord]) -> None:
     try:
         runner.write_manifest(run_dir, records)
     except OSError as exc:
         raise file_system_error(exc, "write the manifest", REPORTS_SETTING, after_work=True) from None
-    return run_dir, records
 
 
 def _finish(run_dir: Path, records: Sequence[runner.RunRecord]) -> int:
@@ -136,13 +145,14 @@ def _cmd_data(args: argparse.Namespace) -> int:
     clean = _prepare_job(notebook, {}, CLEAN_NOTEBOOK)  # prechecked against the raw files just verified
     if not args.force and _clean_is_current(clean):
         return 0
-    return _finish(*_run([clean], n_jobs=1))
+    return _finish(*_run([clean], 1, args))
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     notebook = runner.find_notebook(args.notebook)
-    job = _prepare_job(notebook, _overrides(notebook, args), notebook.stem)
-    return _finish(*_run([job], n_jobs=1))
+    with runner.warm_workers(1, [notebook]) as started:  # the kernel boots while the parameters are checked
+        job = _prepare_job(notebook, _overrides(notebook, args), notebook.stem)
+        return _finish(*_run([job], 1, args, started))
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
@@ -169,29 +179,41 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     notebook = runner.find_notebook(COUNCIL_NOTEBOOK)
-    overrides = _overrides(notebook, args)
-    if args.la is not None:
-        councils = [args.la]
-    else:
-        councils = args.la_list or runner.councils_with_data()
-        councils = councils[: args.limit] if args.limit is not None else councils
-    jobs = [_council_job(notebook, overrides, council) for council in councils]
-    return _finish(*_run(jobs, args.jobs))
+    expected = 1 if args.la is not None else len(args.la_list) if args.la_list else args.limit or args.jobs
+    # The kernels boot and warm up while the councils are listed and each one's parameters are
+    # checked against the data.
+    with runner.warm_workers(min(args.jobs, expected), [notebook]) as started:
+        if args.la is not None:
+            councils = [args.la]
+        else:
+            councils = args.la_list or runner.councils_with_data()
+            councils = councils[: args.limit] if args.limit is not None else councils
+        overrides = _overrides(notebook, args)
+        jobs = [_council_job(notebook, overrides, council) for council in councils]
+        return _finish(*_run(jobs, args.jobs, args, started))
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
+    """Data, then the analysis notebooks and every council profile in one pool of workers (the
+    analyses first, longest first: they take several times a council's time), the manifest
+    and the front page written once, at the end."""
     clean_notebook, council_notebook = runner.find_notebook(CLEAN_NOTEBOOK), runner.find_notebook(COUNCIL_NOTEBOOK)
+    analysis_notebooks = [runner.find_notebook(name) for name in ANALYSIS_NOTEBOOKS]
     _acquire()
     clean = _prepare_job(clean_notebook, {}, CLEAN_NOTEBOOK)
     current = not args.force and _clean_is_current(clean)
-    run_dir, records = (runner.create_run_dir(), []) if current else _run([clean], n_jobs=1)
-    if records and records[0].status != runner.OK:
-        print(f"sendlib: {CLEAN_NOTEBOOK} {records[0].status}: the analyses and council profiles were not run",
-              file=sys.stderr)
-        return _finish(run_dir, records)
-    analyses = [_prepare_job(name, {}, name) for name in ANALYSIS_NOTEBOOKS]  # prechecked on the fresh panel
-    councils = [_council_job(council_notebook, {}, code) for code in runner.councils_with_data()]
-    _, more = _run(analyses + councils, args.jobs, run_dir)
+    # Workers for the analyses start now: their kernels boot and import while the data is cleaned.
+    with runner.warm_workers(args.jobs, analysis_notebooks) as started:
+        run_dir, records = (runner.create_run_dir(), []) if current else _run([clean], 1, args, manifest=False)
+        if records and records[0].status != runner.OK:
+            print(f"sendlib: {CLEAN_NOTEBOOK} {records[0].status}: the analyses and council profiles were not run",
+                  file=sys.stderr)
+            _write_manifest(run_dir, records)
+            return _finish(run_dir, records)
+        analyses = [_prepare_job(path, {}, path.stem) for path in analysis_notebooks]  # prechecked on the new panel
+        councils = [_council_job(council_notebook, {}, code) for code in runner.councils_with_data()]
+        _, more = _run(analyses + councils, args.jobs, args, started, run_dir, manifest=False)
+    _write_manifest(run_dir, records + more)
     return _finish(run_dir, records + more)
 
 
@@ -212,6 +234,11 @@ def _add_parameter_options(parser: argparse.ArgumentParser) -> None:
         "-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"),
         help="set a parameter (repeatable); lists as a,b or [a, b]; overrides -f",
     )
+
+
+def _add_with_code_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--with-code", action="store_true",
+                        help="also write each report's page with its code (<notebook>.html); slower")
 
 
 def _add_jobs_option(parser: argparse.ArgumentParser) -> None:
@@ -239,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = _command(sub, "run", "run one notebook with parameters", _cmd_run)
     run.add_argument("notebook", metavar="NOTEBOOK", help="a notebook path or stem, e.g. 02_case_study_growth")
     _add_parameter_options(run)
+    _add_with_code_option(run)
 
     params = _command(sub, "params", "list a notebook's parameters (name, type, default, comment)", _cmd_params)
     params.add_argument("notebook", metavar="NOTEBOOK", help="a notebook path or stem")
@@ -258,11 +286,13 @@ def build_parser() -> argparse.ArgumentParser:
     subset.add_argument("--la-list", nargs="+", metavar="LA", help="with --all: only these councils")
     _add_parameter_options(report)
     _add_jobs_option(report)
+    _add_with_code_option(report)
 
     reproduce = _command(
         sub, "reproduce", "everything: data, every analysis notebook, every council profile, index", _cmd_reproduce
     )
     _add_jobs_option(reproduce)
+    _add_with_code_option(reproduce)
     reproduce.add_argument("--force", action="store_true", help="rebuild the processed tables even if up to date")
     return parser
 

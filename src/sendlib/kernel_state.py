@@ -7,6 +7,12 @@ matplotlib figure, puts back the matplotlib rcParams, warning filters, ``sys.pat
 working directory recorded by ``snapshot()`` after the warm-up imports, resets every pandas
 option to its default and restarts the execution counter, so the notebook's cells are
 numbered from 1 as in a fresh kernel. Imported modules stay loaded: that is the saving.
+
+``warm_up()`` loads what the notebooks of a run import and reads the processed tables they
+read first (sendlib.tables.read_table keeps them), then takes the snapshot: the worker passes it
+to a kernel as it starts (IPython's ``exec_lines``), so a kernel boots and warms up while the
+command is still checking parameters, and again before a notebook's first run in a kernel not
+warmed for it.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 _SNAPSHOT: dict[str, Any] = {}
@@ -26,6 +33,27 @@ def snapshot() -> None:
     _SNAPSHOT.update(
         rc=matplotlib.rcParams.copy(), cwd=os.getcwd(), path=list(sys.path), filters=list(warnings.filters)
     )
+
+
+def warm_up(imports: str, tables: Sequence[str] = ()) -> None:
+    """Run each import statement of ``imports`` (one a line) in a scratch namespace and read each
+    processed table of ``tables``, then take the snapshot. Nothing is bound in the user
+    namespace; an import or a table that fails is left for the notebook's own cell to report,
+    in its place."""
+    for statement in imports.splitlines():
+        try:
+            exec(statement, {})  # noqa: S102 (the notebook's own import statements)
+        except Exception:
+            pass
+    if tables:
+        try:
+            from sendlib.tables import read_table
+
+            for name in tables:
+                read_table(name)
+        except Exception:
+            pass
+    snapshot()
 
 
 def restore() -> None:

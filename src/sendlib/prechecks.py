@@ -23,14 +23,15 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from sendlib import config
 from sendlib.errors import ParameterError
 from sendlib.params import notebook_parameters
 from sendlib.years import fy_label, fy_start
+
+if TYPE_CHECKING:
+    import pandas as pd  # loaded with the first table read, not with the `sendlib` command
 
 
 @dataclass(frozen=True)

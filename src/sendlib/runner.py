@@ -38,9 +38,10 @@ A run lives in ``reports/<run-id>/`` (run id: UTC time, e.g. ``20261128T121500Z`
 
     <report-name>/<stem>.nocode.html    HTML without code: the report to read, figures
                                         embedded (the file alone shows everything)
-    <report-name>/<stem>.html           HTML with code     } figures shown from
-    <report-name>/<stem>.ipynb          the executed notebook } figures/*.png beside them
-                                        (kept when it fails)
+    <report-name>/<stem>.ipynb          the executed notebook } figures shown from
+                                        (kept when it fails)  } figures/*.png beside them
+    <report-name>/<stem>.html           HTML with code, only  }
+                                        with --with-code      }
     <report-name>/results.json, figures/*.png, figures/*.csv
     manifest.json                       parameters, versions, git commit, input and output
                                         sha256 + size, timings, status ("ok", "failed",
@@ -48,7 +49,10 @@ A run lives in ``reports/<run-id>/`` (run id: UTC time, e.g. ``20261128T121500Z`
                                         from the notebook's defaults (``non_default``, ``defaults``)
 
 Each figure is stored twice (the PNG file and inside the page to read), not four times; a
-report folder copied or zipped alone still shows every figure. Every page gets a link back to
+report folder copied or zipped alone still shows every figure. The commands start the workers
+and their kernels (:func:`warm_workers`) before they check the parameters against the data, so
+that each kernel boots and warms up (its notebook's imports, the tables its precheck reads)
+meanwhile. Every page gets a link back to
 the front page and a "Parameters used" box after the injected parameters (a council report is
 titled "<council>: high needs profile"; sendlib.present.reportpage), and every results.json the
 ``parameters`` used and the ``defaults`` they were compared with. The front page,
@@ -58,6 +62,7 @@ manifests are read through sendlib.runs, which this module and the front page sh
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -91,7 +96,7 @@ from sendlib.runs import latest_run  # noqa: F401  (runner.latest_run, as before
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sendlib.workers import Worker
+    from sendlib.workers import Worker, WarmUp
 
 # papermill, nbformat, nbconvert and pandas are imported where used: together they take
 # about two seconds to import, which `sendlib --help`, `sendlib params` and refusing a bad
@@ -186,29 +191,30 @@ def create_run_dir(run_id: str | None = None) -> Path:
 
 
 def run_notebook(
-    notebook: str | Path, parameters: Mapping[str, Any], run_dir: Path, report_name: str, worker: Worker | None = None
+    notebook: str | Path, parameters: Mapping[str, Any], run_dir: Path, report_name: str, worker: Worker | None = None,
+    with_code: bool = False,
 ) -> RunRecord:
     """Validate ``parameters``, execute ``notebook`` into ``run_dir/report_name/`` and export
-    it to HTML, in ``worker``'s warm kernel or, without one, in a fresh kernel stopped after.
-    A notebook that fails is kept (and exported) and recorded as "failed"; bad parameters
-    raise ParameterError before any kernel starts."""
+    it to HTML (the page with code too when ``with_code``), in ``worker``'s warm kernel or,
+    without one, in a fresh kernel stopped after. A notebook that fails is kept (and exported)
+    and recorded as "failed"; bad parameters raise ParameterError before any kernel starts."""
     path = find_notebook(notebook)
     validated = validate_parameters(path, parameters)
     _safe_name(report_name, "report name")
     _require_kernel()
     if worker is not None:
-        return _run_validated(worker, path, validated, Path(run_dir), report_name)
+        return _run_validated(worker, path, validated, Path(run_dir), report_name, with_code)
     from sendlib.workers import Worker
 
     fresh = Worker()
     try:
-        return _run_validated(fresh, path, validated, Path(run_dir), report_name)
+        return _run_validated(fresh, path, validated, Path(run_dir), report_name, with_code)
     finally:
         fresh.stop()
 
 
 def _run_validated(
-    worker: Worker, path: Path, validated: Mapping[str, Any], run_dir: Path, report_name: str
+    worker: Worker, path: Path, validated: Mapping[str, Any], run_dir: Path, report_name: str, with_code: bool = False
 ) -> RunRecord:
     """Run one already validated job in ``worker`` (in this process or a worker process)."""
     from sendlib.present.reportpage import council_title, page_header
@@ -224,7 +230,7 @@ def _run_validated(
     heading = council_title(validated)
     started_at, clock = _utc_now(), time.monotonic()
     execution = worker.run(path, injected, report_dir / f"{path.stem}.ipynb", title=heading or report_name,
-                           header=header, heading=heading)
+                           header=header, heading=heading, with_code=with_code)
     record_settings(report_dir, used, defaults)
     return RunRecord(
         report_name=report_name,
@@ -263,14 +269,17 @@ def _settings(path: Path, parameters: Mapping[str, Any]) -> dict[str, Any]:
     return {"non_default": changed, "defaults": not changed}
 
 
-def run_many(jobs: Sequence[Job], run_dir: Path, n_jobs: int = 1) -> list[RunRecord]:
+def run_many(jobs: Sequence[Job], run_dir: Path, n_jobs: int = 1, with_code: bool = False,
+             started: Workers | None = None) -> list[RunRecord]:
     """Run ``(notebook, parameters, report_name)`` jobs in ``min(n_jobs, len(jobs))`` warm
-    workers (sendlib.workers: one in this process, or that many worker processes), printing a
-    progress line as each report finishes; records come back in job order. Every job is
-    validated before anything runs; a report that cannot be run or written (a full disk) is
-    recorded "failed" and the others go on. On Ctrl-C (KeyboardInterrupt; the CLI turns
-    SIGTERM into one) queued jobs are not started, running kernels are interrupted then
-    stopped, and each unfinished report is recorded "interrupted" with its partial folder removed."""
+    workers (sendlib.workers: one in this process, or that many worker processes), or in the
+    workers ``started`` before the jobs were checked (see :func:`warm_workers`, which ends them),
+    printing a progress line as each report finishes; records come back in job order. Every job
+    is validated before anything runs; a report that cannot be run or written (a full disk) is
+    recorded "failed" and the others go on. ``with_code``: write each page with code too. On
+    Ctrl-C (KeyboardInterrupt; the CLI turns SIGTERM into one) queued jobs are not started,
+    running kernels are interrupted then stopped, and each unfinished report is recorded
+    "interrupted" with its partial folder removed."""
     check_jobs(jobs, n_jobs)
     prepared = []
     for notebook, parameters, name in jobs:
@@ -279,19 +288,90 @@ def run_many(jobs: Sequence[Job], run_dir: Path, n_jobs: int = 1) -> list[RunRec
     _require_kernel()
     run_dir = Path(run_dir).resolve()
     records: list[RunRecord | None] = [None] * len(prepared)
-    n_workers = min(n_jobs, len(prepared))
+    n_workers = started.size if started is not None else min(n_jobs, len(prepared))
     print(f"{len(prepared)} report(s) to run, {n_workers} at a time, into {run_dir}", flush=True)
-    finished, started = _records(prepared, run_dir, n_workers), time.monotonic()
+    pool = started or Workers(n_workers, [warm_up_for(path) for path, _, _ in prepared[:n_workers]])
+    finished, clock, completed = _records(prepared, run_dir, pool, with_code), time.monotonic(), False
     try:
         for done, (index, record) in enumerate(finished, start=1):
             records[index] = record
-            print(progress_line(done, len(prepared), record, time.monotonic() - started), flush=True)
+            print(progress_line(done, len(prepared), record, time.monotonic() - clock), flush=True)
+        completed = True
     except KeyboardInterrupt:
-        finished.close()  # ends the kernels and workers (if the interrupt came between reports)
+        finished.close()
+        pool.close(completed=False)  # ends the kernels and workers (if the interrupt came between reports)
         for index, record in enumerate(records):
             if record is None:
                 records[index] = _interrupted(prepared[index], run_dir)
+    finally:
+        if started is None or not completed:
+            pool.close(completed)
     return [record for record in records if record is not None]
+
+
+def warm_up_for(notebook: Path) -> WarmUp:
+    """A kernel's warm-up for ``notebook``: its imports, and the processed tables its precheck
+    reads (sendlib.prechecks: the panel and the tables it names), read before any report."""
+    from sendlib.prechecks import PRECHECKS
+    from sendlib.workers import WarmUp
+
+    precheck = PRECHECKS.get(Path(notebook).stem)
+    tables = ((("panel",) if precheck.reads_panel else ()) + precheck.tables) if precheck else ()
+    return WarmUp(notebooks=(Path(notebook),), tables=tables)
+
+
+class Workers:
+    """The warm workers of a run: one in this process (``n_workers`` 1), or a pool of worker
+    processes, each starting its kernel, with the warm-up given for its position, at once."""
+
+    def __init__(self, n_workers: int, warm_ups: Sequence[WarmUp | None] = ()) -> None:
+        from sendlib import workers
+
+        self.size = n_workers
+        self.worker: Worker | None = None
+        self.pool: workers.WorkerPool | None = None
+        if n_workers == 1:
+            self.worker = workers.Worker(warm_up=warm_ups[0] if warm_ups else None)
+            with contextlib.suppress(Exception):  # a kernel that cannot start fails the first report, saying why
+                self.worker.start()
+        else:
+            self.pool = workers.WorkerPool(n_workers, warm_ups)
+        self._closed = False
+        self.used = False  # True once a report was given to them
+
+    def close(self, completed: bool = True) -> None:
+        """Shut every kernel down and end the workers; when not ``completed`` (an interrupt or an
+        error), interrupt then end at once the kernels that may be running a report. Only the
+        first call counts."""
+        from sendlib import workers
+
+        if self._closed:
+            return
+        self._closed = True
+        with workers.interrupts_deferred():
+            if self.worker is not None:
+                if not completed and self.used and self.worker.kernel_pid:
+                    workers.quiet_asyncio()
+                    workers.end_kernel(self.worker.kernel_pid)
+                self.worker.stop()
+            if self.pool is not None:
+                self.pool.close() if completed else self.pool.terminate()
+
+
+@contextlib.contextmanager
+def warm_workers(n_workers: int, notebooks: Sequence[Path]) -> Iterator[Workers]:
+    """Start ``n_workers`` workers now, the i-th warmed up for ``notebooks[i]`` (or the last), so
+    their kernels boot and import while the command checks parameters and data; pass them to
+    :func:`run_many` (``started``). Ended when the block ends, at once if it ends by an error or
+    an interrupt (a refused parameter leaves no kernel behind)."""
+    chosen = [notebooks[min(position, len(notebooks) - 1)] for position in range(n_workers)] if notebooks else []
+    started = Workers(n_workers, [warm_up_for(notebook) for notebook in chosen])
+    completed = False
+    try:
+        yield started
+        completed = True
+    finally:
+        started.close(completed)
 
 
 def progress_line(done: int, total: int, record: RunRecord, elapsed_s: float) -> str:
@@ -309,40 +389,25 @@ def _clock(seconds: float) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
 
 
-def _records(prepared: Sequence[tuple[Path, dict[str, Any], str]], run_dir: Path,
-             n_workers: int) -> Iterator[tuple[int, RunRecord]]:
-    """(job index, record) as jobs finish, from one worker in this process or a pool of worker
-    processes; if not run to the end (an interrupt), every kernel and worker is ended."""
-    from sendlib import workers
-
-    completed = False
-    if n_workers == 1:
-        worker = workers.Worker()
-        try:
-            for index, job in enumerate(prepared):
-                path, parameters, name = job
-                try:
-                    record = _run_validated(worker, path, parameters, run_dir, name)
-                except Exception as exc:  # as in a worker process: this report fails, the next one runs
-                    worker.stop()
-                    record = _lost(job, run_dir, failure_text(exc))
-                yield index, record
-            completed = True
-        finally:
-            with workers.interrupts_deferred():
-                if not completed and worker.kernel_pid:
-                    workers.quiet_asyncio()
-                    workers.end_kernel(worker.kernel_pid)
+def _records(prepared: Sequence[tuple[Path, dict[str, Any], str]], run_dir: Path, started: Workers,
+             with_code: bool) -> Iterator[tuple[int, RunRecord]]:
+    """(job index, record) as jobs finish, from the worker in this process or the pool of worker
+    processes of ``started``."""
+    started.used = True
+    if started.worker is not None:
+        worker = started.worker
+        for index, job in enumerate(prepared):
+            path, parameters, name = job
+            try:
+                record = _run_validated(worker, path, parameters, run_dir, name, with_code)
+            except Exception as exc:  # as in a worker process: this report fails, the next one runs
                 worker.stop()
+                record = _lost(job, run_dir, failure_text(exc))
+            yield index, record
         return
-    pool = workers.WorkerPool(n_workers)
-    tasks = [(_run_validated, (path, parameters, run_dir, name)) for path, parameters, name in prepared]
-    try:
-        yield from pool.run(tasks, on_lost=lambda index, reason: _lost(prepared[index], run_dir, reason))
-        completed = True
-    finally:
-        with workers.interrupts_deferred():
-            pool.close() if completed else pool.terminate()
+    assert started.pool is not None
+    tasks = [(_run_validated, (path, parameters, run_dir, name, with_code)) for path, parameters, name in prepared]
+    yield from started.pool.run(tasks, on_lost=lambda index, reason: _lost(prepared[index], run_dir, reason))
 
 
 def _lost(job: tuple[Path, dict[str, Any], str], run_dir: Path, reason: str) -> RunRecord:

@@ -37,10 +37,12 @@ import contextlib
 import copy
 import ctypes
 import html
+import json
 import logging
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -52,6 +54,12 @@ from sendlib import config
 from sendlib.atomic import write_text_atomic
 from sendlib.errors import failure_text
 
+# nbformat (under papermill and nbconvert) loads jsonschema, which builds a grammar for the optional
+# "iri" format check of rfc3987-syntax (installed for jupyter-events) as it is imported: 0.6-0.8 s
+# of every command and worker process. No notebook schema uses that format, so it is not loaded here.
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+
 # Each kernel logs a TCP warning on start and, at times, "KeyboardInterrupt caught" when shut
 # down; neither concerns the notebook. No IPython history: reports are not a session to recall.
 KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False")
@@ -60,8 +68,8 @@ KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enable
 FIGURE_KEY = "sendlib_figure"
 RESET_TAG = "sendlib-reset"
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
-_RESET = "from sendlib import kernel_state as _sendlib_state\n_sendlib_state.restore()\n"
-_SNAPSHOT = "from sendlib import kernel_state as _sendlib_state\n_sendlib_state.snapshot()\n"
+_STATE = "from sendlib import kernel_state as _sendlib_state\n"
+_RESET = f"{_STATE}_sendlib_state.restore()\n"
 
 
 @dataclass
@@ -74,13 +82,15 @@ class Execution:
 
 def notebook_imports(notebook: Any) -> str:
     """Every top-level ``import``/``from ... import`` statement of the notebook's code cells,
-    one per line, in order (cells that are not plain Python are skipped)."""
+    one per line, in order (cells that are not plain Python are skipped). ``notebook``: a
+    NotebookNode or the notebook's JSON as read by ``json`` (a cell's source a string or a list)."""
     lines: list[str] = []
-    for cell in notebook.cells:
-        if cell.cell_type != "code":
+    for cell in notebook["cells"]:
+        if cell["cell_type"] != "code":
             continue
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
         try:
-            tree = ast.parse(cell.source)
+            tree = ast.parse(source)
         except SyntaxError:
             continue
         for node in tree.body:
@@ -91,14 +101,38 @@ def notebook_imports(notebook: Any) -> str:
     return "\n".join(lines)
 
 
+def warm_up_source(imports: str, tables: Sequence[str] = ()) -> str:
+    """Code that loads ``imports`` (import statements, one a line), reads ``tables`` and records
+    the state reports return to (sendlib.kernel_state.warm_up), binding nothing."""
+    return f"{_STATE}_sendlib_state.warm_up({imports!r}, {tuple(tables)!r})\ndel _sendlib_state\n"
+
+
 def reset_source(imports: str | None) -> str:
     """The hidden cell run before a notebook: back to a fresh kernel's state; with ``imports``
-    (first run of that notebook in this kernel) also import them once and record the state."""
+    (first run of that notebook in a kernel not warmed up for it) also import them once and
+    record the state."""
     if imports is None:
         return _RESET
-    warm = "".join(f"    {line}\n" for line in imports.splitlines()) or "    pass\n"
-    # An import that fails is left for the notebook's own cell to report, in its place.
-    return f"{_RESET}try:\n{warm}except Exception:\n    pass\n{_SNAPSHOT}{_RESET}"
+    return f"{_RESET}{warm_up_source(imports)}{_RESET}"
+
+
+@dataclass(frozen=True)
+class WarmUp:
+    """What a worker's kernel does as it starts, before any report: import what ``notebooks``
+    import and read ``tables`` (processed tables, by name), so that it boots and warms up while
+    the command still checks the parameters and the data."""
+
+    notebooks: tuple[Path, ...] = ()
+    tables: tuple[str, ...] = ()
+
+    def source(self) -> str:
+        """The warm-up code (see warm_up_source); the notebooks are read as JSON (no nbformat)."""
+        lines: list[str] = []
+        for notebook in self.notebooks:
+            for line in notebook_imports(json.loads(Path(notebook).read_text(encoding="utf-8"))).splitlines():
+                if line not in lines:
+                    lines.append(line)
+        return warm_up_source("\n".join(lines), self.tables)
 
 
 def figures_as_files(notebook: Any, folder: Path) -> Any:
@@ -124,75 +158,99 @@ def figures_as_files(notebook: Any, folder: Path) -> Any:
 
 
 class Exporters:
-    """The two HTML exporters of a worker, built once (their templates compile on first use)."""
+    """A worker's HTML exporters, each built on first use and kept (templates compile once)."""
 
     def __init__(self) -> None:
+        self._with_code: Any = None
+        self._without_code: Any = None
+
+    def _exporter(self, with_code: bool) -> Any:
         from nbconvert import HTMLExporter
 
-        self.with_code = HTMLExporter(embed_images=True)
-        self.without_code = HTMLExporter(
-            embed_images=True, exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
-        )
+        if with_code:
+            self._with_code = self._with_code or HTMLExporter(embed_images=True)
+            return self._with_code
+        self._without_code = self._without_code or HTMLExporter(
+            embed_images=True, exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+        return self._without_code
 
-    def write(self, notebook: Any, executed: Path, title: str) -> dict[str, Path]:
+    def prepare(self) -> None:
+        """Build the exporter of the page to read and write one empty page with it: the first page
+        compiles the templates and reads the stylesheet (sendlib.present.pagecss keeps it), about
+        a third of a second that a worker process spends while its kernel boots. (Not in a thread
+        while a report runs: it would hold the interpreter lock papermill's client needs to send
+        the next cell.)"""
+        import nbformat
+
+        from sendlib.present.pagecss import slim_page
+
+        slim_page(self._exporter(False).from_notebook_node(nbformat.v4.new_notebook())[0])
+
+    def write(self, notebook: Any, executed: Path, title: str, with_code: bool = False) -> dict[str, Path]:
         """Write an executed notebook's files beside ``executed`` (``<stem>.ipynb``) and return them:
 
-        - ``<stem>.nocode.html``, the page people read: figures embedded, so the file alone
-          shows everything (both pages keep only the CSS they use: sendlib.present.pagecss);
-        - ``<stem>.html`` (with code) and ``<stem>.ipynb``: figures referenced as
-          ``figures/<name>.png`` beside them (the report folder, copied or zipped whole, still
-          shows them), so each figure is stored once as a file and once in the page to read.
+        - ``<stem>.nocode.html``, the page people read, first: figures embedded, so the file
+          alone shows everything (pages keep only the CSS they use: sendlib.present.pagecss);
+        - ``<stem>.ipynb`` and, when ``with_code`` (``--with-code``), ``<stem>.html``: figures
+          referenced as ``figures/<name>.png`` beside them (the report folder, copied or zipped
+          whole, still shows them), so each figure is stored once as a file and once in the page
+          to read. The page with code takes four times as long to write as the page to read
+          (highlighting and sanitising every cell's code), so it is made only when asked.
         """
         import nbformat
 
-        resources = {"metadata": {"name": title}}
-        targets = {"notebook": executed, "html": executed.with_suffix(".html"),
-                   "html_nocode": executed.with_suffix(".nocode.html")}
         from sendlib.present.pagecss import slim_page
 
+        resources = {"metadata": {"name": title}}
+        targets = {"html_nocode": executed.with_suffix(".nocode.html"), "notebook": executed}
         write_text_atomic(targets["html_nocode"],
-                          slim_page(self.without_code.from_notebook_node(notebook, resources)[0]))
+                          slim_page(self._exporter(False).from_notebook_node(notebook, resources)[0]))
         referenced = figures_as_files(notebook, executed.parent)
-        write_text_atomic(targets["html"], slim_page(self.with_code.from_notebook_node(referenced, resources)[0]))
         write_text_atomic(targets["notebook"], nbformat.writes(referenced))
+        if with_code:
+            targets["html"] = executed.with_suffix(".html")
+            write_text_atomic(targets["html"],
+                              slim_page(self._exporter(True).from_notebook_node(referenced, resources)[0]))
         return targets
 
 
 class Worker:
-    """One warm kernel (started on first use, replaced when it dies) and its exporters."""
+    """One warm kernel (started on first use, or at once by ``start``; replaced when it dies) and
+    its exporters. With ``warm_up``, every kernel it starts does that warm-up as it boots."""
 
-    def __init__(self, on_kernel: Callable[[int, str], None] | None = None) -> None:
+    def __init__(self, on_kernel: Callable[[int, str], None] | None = None, warm_up: WarmUp | None = None) -> None:
         self._km: Any = None
         self._kc: Any = None
         self._warmed: set[str] = set()
         self._exporters: Exporters | None = None
         self._on_kernel = on_kernel
+        self._warm_up = warm_up
 
     @property
     def kernel_pid(self) -> int | None:
         return getattr(self._km.provisioner, "pid", None) if self._km is not None and self._km.provisioner else None
 
     def run(self, source: Path, parameters: Mapping[str, Any], executed: Path, title: str, header: str = "",
-            heading: str | None = None) -> Execution:
+            heading: str | None = None, with_code: bool = False) -> Execution:
         """Execute ``source`` with ``parameters`` injected, write the executed notebook to
-        ``executed`` and its HTML (titled ``title``) beside it, with ``header`` (a Markdown cell)
-        and ``heading`` added (sendlib.present.reportpage.add_page_header). A failing notebook
-        is kept and exported."""
+        ``executed`` and its HTML (titled ``title``; with code too when ``with_code``) beside it,
+        with ``header`` (a Markdown cell) and ``heading`` added
+        (sendlib.present.reportpage.add_page_header). A failing notebook is kept and exported."""
         from papermill.iorw import load_notebook_node
 
         from sendlib.present.reportpage import add_page_header
 
         notebook = load_notebook_node(str(source))
         self._ensure_kernel()
-        first = str(source) not in self._warmed
+        first = str(Path(source).resolve()) not in self._warmed
         error, notebook = self._execute(notebook, source, executed, parameters,
                                         notebook_imports(notebook) if first else None)
-        self._warmed.add(str(source))
+        self._warmed.add(str(Path(source).resolve()))
         if not self._kernel_alive():
             self.stop()  # the next report gets a new kernel
         self._exporters = self._exporters or Exporters()
         notebook = add_page_header(notebook, header, heading)
-        return Execution(error, self._exporters.write(notebook, executed, title))
+        return Execution(error, self._exporters.write(notebook, executed, title, with_code))
 
     def stop(self) -> None:
         """Shut the kernel down now (if any) and remove its connection file."""
@@ -216,6 +274,15 @@ class Worker:
         """Start the kernel now, if none runs (``run`` otherwise starts it on first use)."""
         self._ensure_kernel()
 
+    def preload(self) -> None:
+        """Import what running and exporting a report needs (papermill, nbconvert) and build the
+        exporter of the page to read, e.g. while the kernel boots."""
+        import papermill.clientwrap  # noqa: F401
+        import papermill.execute  # noqa: F401
+
+        self._exporters = self._exporters or Exporters()
+        self._exporters.prepare()
+
     def _ensure_kernel(self) -> None:
         if self._km is not None:
             return
@@ -223,8 +290,12 @@ class Worker:
         from jupyter_core.utils import run_sync
 
         km = AsyncKernelManager(kernel_name=config.KERNEL_NAME)
-        run_sync(km.start_kernel)(cwd=str(config.PROJECT_ROOT), extra_arguments=list(KERNEL_ARGUMENTS))
+        arguments = list(KERNEL_ARGUMENTS)
+        if self._warm_up is not None:
+            arguments.append(f"--IPKernelApp.exec_lines={self._warm_up.source()}")
+        run_sync(km.start_kernel)(cwd=str(config.PROJECT_ROOT), extra_arguments=arguments)
         self._km = km
+        self._warmed = {str(Path(notebook).resolve()) for notebook in self._warm_up.notebooks} if self._warm_up else set()
         if self._on_kernel is not None and self.kernel_pid:
             self._on_kernel(self.kernel_pid, km.connection_file)
 
@@ -352,11 +423,12 @@ def end_with_parent(parent_pid: int) -> None:
         raise SystemExit(0)
 
 
-def _serve(conn: Connection, parent_pid: int) -> None:
-    """A worker process: run ``function(worker, *args)`` for each task received, send back
-    ``("done", index, result)`` (``("error", index, message)`` if it raised);
-    ``("kernel", pid, connection_file)`` when a kernel starts. It ends its kernel and exits,
-    without a traceback, on SIGTERM (sent also when its parent dies) or when the pipe closes."""
+def _serve(conn: Connection, parent_pid: int, warm_up: WarmUp | None = None) -> None:
+    """A worker process: start a kernel (doing ``warm_up``), then run ``function(worker, *args)``
+    for each task received, send back ``("done", index, result)`` (``("error", index, message)``
+    if it raised); ``("kernel", pid, connection_file)`` when a kernel starts. It ends its kernel
+    and exits, without a traceback, on SIGTERM (sent also when its parent dies) or when the pipe
+    closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what Ctrl-C means
 
     def terminate(signum: int, frame: Any) -> None:
@@ -364,26 +436,30 @@ def _serve(conn: Connection, parent_pid: int) -> None:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, terminate)
-    worker = Worker(on_kernel=lambda pid, connection: conn.send(("kernel", pid, connection)))
+    worker = Worker(on_kernel=lambda pid, connection: conn.send(("kernel", pid, connection)), warm_up=warm_up)
     try:
         end_with_parent(parent_pid)
         with contextlib.suppress(Exception):  # if it cannot start, the first task says why
-            worker.start()  # the kernel boots while this process imports papermill and nbconvert
+            worker.start()
+            worker.preload()  # while the kernel boots
+        running = False
         while True:
             task = conn.recv()
             if task is None:
                 break
             index, function, args = task
+            running = True
             try:
                 message = ("done", index, function(worker, *args))
             except Exception as exc:  # e.g. a kernel that cannot start: this task fails, the worker goes on
                 worker.stop()
                 message = ("error", index, failure_text(exc))
+            running = False
             conn.send(message)
     except SystemExit:
         pid = worker.kernel_pid
-        if pid:
-            end_kernel(pid)  # interrupted, or the parent is gone: no time for a polite shutdown
+        if pid and running:
+            end_kernel(pid)  # interrupted in a report, or the parent is gone: no time for a polite shutdown
     except (EOFError, OSError):  # the pipe closed: the parent is gone
         pass
     finally:
@@ -400,15 +476,22 @@ class _Process:
 
 
 class WorkerPool:
-    """``n`` worker processes, each with a warm kernel; tasks are dispatched one at a time."""
+    """``n`` worker processes, each with a warm kernel; tasks are dispatched one at a time, in order.
+    ``warm_ups``: the warm-up of each worker's kernels, by position (the first worker takes the
+    first task, and so on)."""
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, warm_ups: Sequence[WarmUp | None] = ()) -> None:
         self._context = multiprocessing.get_context("spawn")
-        self._processes = [self._start() for _ in range(n)]
+        self._warm_ups = list(warm_ups) + [None] * (n - len(warm_ups))
+        self._processes = [self._start(self._warm_ups[position]) for position in range(n)]
 
-    def _start(self) -> _Process:
+    @property
+    def size(self) -> int:
+        return len(self._processes)
+
+    def _start(self, warm_up: WarmUp | None = None) -> _Process:
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_serve, args=(child, os.getpid()), daemon=True)
+        process = self._context.Process(target=_serve, args=(child, os.getpid(), warm_up), daemon=True)
         process.start()
         child.close()
         return _Process(process, parent)
@@ -446,7 +529,7 @@ class WorkerPool:
                 if slot.process.sentinel in ready or not slot.process.is_alive():
                     lost, slot.task, busy = slot.task, None, busy - 1
                     self._discard(slot)
-                    self._processes[position] = self._start()
+                    self._processes[position] = self._start(self._warm_ups[position])
                     yield lost, on_lost(lost, f"the worker process ended (exit code {slot.process.exitcode})")
 
     def close(self) -> None:
@@ -461,9 +544,15 @@ class WorkerPool:
             self._discard(slot)
 
     def terminate(self) -> None:
-        """On an interrupt: interrupt then end every kernel, end every worker process."""
+        """On an interrupt or an error: interrupt then end every kernel running a report, end
+        every worker process (an idle worker stops its own kernel)."""
         for slot in self._processes:
-            if slot.kernel:
+            while slot.process.is_alive() and slot.conn.poll():  # kernels started since the last look
+                with contextlib.suppress(EOFError, OSError):
+                    message = slot.conn.recv()
+                    if message[0] == "kernel":
+                        slot.kernel = (message[1], message[2])
+            if slot.kernel and slot.task is not None:
                 end_kernel(slot.kernel[0])
         for slot in self._processes:
             if slot.process.is_alive():
