@@ -4,8 +4,10 @@ Data-dependent tests ask for `raw_data` or `processed_data`: they skip with inst
 when no data is available, and fail under CI=true. Notebook (nbval) items likewise skip
 or fail when the processed tables cannot be built.
 
-`make test` runs the suite in two processes (pytest-xdist, `-n 2 --dist loadfile`: a file's
-tests, and a notebook's cells, stay in one process). The raw files are acquired and the
+`make test` runs the suite in two processes (pytest-xdist, `-n 2 --dist loadgroup`): each
+file is a group whose tests (a notebook's cells, for nbval) stay in one process, in order, the
+slowest files first, and notebook 01 shares one group with the clean step's own tests (it
+rewrites data/processed, which they copy and check). The raw files are acquired and the
 processed tables built at most once per session, by whichever process comes first, under a
 file lock in a folder every process of the session shares (:func:`session_lock`); notebook
 runs are shared the same way (tests/cli_runs.py).
@@ -30,6 +32,15 @@ if TYPE_CHECKING:
 
     from cli_runs import NotebookRuns
 
+#: Run one after another in one process: notebook 01 (nbval) rewrites data/processed, which the
+#: clean step's tests copy and check to be up to date.
+PROCESSED_DATA_GROUP = ("notebooks/01_clean_data.ipynb", "tests/test_clean_integration.py")
+#: The slowest files (or groups) first, as measured (BENCHMARKS.md): with two processes, a long one
+#: started last would leave one process working alone at the end.
+SLOW_FIRST = ("tests/test_clean_integration.py", "tests/test_notebook_05_council_profile.py", "tests/test_render.py",
+              "tests/test_workers.py", "tests/test_cli.py", "tests/test_notebook_08_after_2022.py",
+              "tests/test_readers_finance.py", "tests/test_notebook_04_sustainability.py",
+              "tests/test_notebook_02_case_study_growth.py")
 NO_DATA_REASON = (
     "real data not available: set SENDLIB_DATA_MIRROR to the mirror folder "
     "(e.g. ../shared/data/mirror) or run `make data` on a machine with internet"
@@ -125,8 +136,24 @@ def notebook_runs(processed_data: Path, tmp_path_factory: pytest.TempPathFactory
     return NotebookRuns(shared_folder(tmp_path_factory) / "notebook_runs")
 
 
+def schedule(items: list[pytest.Item], root: Path) -> None:
+    """Group each file's tests (PROCESSED_DATA_GROUP's files together) for `--dist loadgroup`, and
+    put the SLOW_FIRST files first, each file's tests in their order."""
+    def where(item: pytest.Item) -> str:
+        return item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else str(item.path)
+
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(PROCESSED_DATA_GROUP[0] if where(item) in PROCESSED_DATA_GROUP
+                                                 else where(item)))
+    rank = {path: position for position, path in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(where(item), len(rank)))
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """nbval notebook cells need the processed data: build it now, or skip/fail with the reason."""
+    """Schedule the tests (see :func:`schedule`); nbval notebook cells need the processed data:
+    build it now, or skip/fail with the reason."""
+    schedule(items, config.rootpath)
     notebook_items = [item for item in items if item.path.suffix == ".ipynb"]
     if not notebook_items:
         return

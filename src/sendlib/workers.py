@@ -437,12 +437,12 @@ def _serve(conn: Connection, parent_pid: int, warm_up: WarmUp | None = None) -> 
 
     signal.signal(signal.SIGTERM, terminate)
     worker = Worker(on_kernel=lambda pid, connection: conn.send(("kernel", pid, connection)), warm_up=warm_up)
+    running = False  # a report is running: an end now interrupts its kernel first
     try:
         end_with_parent(parent_pid)
         with contextlib.suppress(Exception):  # if it cannot start, the first task says why
             worker.start()
             worker.preload()  # while the kernel boots
-        running = False
         while True:
             task = conn.recv()
             if task is None:
