@@ -37,7 +37,7 @@ reports: setup ## Every council's profile, JOBS at a time (JOBS=2)
 	$(PY) -m sendlib report --all --jobs $(JOBS)
 
 test: setup ## Run the tests and every notebook with nbval, in 2 processes (data-dependent ones skip, with a reason, without data)
-	$(PY) -m pytest -n 2 --dist loadfile tests notebooks --nbval-lax
+	$(PY) -m pytest -n 2 --dist loadfile --no-loadscope-reorder tests notebooks --nbval-lax
 
 lab: setup ## Open JupyterLab on notebooks/ with the `sendlib` kernel (LAB_ARGS="..." passes options; root adds --allow-root)
 	$(PY) -m jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)

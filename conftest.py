@@ -4,11 +4,14 @@ Data-dependent tests ask for `raw_data` or `processed_data`: they skip with inst
 when no data is available, and fail under CI=true. Notebook (nbval) items likewise skip
 or fail when the processed tables cannot be built.
 
-`make test` runs the suite in two processes (pytest-xdist, `-n 2 --dist loadfile`: a file's
-tests, and a notebook's cells, stay in one process). The raw files are acquired and the
-processed tables built at most once per session, by whichever process comes first, under a
-file lock in a folder every process of the session shares (:func:`session_lock`); notebook
-runs are shared the same way (tests/cli_runs.py).
+`make test` runs the suite in two processes (pytest-xdist, `-n 2 --dist loadfile
+--no-loadscope-reorder`): each file's tests (a notebook's cells, for nbval) stay in one process,
+in order, the slowest files first. The raw files are acquired and the processed tables built at
+most once per session, by whichever process comes first, under a file lock in a folder every
+process of the session shares (:func:`session_lock`); notebook runs are shared the same way
+(tests/cli_runs.py). nbval's run of notebook 01 rewrites data/processed (the same bytes): each of
+its cells holds that lock, and so does each test that copies the processed tables or checks they
+are up to date (``steady_processed_data``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,14 @@ if TYPE_CHECKING:
 
     from cli_runs import NotebookRuns
 
+#: The notebook that rewrites data/processed when nbval runs it.
+CLEAN_NOTEBOOK = "01_clean_data.ipynb"
+#: The slowest files first, as measured (BENCHMARKS.md): with two processes, a long one
+#: started last would leave one process working alone at the end.
+SLOW_FIRST = ("tests/test_clean_integration.py", "tests/test_notebook_05_council_profile.py", "tests/test_render.py",
+              "tests/test_workers.py", "tests/test_cli.py", "tests/test_notebook_08_after_2022.py",
+              "tests/test_readers_finance.py", "tests/test_notebook_04_sustainability.py",
+              "tests/test_notebook_02_case_study_growth.py")
 NO_DATA_REASON = (
     "real data not available: set SENDLIB_DATA_MIRROR to the mirror folder "
     "(e.g. ../shared/data/mirror) or run `make data` on a machine with internet"
@@ -125,8 +136,38 @@ def notebook_runs(processed_data: Path, tmp_path_factory: pytest.TempPathFactory
     return NotebookRuns(shared_folder(tmp_path_factory) / "notebook_runs")
 
 
+def schedule(items: list[pytest.Item], root: Path) -> None:
+    """Put the SLOW_FIRST files first, each file's tests in their order (pytest-xdist sends whole
+    files, in this order, with `--dist loadfile --no-loadscope-reorder`)."""
+    rank = {path: position for position, path in enumerate(SLOW_FIRST)}
+
+    def where(item: pytest.Item) -> str:
+        return item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else str(item.path)
+
+    items.sort(key=lambda item: rank.get(where(item), len(rank)))
+
+
+@pytest.fixture
+def steady_processed_data(processed_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The processed tables, not rewritten while the test runs (nbval's run of notebook 01 waits)."""
+    with session_lock(shared_folder(tmp_path_factory), "data"):
+        yield processed_data
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Each cell of notebook 01 run by nbval holds the session's data lock (it rewrites data/processed)."""
+    if item.path.name != CLEAN_NOTEBOOK or item.path.parent.name != "notebooks":
+        yield
+        return
+    with session_lock(shared_folder(item.config._tmp_path_factory), "data"):  # type: ignore[attr-defined]
+        yield
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """nbval notebook cells need the processed data: build it now, or skip/fail with the reason."""
+    """Schedule the tests (see :func:`schedule`); nbval notebook cells need the processed data:
+    build it now, or skip/fail with the reason."""
+    schedule(items, config.rootpath)
     notebook_items = [item for item in items if item.path.suffix == ".ipynb"]
     if not notebook_items:
         return

@@ -17,8 +17,9 @@ data/processed and reports/ are left alone):
 6. `sendlib reproduce --jobs 2` from an empty data folder (what `make reproduce` runs);
 7. the council report's figures written as palette PNG (now and as before) and as SVG
    (benchmarks/figures.py): CPU per figure and bytes;
-8. with ``--tests``, the test suite as `make test` runs it (`pytest -n 2 --dist loadfile tests
-   notebooks --nbval-lax`, on the project's own data folder), with its 20 slowest tests.
+8. with ``--tests``, the test suite as `make test` runs it (`pytest -n 2 --dist loadfile
+   --no-loadscope-reorder tests notebooks --nbval-lax`, on the project's own data folder), with
+   its 20 slowest tests.
 
 Usage: .venv/bin/python benchmarks/run_benchmarks.py [--jobs 1 2] [--repeat 3] [--skip-reproduce]
        [--limit K] [--compare REV] [--tests] [--output BENCHMARKS.md]
@@ -67,8 +68,8 @@ AIM_PAGE_KB = 400.0
 PIPELINE, COUNCILS, REPRODUCE, ONE_REPORT, TESTS = "pipeline", "councils", "reproduce", "one report", "tests"
 NOTE = "note: "
 NOTES_MARK = "<!-- Everything below is written by hand; run_benchmarks.py keeps it. -->"
-TEST_COMMAND = ("-m", "pytest", "-n", "2", "--dist", "loadfile", "tests", "notebooks", "--nbval-lax", "-q",
-                "-p", "no:cacheprovider", "--durations=20")
+TEST_COMMAND = ("-m", "pytest", "-n", "2", "--dist", "loadfile", "--no-loadscope-reorder", "tests", "notebooks",
+                "--nbval-lax", "-q", "-p", "no:cacheprovider", "--durations=20")
 FRESH_SNIPPET = """
 import statistics
 from sendlib.runner import create_run_dir, run_notebook
@@ -272,6 +273,9 @@ def revision_copy(revision: str, target: Path) -> Path:
 def test_suite(env: dict[str, str]) -> tuple[Stage, list[str], str]:
     """The test suite as `make test` runs it; (stage, its 20 slowest tests, its summary line)."""
     stage = run_stage(Stage("test suite (= make test, after setup)", [sys.executable, *TEST_COMMAND], TESTS), env)
+    log = Path(tempfile.gettempdir()) / "sendlib-bench-tests.log"
+    log.write_text(stage.stdout, encoding="utf-8")
+    print(f"[bench] the test suite's output: {log}", flush=True)
     lines = stage.stdout.splitlines()
     start = next((i for i, line in enumerate(lines) if "slowest 20 durations" in line), None)
     slowest = [line for line in lines[start + 1:] if re.match(r"^\d+\.\d+s ", line)] if start is not None else []

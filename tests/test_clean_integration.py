@@ -5,7 +5,8 @@ raw files, a kill between two renames), escaped output, and bad input end to end
 A build takes 15 seconds, so the module builds the tables once in memory (``built``) besides
 the session's processed tables (``processed_data``, conftest.py): two builds of the same raw
 files and code, compared byte for byte, and the QA, write and freshness tests use them or a
-copy of the processed tables instead of building again."""
+copy of the processed tables instead of building again. Each test holds the processed tables
+steady (conftest.py: nbval's run of notebook 01 rewrites them)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from sendlib.atomic import sha256_of
 from sendlib.errors import ChecksumError, SourceFormatError, ValidationError
 from sendlib.sources import load_registry, registry_by_relpath
 
-pytestmark = pytest.mark.needs_data
+pytestmark = [pytest.mark.needs_data, pytest.mark.usefixtures("steady_processed_data")]
 
 
 def _hashes(folder: Path) -> dict[str, str]:

@@ -147,9 +147,9 @@ def test_custom_choices_change_the_numbers(custom_run, default_run, panel, proce
 
 @pytest.mark.parametrize("args, message", [
     (("-p", "estimator", "ols"), "'ols' is not a known estimator"),
-    (("-p", "outcomes", "[hn_spend, deficit]"), "'deficit' is not a known outcome"),
+    (("-p", "outcomes", "[hn_spend, deficit]"), "parameter 'outcomes': 'deficit' is not a known outcome"),
     (("-p", "estimator", "sun_abraham"), "compares with never-treated units only"),
-    (("-p", "programmes", "[]"), "parameter 'programmes': expected a list of 1 to 3 values"),
+    (("-p", "programmes", "[]"), "parameter 'programmes': expected a list of 1 to 3 values, got 0"),
 ])
 def test_bad_choices_are_refused_before_any_report(processed_data, tmp_path, args, message):
     result = run_notebook(tmp_path, *args)

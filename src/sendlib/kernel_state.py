@@ -17,6 +17,7 @@ warmed for it.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import warnings
@@ -27,12 +28,17 @@ _SNAPSHOT: dict[str, Any] = {}
 
 
 def snapshot() -> None:
-    """Record the state ``restore()`` returns to (call once, after the warm-up imports)."""
+    """Record the state ``restore()`` returns to (call once, after the warm-up imports). What the
+    warm-up loaded (modules, tables) is then moved out of the garbage collector's way
+    (``gc.freeze``): IPython collects garbage at every reset, and each collection now scans only
+    what the reports made (about 0.05 s less a report)."""
     import matplotlib
 
     _SNAPSHOT.update(
         rc=matplotlib.rcParams.copy(), cwd=os.getcwd(), path=list(sys.path), filters=list(warnings.filters)
     )
+    gc.collect()
+    gc.freeze()
 
 
 def warm_up(imports: str, tables: Sequence[str] = ()) -> None:

@@ -1,19 +1,22 @@
 """Warm workers: long-lived Jupyter kernels that run report after report.
 
-A :class:`Worker` owns one ``sendlib`` kernel and one pair of HTML exporters (templates
-compiled once). For each report it
+A :class:`Worker` owns one ``sendlib`` kernel and its HTML exporters (each built on first use,
+templates compiled once). A kernel started with a :class:`WarmUp` does it as it boots (IPython's
+``exec_lines``): it imports what the run's notebook imports and reads the tables its precheck
+reads, while the command is still checking parameters. For each report the worker
 
 1. runs a hidden cell (``sendlib.kernel_state``, not saved into the executed notebook) that
    gives the kernel the state of a fresh one: empty namespace, no figure, the recorded
    matplotlib rcParams, default pandas options, the original working directory. The first
-   time a notebook runs in the kernel, the same cell also runs that notebook's import
-   statements once (the warm-up), so later reports find their modules loaded; the panel is
-   read once too (``sendlib.tables.read_table`` caches each table by path, size and
-   modification time and hands out copies);
+   time a notebook runs in a kernel not warmed up for it, the same cell also runs that
+   notebook's import statements once (the warm-up), so later reports find their modules
+   loaded; the panel is read once too (``sendlib.tables.read_table`` caches each table by
+   path, size and modification time and hands out copies);
 2. injects the parameters with papermill (``parameterize_notebook``: the executed notebook
    shows the "injected-parameters" cell, as with ``papermill.execute_notebook``) and executes
    the notebook with papermill's nbclient-based client on the worker's kernel;
-3. writes the outputs once (see :func:`write_outputs`).
+3. writes the outputs once (see :meth:`Exporters.write`: the page to read first; the page with
+   the code only when asked).
 
 A kernel that dies fails only the report it was running; the worker starts a new kernel
 for the next one. Kernels start without IPython history (nothing is written to
@@ -437,12 +440,12 @@ def _serve(conn: Connection, parent_pid: int, warm_up: WarmUp | None = None) -> 
 
     signal.signal(signal.SIGTERM, terminate)
     worker = Worker(on_kernel=lambda pid, connection: conn.send(("kernel", pid, connection)), warm_up=warm_up)
+    running = False  # a report is running: an end now interrupts its kernel first
     try:
         end_with_parent(parent_pid)
         with contextlib.suppress(Exception):  # if it cannot start, the first task says why
             worker.start()
             worker.preload()  # while the kernel boots
-        running = False
         while True:
             task = conn.recv()
             if task is None:
