@@ -207,9 +207,15 @@ def test_what_sticks_out_of_the_canvas_is_drawn_whole_and_the_figure_is_left_as_
     assert np.array_equal(fig.get_size_inches(), size) and [ax.get_position().bounds for ax in fig.axes] == where
 
 
-def test_a_figure_with_a_suptitle_is_drawn_the_tight_way():
+def test_a_figure_with_a_suptitle_is_drawn_once_on_its_own_canvas_as_the_tight_way_shows_it():
     fig = draw()
     fig.suptitle("placed on the figure")
+    assert_same_picture(plots.tight_pixels(fig)[..., :3], tight_reference(fig))
+
+
+def test_a_figure_text_cut_by_its_canvas_is_drawn_the_tight_way():
+    fig = draw()
+    fig.text(-0.05, 0.5, "half outside the canvas")
     assert np.array_equal(plots.tight_pixels(fig)[..., :3], tight_reference(fig))
 
 
