@@ -145,6 +145,26 @@ def test_grouped_bars_keep_the_order_given_and_colour_levels_as_the_line_charts_
     plt.close(fig)
 
 
+def test_level_colours_put_the_highlighted_levels_first_in_the_order_given():
+    assert plots.level_colours(["b", "a", "c"]) == {"a": plots.PALETTE[0], "b": plots.PALETTE[1], "c": plots.PALETTE[2]}
+    chosen = plots.level_colours(["England", "Camden", "Neighbours"], highlight=("Camden", "Neighbours", "absent"))
+    assert list(chosen) == ["Camden", "Neighbours", "England"]
+    assert list(chosen.values()) == [plots.HIGHLIGHT, plots.PALETTE[0], plots.PALETTE[1]]
+
+
+def test_a_highlighted_council_is_drawn_in_the_highlight_colour_in_bars_and_small_multiples():
+    bars = pd.DataFrame({"need": ["a", "a", "a"], "share": [1.0, 2.0, 3.0], "series": ["England", "Camden", "Avg"]})
+    ax = plots.grouped_bars(bars, "need", "share", "series", highlight=("Camden", "Avg")).axes[0]
+    assert [to_hex(bar.get_facecolor()).upper() for bar in ax.patches] == [
+        plots.PALETTE[1].upper(), plots.HIGHLIGHT, plots.PALETTE[0].upper()]  # bars stay in the frame's order
+    assert ax.get_axisbelow() is True, "grid lines behind the bars"
+    lines = bars.assign(x=0).rename(columns={"need": "facet"})
+    fig = plots.facet_lines(lines, "x", "share", "facet", hue="series", highlight=("Camden", "Avg"))
+    assert [text.get_text() for text in fig.legends[0].get_texts()] == ["Camden", "Avg", "England"]
+    assert to_hex(fig.axes[0].lines[0].get_color()).upper() == plots.HIGHLIGHT
+    plt.close("all")
+
+
 def test_year_axes_put_whole_years_on_every_panel_written_as_asked():
     frame = pd.DataFrame({"x": [2019, 2020, 2021] * 2, "y": [1.0, 2.0, 3.0] * 2, "facet": ["a"] * 3 + ["b"] * 3})
     fig = plots.facet_lines(frame, "x", "y", "facet")

@@ -51,12 +51,14 @@ def section_topic(section: placement.Section, topic: str, council_label: str, av
     if topic == "need":
         data = placement.figure_frame(section.needs, topic, council_label, average_label)
         fig = plots.grouped_bars(data, "measure", "value", "series", xlabel="% of EHC plans in force",
-                                 title=f"Primary need of EHC plans, January {placement.NEED_JANUARY}")
+                                 title=f"Primary need of EHC plans, January {placement.NEED_JANUARY}",
+                                 highlight=(council_label, average_label))
         plots.save_and_link(fig, data, out, "primary_need_vs_comparators")
         return
     title, xlabel = SECTION_FIGURES[topic]
     data = placement.figure_frame(section.series, topic, council_label, average_label)
-    fig = plots.facet_lines(data, x="year", y="value", facet="measure", hue="series", title=title, xlabel=xlabel)
+    fig = plots.facet_lines(data, x="year", y="value", facet="measure", hue="series", title=title, xlabel=xlabel,
+                            highlight=(council_label, average_label))
     plots.year_axes(fig)
     plots.save_and_link(fig, data, out, f"{topic}_vs_comparators")
 
@@ -69,7 +71,7 @@ def programme_paths(found: paths.CouncilPaths, council_label: str, out: Path) ->
     lines = paths.figure_frame(found.lines, council_label, NEIGHBOURS_LABEL)
     fig = plots.facet_lines(lines, x="time", y="value", facet="measure", hue="series", marker_x=found.entry.entry,
                             title=f"{council_label} and its neighbours in no programme (dotted: entry)",
-                            xlabel=FY_AXIS)
+                            xlabel=FY_AXIS, highlight=(council_label, NEIGHBOURS_LABEL))
     plots.year_axes(fig, fy_label)
     plots.save_and_link(fig, lines, out, "programme_paths")
 

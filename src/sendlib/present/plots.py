@@ -208,6 +208,16 @@ def _percent(value: float) -> str:
     return f"{100 * value:.1f}%"
 
 
+def level_colours(levels: Collection[object], highlight: Sequence[object] = ()) -> dict[object, str]:
+    """A colour per level: the ``highlight`` levels present, in the order given, HIGHLIGHT then
+    the palette; the other levels, in sorted order, the palette colours that follow (without
+    ``highlight``: every level in the palette, in sorted order)."""
+    present = set(levels)
+    first = [level for level in dict.fromkeys(highlight) if level in present]
+    rest = sorted((level for level in present if level not in set(first)), key=str)
+    return dict(zip(first + rest, cycle([HIGHLIGHT, *PALETTE] if first else PALETTE)))
+
+
 def distribution_with_markers(
     values: Sequence[float] | pd.Series,
     markers: Mapping[str, float],
@@ -385,14 +395,15 @@ def count_bars(frame: pd.DataFrame, x: str, y: str, title: str = "", ylabel: str
     return fig
 
 
-def grouped_bars(frame: pd.DataFrame, category: str, value: str, hue: str, title: str = "", xlabel: str = "") -> Figure:
+def grouped_bars(frame: pd.DataFrame, category: str, value: str, hue: str, title: str = "", xlabel: str = "",
+                 highlight: Sequence[str] = ()) -> Figure:
     """Horizontal bars of ``value``, one group per ``category`` (top to bottom in the frame's
     order of first appearance) with a bar per ``hue`` level (in order of first appearance, one
-    legend; coloured as facet_lines and time_series colour the same levels); missing values
-    leave a gap."""
+    legend; coloured by level_colours, as facet_lines colours the same levels); missing values
+    leave a gap; grid lines behind the bars."""
     categories = list(dict.fromkeys(frame[category]))
     levels = list(dict.fromkeys(frame[hue]))
-    colours = dict(zip(sorted(levels, key=str), cycle(PALETTE)))
+    colours = level_colours(levels, highlight)
     height = 0.8 / max(len(levels), 1)
     fig, ax = plt.subplots(figsize=(FIGSIZE[0], max(3.0, 0.28 * len(categories) * max(len(levels), 1) + 1.2)))
     positions = np.arange(len(categories))
@@ -401,6 +412,7 @@ def grouped_bars(frame: pd.DataFrame, category: str, value: str, hue: str, title
         ax.barh(positions + offset * height, rows.to_numpy(), height=height, color=colours[level], label=str(level))
     ax.set_yticks(positions + height * (len(levels) - 1) / 2, [textwrap.fill(str(c), 40) for c in categories])
     ax.invert_yaxis()
+    ax.set_axisbelow(True)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
     ax.legend(loc="lower right")
@@ -444,7 +456,7 @@ def box_strip_by_group(
                "linewidth": 2}, boxprops={"color": "#444444"}, whiskerprops={"color": "#444444"},
                capprops={"color": "#444444"})
     rng = np.random.default_rng(0)
-    colours = dict(zip(sorted(order, key=str), cycle(PALETTE)))  # as time_series colours its levels
+    colours = level_colours(order)
     for position, group_values, colour in zip(positions, values, (colours[group] for group in order)):
         ax.scatter(position + rng.uniform(-0.18, 0.18, group_values.size), group_values, s=16, color=colour,
                    alpha=0.75, edgecolor="white", linewidth=0.4, zorder=3)
@@ -469,10 +481,12 @@ def facet_lines(
     reference: float | None = None,
     marker_x: float | None = None,
     columns: int = 3,
+    highlight: Sequence[str] = (),
 ) -> Figure:
     """Small multiples, one panel per ``facet`` level (in order of appearance, each with its own
     y axis, titles wrapped):
-    a line per ``hue`` level (the palette, one legend) or one line, with a shaded interval
+    a line per ``hue`` level (coloured by level_colours with ``highlight``, one legend) or one
+    line, with a shaded interval
     between the ``band`` columns; ``reference`` draws a dashed horizontal line (e.g. 0) and
     ``marker_x`` a dotted vertical one (e.g. entry)."""
     panels = list(dict.fromkeys(frame[facet]))
@@ -481,8 +495,8 @@ def facet_lines(
     bottom = FACET_LEGEND_INCHES if hue else 0.6
     height = FACET_ROW_INCHES * rows - FACET_GAP_INCHES + FACET_TOP_INCHES + bottom
     fig, axes = plt.subplots(rows, width, squeeze=False, figsize=(FIGSIZE[0] * width / 2.2, height))
-    levels = sorted(frame[hue].dropna().unique(), key=str) if hue else [None]
-    colours = dict(zip(levels, cycle(PALETTE)))
+    colours = level_colours(frame[hue].dropna().unique(), highlight) if hue else {None: PALETTE[0]}
+    levels = list(colours)  # the highlighted first, so that the legend reads in that order
     for ax, panel in zip(axes.flat, panels):
         for level in levels:
             rows_of = frame[(frame[facet] == panel) & ((frame[hue] == level) if hue else True)].sort_values(x)
