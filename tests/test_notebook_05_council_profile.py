@@ -152,6 +152,9 @@ def test_camden_matches_the_panel(camden, panel, raw_data):
     folder = camden.folder
     page = camden.page()
     assert page.count("data:image/png;base64") >= 10 and "Traceback" not in page
+    described = re.findall(r'<img alt="([^"]*)"', page)  # each figure described by its title
+    assert len(described) == page.count("<img") and "Figure: EHC plans in force by setting, each January" in described
+    assert "No description has been provided" not in page
     text = camden.text
     assert page.index("Headline summary") < page.index("<img")  # before the first figure
     assert text.index("Headline summary") < text.index("Spending is the Section 251 outturn")

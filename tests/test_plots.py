@@ -165,6 +165,16 @@ def test_a_highlighted_council_is_drawn_in_the_highlight_colour_in_bars_and_smal
     plt.close("all")
 
 
+def test_a_figure_is_described_by_its_title_or_its_panels_titles():
+    fig, ax = plt.subplots()
+    assert plots.figure_description(fig) == "Figure"
+    ax.set_title("Spending\nper head", loc="left")
+    assert plots.figure_description(fig) == "Figure: Spending per head"
+    fig.suptitle("Whole figure")
+    assert plots.figure_description(fig) == "Figure: Whole figure"
+    plt.close(fig)
+
+
 def test_year_axes_put_whole_years_on_every_panel_written_as_asked():
     frame = pd.DataFrame({"x": [2019, 2020, 2021] * 2, "y": [1.0, 2.0, 3.0] * 2, "facet": ["a"] * 3 + ["b"] * 3})
     fig = plots.facet_lines(frame, "x", "y", "facet")

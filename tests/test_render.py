@@ -234,6 +234,9 @@ def test_a_council_report_draws_its_figures_from_a_copy_of_its_folder(browser, r
     drawn = browser.execute_script("return Array.from(document.images)"
                                    ".filter(i => i.src.startsWith('data:image/png') && i.naturalWidth > 0).length")
     assert drawn >= 10, "every figure is embedded in the page and drawn"
+    undescribed = browser.execute_script("return Array.from(document.images).map(i => i.alt)"
+                                         ".filter(alt => !alt.startsWith('Figure: '))")
+    assert not undescribed, f"a screen reader reads each figure's title: {undescribed}"
     pixels = screenshot(browser, tmp_path / "council.png")
     assert inked_share(pixels) > 0.03, "the report is (almost) blank"
     assert distinct_colours(pixels) > 200, "no figure drawn"

@@ -69,6 +69,8 @@ KERNEL_ARGUMENTS = ("--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enable
 #: Key of a figure output's image/png metadata naming its file (as sendlib.present.plots.FIGURE_KEY,
 #: not imported from there: it would load matplotlib into every CLI process).
 FIGURE_KEY = "sendlib_figure"
+#: The pages' nbconvert template: JupyterLab's, each figure described (alt text).
+PAGE_TEMPLATE = Path(__file__).parent / "present" / "templates" / "sendlib_page"
 RESET_TAG = "sendlib-reset"
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _STATE = "from sendlib import kernel_state as _sendlib_state\n"
@@ -154,7 +156,8 @@ def figures_as_files(notebook: Any, folder: Path) -> Any:
                 continue
             width = f' width="{int(metadata["width"])}"' if metadata.get("width") else ""
             source = html.escape(Path(relpath).as_posix(), quote=True)
-            output["data"] = {"text/html": f'<img src="{source}"{width} alt="figure {source}">',
+            described = html.escape(str(metadata.get("alt") or f"figure {relpath}"), quote=True)
+            output["data"] = {"text/html": f'<img src="{source}"{width} alt="{described}">',
                               "text/plain": f"<figure {source}>"}
             output["metadata"] = {}
     return referenced
@@ -170,11 +173,13 @@ class Exporters:
     def _exporter(self, with_code: bool) -> Any:
         from nbconvert import HTMLExporter
 
+        page = {"embed_images": True, "template_name": PAGE_TEMPLATE.name,
+                "extra_template_basedirs": [str(PAGE_TEMPLATE.parent)]}
         if with_code:
-            self._with_code = self._with_code or HTMLExporter(embed_images=True)
+            self._with_code = self._with_code or HTMLExporter(**page)
             return self._with_code
         self._without_code = self._without_code or HTMLExporter(
-            embed_images=True, exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+            **page, exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
         return self._without_code
 
     def prepare(self) -> None:

@@ -560,13 +560,24 @@ def save_and_display(fig: Figure, data: pd.DataFrame, output_dir: Path, name: st
     the page's): the figure is drawn once and the report shows exactly the file written."""
     from IPython.display import Image, display  # notebooks only
 
+    described = figure_description(fig)
     png, _ = save_figure(fig, data, output_dir, name)
     content = png.read_bytes()
     width_px = int.from_bytes(content[16:20], "big")  # PNG IHDR: width, big-endian, at byte 16
     # The file's name lets the runner point the executed notebook and the HTML with code at
-    # the file instead of storing the image again (sendlib.workers.figures_as_files).
+    # the file instead of storing the image again (sendlib.workers.figures_as_files); "alt"
+    # describes the figure on the pages (for screen readers).
     display(Image(data=content, format="png", width=round(width_px * SCREEN_DPI / DPI),
-                  metadata={FIGURE_KEY: png.relative_to(png.parent.parent).as_posix()}))
+                  metadata={FIGURE_KEY: png.relative_to(png.parent.parent).as_posix(), "alt": described}))
+
+
+def figure_description(fig: Figure) -> str:
+    """Words for a figure's alt text: its title (the figure's, else each panel's, wrapped lines
+    joined), "Figure" if it has none."""
+    titles = [fig._suptitle.get_text()] if fig._suptitle is not None and fig._suptitle.get_text() else [
+        ax.get_title(loc) for ax in fig.axes if ax.get_visible() for loc in ("left", "center") if ax.get_title(loc)]
+    words = "; ".join(" ".join(title.split()) for title in titles)
+    return f"Figure: {words}" if words else "Figure"
 
 
 def save_and_link(fig: Figure, data: pd.DataFrame, output_dir: Path, name: str) -> None:
