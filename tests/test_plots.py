@@ -26,6 +26,7 @@ def test_apply_style_sets_the_house_rules():
     params = matplotlib.rcParams
     assert not params["axes.spines.top"] and not params["axes.spines.right"]
     assert params["savefig.dpi"] == plots.DPI
+    assert params["axes.axisbelow"] is True, "grid lines behind bars"
     assert [to_hex(c).upper() for c in params["axes.prop_cycle"].by_key()["color"]] == plots.PALETTE
 
 
@@ -157,7 +158,6 @@ def test_a_highlighted_council_is_drawn_in_the_highlight_colour_in_bars_and_smal
     ax = plots.grouped_bars(bars, "need", "share", "series", highlight=("Camden", "Avg")).axes[0]
     assert [to_hex(bar.get_facecolor()).upper() for bar in ax.patches] == [
         plots.PALETTE[1].upper(), plots.HIGHLIGHT, plots.PALETTE[0].upper()]  # bars stay in the frame's order
-    assert ax.get_axisbelow() is True, "grid lines behind the bars"
     lines = bars.assign(x=0).rename(columns={"need": "facet"})
     fig = plots.facet_lines(lines, "x", "share", "facet", hue="series", highlight=("Camden", "Avg"))
     assert [text.get_text() for text in fig.legends[0].get_texts()] == ["Camden", "Avg", "England"]

@@ -62,6 +62,7 @@ _RC = {
     "axes.spines.right": False,
     "axes.grid": True,
     "axes.grid.axis": "y",
+    "axes.axisbelow": True,  # grid lines behind bars and lines
     "grid.color": "#E5E5E5",
     "grid.linewidth": 0.8,
     "axes.facecolor": "white",
@@ -400,7 +401,7 @@ def grouped_bars(frame: pd.DataFrame, category: str, value: str, hue: str, title
     """Horizontal bars of ``value``, one group per ``category`` (top to bottom in the frame's
     order of first appearance) with a bar per ``hue`` level (in order of first appearance, one
     legend; coloured by level_colours, as facet_lines colours the same levels); missing values
-    leave a gap; grid lines behind the bars."""
+    leave a gap."""
     categories = list(dict.fromkeys(frame[category]))
     levels = list(dict.fromkeys(frame[hue]))
     colours = level_colours(levels, highlight)
@@ -412,7 +413,6 @@ def grouped_bars(frame: pd.DataFrame, category: str, value: str, hue: str, title
         ax.barh(positions + offset * height, rows.to_numpy(), height=height, color=colours[level], label=str(level))
     ax.set_yticks(positions + height * (len(levels) - 1) / 2, [textwrap.fill(str(c), 40) for c in categories])
     ax.invert_yaxis()
-    ax.set_axisbelow(True)
     ax.grid(axis="y", visible=False)
     ax.grid(axis="x", visible=True)
     ax.legend(loc="lower right")
