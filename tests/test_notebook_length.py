@@ -1,7 +1,8 @@
 """Every notebook stays short enough to read as question, data, method, result, caveat: at most
 MAX_CODE_LINES lines of code (non-blank, non-comment lines of its code cells, the parameters
 cell included). The sentences and tables it shows are built in sendlib.findings and
-sendlib.present, where unit tests reach them."""
+sendlib.present, where unit tests reach them. Each evidence notebook's title starts with its
+number, as the front page lists them ("04 · Sustainability: ...")."""
 
 from __future__ import annotations
 
@@ -42,6 +43,15 @@ def test_notebook_has_at_most_80_lines_of_code(notebook: Path) -> None:
     assert code_lines(notebook) <= limit, (
         f"{notebook.name} has {code_lines(notebook)} lines of code (limit {limit}): move sentences to "
         f"sendlib.findings and tables or figures to sendlib.present")
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
+def test_an_evidence_notebook_is_titled_with_its_number(notebook: Path) -> None:
+    if notebook.stem == "05_council_profile":
+        pytest.skip("a council's page is titled with the council's name")
+    first = json.loads(notebook.read_text(encoding="utf-8"))["cells"][0]
+    heading = "".join(first["source"]).splitlines()[0]
+    assert heading.startswith(f"# {notebook.stem[:2]} · "), heading
 
 
 def test_allow_list_names_only_notebooks_still_too_long() -> None:
