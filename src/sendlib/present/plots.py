@@ -574,7 +574,7 @@ def save_and_display(fig: Figure, data: pd.DataFrame, output_dir: Path, name: st
 def figure_description(fig: Figure) -> str:
     """Words for a figure's alt text: its title (the figure's, else each panel's, wrapped lines
     joined), "Figure" if it has none."""
-    titles = [fig._suptitle.get_text()] if fig._suptitle is not None and fig._suptitle.get_text() else [
+    titles = [fig.get_suptitle()] if fig.get_suptitle() else [
         ax.get_title(loc) for ax in fig.axes if ax.get_visible() for loc in ("left", "center") if ax.get_title(loc)]
     words = "; ".join(" ".join(title.split()) for title in titles)
     return f"Figure: {words}" if words else "Figure"
