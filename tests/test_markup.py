@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
 from sendlib.present.markup import code, escape
@@ -25,23 +27,25 @@ def test_code_shows_backticks_and_tags_literally() -> None:
     assert "<code>x`&lt;/code&gt;&lt;img src=q onerror=alert(1)&gt;`*bold*" in rendered
 
 
-def report_html(markdown: str) -> str:
-    """``markdown`` displayed by a cell, as the runner exports a report (images embedded, no code)."""
+def report_html(markdown: str, folder: Path) -> str:
+    """``markdown`` displayed by a cell, in the page the runner writes (sendlib.workers.Exporters:
+    the pages' template, images embedded, no code)."""
     import nbformat
-    from nbconvert import HTMLExporter
+
+    from sendlib.workers import Exporters
 
     notebook = nbformat.v4.new_notebook()
     output = nbformat.v4.new_output("display_data", data={"text/markdown": markdown, "text/plain": ""})
     notebook.cells.append(nbformat.v4.new_code_cell("", outputs=[output]))
-    page, _ = HTMLExporter(embed_images=True, exclude_input=True).from_notebook_node(notebook)
-    return page
+    written = Exporters().write(notebook, folder / "report.ipynb", "report")
+    return written["html_nocode"].read_text(encoding="utf-8")
 
 
-def test_code_survives_the_report_export() -> None:
+def test_code_survives_the_report_export(tmp_path: Path) -> None:
     """The cause of the empty <code></code> in 01 and the lost <code>cumbria</code> in 05: inline
     HTML comes back from the export as an empty element; a code span does not."""
-    assert "<code></code>/data/processed" in report_html("Wrote to <code>/data/processed</code>.")
-    page = report_html(f"Wrote to {code('/data/processed')}; unit {code('cumbria')}; {code('a_b*c*')}.")
+    assert "<code></code>/data/processed" in report_html("Wrote to <code>/data/processed</code>.", tmp_path)
+    page = report_html(f"Wrote to {code('/data/processed')}; unit {code('cumbria')}; {code('a_b*c*')}.", tmp_path)
     assert "Wrote to <code>/data/processed</code>; unit <code>cumbria</code>; <code>a_b*c*</code>." in page
     assert "<code></code>" not in page
 
